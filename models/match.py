@@ -1,0 +1,72 @@
+"""A potential match proposed by the engine, and the caseworkers' decisions on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .agency import User
+from .base import Base, Timestamped
+from .child import ChildRegistration
+from .inquiry import SoughtChild
+
+
+class MatchStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    IN_VERIFICATION = "in_verification"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    REUNIFIED = "reunified"
+    REUNIFIED_ELSEWHERE = "reunified_elsewhere"
+    # Closed without a decision, e.g. when the sought child was confirmed elsewhere.
+    SUPERSEDED = "superseded"
+
+
+MATCH_STATUS_VALUES = tuple(s.value for s in MatchStatus)
+
+
+class PotentialMatch(Timestamped, Base):
+    __tablename__ = "potential_match"
+    __table_args__ = (
+        UniqueConstraint("child_id", "sought_child_id", name="uq_potential_match_pair"),
+        CheckConstraint("score BETWEEN 0 AND 1", name="score_is_probability"),
+        CheckConstraint(f"status IN {MATCH_STATUS_VALUES!r}", name="status_allowed"),
+        CheckConstraint(
+            "status <> 'rejected' OR reject_reason IS NOT NULL", name="rejection_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(
+        ForeignKey("child_registration.id", ondelete="CASCADE"), index=True
+    )
+    sought_child_id: Mapped[int] = mapped_column(
+        ForeignKey("sought_child.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(Float, index=True)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    engine_version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(30), default=MatchStatus.PROPOSED.value, index=True)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Revisions of both records when last scored or decided: a rejection holds
+    # until either record changes.
+    child_revision: Mapped[int] = mapped_column(default=1)
+    sought_revision: Mapped[int] = mapped_column(default=1)
+    # Optimistic locking: two caseworkers deciding at once, only one wins.
+    version: Mapped[int] = mapped_column(default=1)
+
+    child: Mapped[ChildRegistration] = relationship()
+    sought_child: Mapped[SoughtChild] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    def __repr__(self) -> str:
+        return f"<PotentialMatch child={self.child_id} sought={self.sought_child_id} {self.status}>"

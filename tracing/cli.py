@@ -1,0 +1,234 @@
+"""The `ftr` command line: a Flask group over the same service functions as the pages."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from app import create_app
+
+from . import contract, services
+from .db import get_session
+
+ROOT = Path(__file__).resolve().parent.parent
+UNREACHABLE_HELP = (
+    "Cannot reach PostgreSQL at {where}.\n"
+    "  Start it and create the database with `make postgres`,\n"
+    "  or point DATABASE_URL at a PostgreSQL 15 server with PostGIS 3."
+)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def cli() -> None:
+    """FTR: family tracing and reunification."""
+
+
+def main() -> None:
+    """Console entry point: a database that cannot be reached is one clear message."""
+    try:
+        cli.main(prog_name="ftr")
+    except OperationalError as exc:
+        url = make_url(current_database_url())
+        where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+        click.echo(UNREACHABLE_HELP.format(where=where), err=True)
+        click.echo(f"  ({str(exc.orig).strip().splitlines()[0]})", err=True)
+        sys.exit(2)
+
+
+def current_database_url() -> str:
+    from models.db import database_url
+
+    return database_url()
+
+
+# --------------------------------------------------------------------------- ftr db
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = url
+    return config
+
+
+def create_database(url: str) -> bool:
+    """Create the database named in `url` when missing; True when it was created."""
+    target = make_url(url)
+    maintenance = create_engine(
+        target.set(database="postgres"), isolation_level="AUTOCOMMIT", pool_pre_ping=True
+    )
+    try:
+        with maintenance.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            )
+            if exists:
+                return False
+            quoted = connection.dialect.identifier_preparer.quote(str(target.database))
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        maintenance.dispose()
+
+
+@cli.group()
+def db() -> None:
+    """Create and migrate the database."""
+
+
+@db.command("create")
+def db_create() -> None:
+    """Create the database named in DATABASE_URL when it does not exist."""
+    url = current_app.config["DATABASE_URL"]
+    created = create_database(url)
+    name = make_url(url).database
+    click.echo(f"database {name} {'created' if created else 'exists already'}")
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: the newest)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (default: one step; `base` removes all)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    click.echo(f"database at {revision}")
+
+
+# --------------------------------------------------------------------------- ftr import
+
+
+def _echo_problems(problems: list[contract.Problem]) -> int:
+    """Print every problem except the routine 'updated' notes; return how many were hidden."""
+    hidden = 0
+    for problem in problems:
+        if (
+            problem.severity == "warning"
+            and problem.column == "ref"
+            and "exists" in problem.message
+        ):
+            hidden += 1
+            continue
+        click.echo(str(problem), err=True)
+    return hidden
+
+
+def run_import(kind: contract.Kind, path: Path, agency: str, report: Path | None) -> None:
+    try:
+        table = contract.read_table(path)
+    except contract.ContractError as exc:
+        raise click.ClickException(str(exc)) from exc
+    validated = contract.validate_table(kind, table)
+    session = get_session()
+    with click.progressbar(
+        length=len(validated.records), label=f"Importing {kind}", file=sys.stderr
+    ) as bar:
+        outcome = services.import_records(
+            session, kind, validated, agency_name=agency, on_progress=bar.update
+        )
+    hidden = _echo_problems(outcome.problems)
+    if report:
+        contract.write_problems_csv(outcome.problems, report)
+    rejected = len({p.line for p in outcome.errors})
+    click.echo(
+        f"{path.name}: {outcome.rows_read} rows read, {outcome.stored} stored "
+        f"({outcome.inserted} new, {outcome.updated} updated, {outcome.unchanged} unchanged), "
+        f"{rejected} rows rejected ({len(outcome.errors)} errors), "
+        f"{len(outcome.warnings) - hidden} warnings"
+        + (f"; every problem in {report}" if report else "")
+    )
+    if outcome.errors:
+        sys.exit(1)
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import children or tracing requests from CSV or XLSX (DESIGN §3)."""
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _import_options(func: F) -> F:
+    func = click.argument("file", type=click.Path(path_type=Path, dir_okay=False))(func)
+    func = click.option(
+        "--agency", default=None, help="Agency owning new records (default: DEFAULT_AGENCY)."
+    )(func)
+    return click.option(
+        "--report",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Also write every error and warning to this CSV.",
+    )(func)
+
+
+@import_group.command("children")
+@_import_options
+def import_children(file: Path, agency: str | None, report: Path | None) -> None:
+    """Import registered children; rows with errors are reported and skipped."""
+    run_import("children", file, agency or current_app.config["DEFAULT_AGENCY"], report)
+
+
+@import_group.command("requests")
+@_import_options
+def import_requests(file: Path, agency: str | None, report: Path | None) -> None:
+    """Import tracing requests (a sought child a row; a shared inquiry_ref: one inquiry)."""
+    run_import("requests", file, agency or current_app.config["DEFAULT_AGENCY"], report)
+
+
+# --------------------------------------------------------------------------- ftr users
+
+
+@cli.group()
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in services.Role]))
+@click.option("--agency", required=True, help="The user's agency (created when missing).")
+@click.option("--generate-password", is_flag=True, help="Generate a password and print it once.")
+@click.option("--reset-if-exists", is_flag=True, help="Reset the password of an existing user.")
+def users_create(
+    email: str, role: str, agency: str, generate_password: bool, reset_if_exists: bool
+) -> None:
+    """Create a user; the password is prompted for unless --generate-password."""
+    if generate_password:
+        password = services.generate_password()
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = services.create_user(
+            get_session(), email, role, agency, password, reset_if_exists=reset_if_exists
+        )
+    except services.ServiceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"user {user.email} ({user.role}, {agency}) ready")
+    if generate_password:
+        click.echo(f"password (shown once): {password}")
+
+
+if __name__ == "__main__":
+    main()

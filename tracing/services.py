@@ -1,0 +1,313 @@
+"""Use cases of FTR. Each takes a SQLAlchemy session; pages, API and CLI call these.
+
+Writes happen in transactions: an import commits one batch at a time, so that a crash
+leaves whole records only, and re-running the same file updates, never duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from typing import cast as cast_type
+
+from geoalchemy2 import Geography
+from sqlalchemy import ColumnElement, Table, bindparam, cast, func, literal_column, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from models import Agency, Base, ChildRegistration, Inquiry, Role, SoughtChild, User
+
+__all__ = ["Role"]
+
+from .contract import Kind, PartialDate, Problem, Validated
+
+IMPORT_BATCH_SIZE = 2000
+DEFAULT_AGENCY = "Demo Agency"
+
+ProgressCallback = Callable[[int], None]
+
+
+class ServiceError(Exception):
+    """A use case refused: the message is meant for the person who asked."""
+
+
+# --------------------------------------------------------------------------- agencies, users
+
+
+def ensure_agency(session: Session, name: str) -> Agency:
+    agency = session.scalar(select(Agency).where(Agency.name == name))
+    if agency is None:
+        agency = Agency(name=name)
+        session.add(agency)
+        session.flush()
+    return agency
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def create_user(
+    session: Session,
+    email: str,
+    role: str,
+    agency_name: str,
+    password: str,
+    *,
+    reset_if_exists: bool = False,
+) -> User:
+    """Create a user (or, when asked, reset an existing user's password and role)."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ServiceError(f"{email!r} is not an email address")
+    if role not in {r.value for r in Role}:
+        raise ServiceError(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}")
+    if len(password) < 10:
+        raise ServiceError("the password needs at least 10 characters")
+    agency = ensure_agency(session, agency_name)
+    user = session.scalar(select(User).where(User.email == email))
+    if user is not None and not reset_if_exists:
+        raise ServiceError(f"a user {email} exists already")
+    if user is None:
+        user = User(email=email, role=role, agency=agency)
+        session.add(user)
+    user.role, user.agency, user.active = role, agency, True
+    user.failed_logins, user.locked_until = 0, None
+    user.set_password(password)
+    session.commit()
+    return user
+
+
+# --------------------------------------------------------------------------- imports
+
+
+@dataclass
+class ImportReport:
+    kind: Kind
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    # Ids of stored rows that are new or changed: the bulk matching pass takes these.
+    changed_ids: list[int] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def stored(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+def _ewkt(point: tuple[float, float] | None) -> str | None:
+    if point is None:
+        return None
+    lat, lon = point
+    return f"SRID=4326;POINT({lon!r} {lat!r})"
+
+
+def _date_parts(value: PartialDate | None) -> tuple[dt.date | None, str | None]:
+    return (value.value, value.precision) if value else (None, None)
+
+
+def _person_values(record: dict[str, Any]) -> dict[str, Any]:
+    dob, dob_precision = _date_parts(record["date_of_birth"])
+    sep, sep_precision = _date_parts(record["separation_date"])
+    return {
+        "ref": record["ref"],
+        "given_name": record["given_name"],
+        "family_name": record["family_name"],
+        "other_names": record["other_names"],
+        "sex": record["sex"],
+        "age": record["age"],
+        "date_of_birth": dob,
+        "date_of_birth_precision": dob_precision,
+        "separation_date": sep,
+        "separation_date_precision": sep_precision,
+        "separation_place": record["separation_place"],
+        "separation_point": _ewkt(record["separation_point"]),
+        "mother_name": record["mother_name"],
+        "father_name": record["father_name"],
+        "languages": record["language"],
+    }
+
+
+def _table(model: type[Base]) -> Table:
+    return cast_type(Table, model.__table__)
+
+
+def _as_comparable(table: Table, column: str, value: ColumnElement[Any]) -> ColumnElement[Any]:
+    # Geography has no equality operator for IS DISTINCT FROM: compare its bytes.
+    if isinstance(table.c[column].type, Geography):
+        return func.ST_AsBinary(cast(value, Geography))
+    return value
+
+
+def _upsert(
+    session: Session, table: Table, rows: list[dict[str, Any]], keep: Sequence[str] = ()
+) -> dict[str, tuple[int, bool]]:
+    """Insert or update rows by ref; return {ref: (id, inserted)} for new or changed rows.
+
+    A row identical to the stored one is left alone (its revision stays), so that a
+    re-import does not make every record look changed to the matcher.
+    """
+    if not rows:
+        return {}
+    stmt = insert(table)
+    content = [c for c in rows[0] if c not in {"ref", *keep}]
+    changed = tuple_(*(_as_comparable(table, c, table.c[c]) for c in content)).is_distinct_from(
+        tuple_(*(_as_comparable(table, c, stmt.excluded[c]) for c in content))
+    )
+    update: dict[str, Any] = {c: stmt.excluded[c] for c in content}
+    if "revision" in table.c:
+        update["revision"] = table.c.revision + 1
+    update["updated_at"] = func.now()
+    stmt = stmt.on_conflict_do_update(index_elements=["ref"], set_=update, where=changed)
+    returning = stmt.returning(
+        table.c.ref, table.c.id, literal_column(f"{table.name}.xmax = 0").label("inserted")
+    )
+    result = session.execute(returning, rows)
+    return {row.ref: (row.id, row.inserted) for row in result}
+
+
+def _account(
+    report: ImportReport,
+    records: list[dict[str, Any]],
+    outcome: dict[str, tuple[int, bool]],
+) -> None:
+    for record in records:
+        ref = record["ref"]
+        if ref in outcome:
+            row_id, inserted = outcome[ref]
+            report.changed_ids.append(row_id)
+            if inserted:
+                report.inserted += 1
+                continue
+            report.updated += 1
+            message = "ref exists in the store: the record was updated"
+        else:
+            report.unchanged += 1
+            message = "ref exists in the store with the same content: nothing to change"
+        report.problems.append(Problem(record["line"], "ref", message, "warning", ref))
+
+
+def _child_rows(records: list[dict[str, Any]], agency_id: int) -> list[dict[str, Any]]:
+    rows = []
+    for record in records:
+        values = _person_values(record)
+        registration = record["registration_date"]
+        values["registration_date"] = registration.value if registration else None
+        values["current_point"] = _ewkt(record["current_point"])
+        values["agency_id"] = agency_id
+        rows.append(values)
+    return rows
+
+
+def _import_children_batch(
+    session: Session, records: list[dict[str, Any]], agency_id: int, report: ImportReport
+) -> None:
+    outcome = _upsert(
+        session, _table(ChildRegistration), _child_rows(records, agency_id), keep=("agency_id",)
+    )
+    _account(report, records, outcome)
+
+
+def _inquiry_ref(record: dict[str, Any]) -> str:
+    # A sought child filed alone forms an inquiry of its own, named after it.
+    return str(record["inquiry_ref"] or record["ref"])
+
+
+def _import_requests_batch(
+    session: Session, records: list[dict[str, Any]], agency_id: int, report: ImportReport
+) -> None:
+    inquiries: dict[str, dict[str, Any]] = {}
+    for record in records:
+        ref = _inquiry_ref(record)
+        request_date = record["request_date"]
+        values = inquiries.setdefault(
+            ref,
+            {
+                "ref": ref,
+                "inquirer_name": None,
+                "inquirer_relationship": None,
+                "request_date": None,
+                "agency_id": agency_id,
+            },
+        )
+        # Rows filed together share one inquirer: the first value given wins.
+        for key, value in (
+            ("inquirer_name", record["inquirer_name"]),
+            ("inquirer_relationship", record["inquirer_relationship"]),
+            ("request_date", request_date.value if request_date else None),
+        ):
+            if values[key] is None:
+                values[key] = value
+    inquiry_table, sought_table = _table(Inquiry), _table(SoughtChild)
+    _upsert(session, inquiry_table, list(inquiries.values()), keep=("agency_id",))
+    ids = dict(
+        session.execute(select(Inquiry.ref, Inquiry.id).where(Inquiry.ref.in_(list(inquiries))))
+    )
+    rows = []
+    for record in records:
+        values = _person_values(record)
+        values["inquiry_id"] = ids[_inquiry_ref(record)]
+        rows.append(values)
+    _account(report, records, _upsert(session, sought_table, rows))
+
+
+def import_records(
+    session: Session,
+    kind: Kind,
+    validated: Validated,
+    *,
+    agency_name: str = DEFAULT_AGENCY,
+    batch_size: int = IMPORT_BATCH_SIZE,
+    on_progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Store the valid records of a validated file, one transaction per batch.
+
+    Rows with errors were already left out by validation and are reported here
+    with the rest; a re-run of the same file updates rows, never duplicates them.
+    """
+    report = ImportReport(kind, rows_read=validated.rows_read, problems=list(validated.problems))
+    agency_id = ensure_agency(session, agency_name).id
+    session.commit()
+    store = _import_children_batch if kind == "children" else _import_requests_batch
+    records = validated.records
+    for start in range(0, len(records), batch_size):
+        batch = records[start : start + batch_size]
+        try:
+            store(session, batch, agency_id, report)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        if on_progress:
+            on_progress(len(batch))
+    report.problems.sort(key=lambda p: (p.line, p.severity))
+    return report
+
+
+# --------------------------------------------------------------------------- spatial queries
+
+
+def children_separated_near(
+    session: Session, lat: float, lon: float, radius_km: float
+) -> list[ChildRegistration]:
+    """Registered children separated within radius_km of a point (uses the GiST index)."""
+    point = func.ST_GeogFromText(bindparam("point", f"SRID=4326;POINT({lon!r} {lat!r})"))
+    stmt = (
+        select(ChildRegistration)
+        .where(func.ST_DWithin(ChildRegistration.separation_point, point, radius_km * 1000.0))
+        .order_by(ChildRegistration.ref)
+    )
+    return list(session.scalars(stmt))
