@@ -253,9 +253,8 @@ def _import_requests_batch(
                 values[key] = value
     inquiry_table, sought_table = _table(Inquiry), _table(SoughtChild)
     _upsert(session, inquiry_table, list(inquiries.values()), keep=("agency_id",))
-    ids = dict(
-        session.execute(select(Inquiry.ref, Inquiry.id).where(Inquiry.ref.in_(list(inquiries))))
-    )
+    found = session.execute(select(Inquiry.ref, Inquiry.id).where(Inquiry.ref.in_(list(inquiries))))
+    ids = dict(found.all())
     rows = []
     for record in records:
         values = _person_values(record)

@@ -95,9 +95,8 @@ def test_reimport_updates_and_never_duplicates(db_session: Session) -> None:
     changed = "\n".join([CHILD_HEADER, child_row(0, given_name="Aminah")])
     third = import_csv(db_session, "children", changed)
     assert (third.updated, third.unchanged) == (1, 0)
-    revisions = dict(db_session.execute(
-            select(ChildRegistration.ref, ChildRegistration.revision)
-        ))
+    stored = db_session.execute(select(ChildRegistration.ref, ChildRegistration.revision))
+    revisions = dict(stored.all())
     assert revisions["CH-00000"] == 2 and revisions["CH-00001"] == 1
 
 
