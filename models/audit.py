@@ -26,4 +26,4 @@ class AuditEvent(Base):
     record_id: Mapped[int | None]
     record_ref: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(INET)
-    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from geoalchemy2 import WKBElement
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, false, true
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from .agency import Agency, User
@@ -30,8 +30,8 @@ class Inquiry(Timestamped, Base):
     inquirer_contact: Mapped[str | None] = mapped_column(Text)
     inquirer_place: Mapped[str | None] = mapped_column(Text)
     inquirer_language: Mapped[str | None] = mapped_column(Text)
-    consent_tracing: Mapped[bool] = mapped_column(default=True)
-    consent_sharing: Mapped[bool] = mapped_column(default=False)
+    consent_tracing: Mapped[bool] = mapped_column(default=True, server_default=true())
+    consent_sharing: Mapped[bool] = mapped_column(default=False, server_default=false())
     request_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(
         String(30), default=CaseStatus.OPEN.value, server_default="open"

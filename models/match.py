@@ -49,18 +49,20 @@ class PotentialMatch(Timestamped, Base):
         ForeignKey("sought_child.id", ondelete="CASCADE"), index=True
     )
     score: Mapped[float] = mapped_column(Float, index=True)
-    evidence: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     engine_version: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(30), default=MatchStatus.PROPOSED.value, index=True)
+    status: Mapped[str] = mapped_column(
+        String(30), default=MatchStatus.PROPOSED.value, server_default="proposed", index=True
+    )
     reject_reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # Revisions of both records when last scored or decided: a rejection holds
     # until either record changes.
-    child_revision: Mapped[int] = mapped_column(default=1)
-    sought_revision: Mapped[int] = mapped_column(default=1)
+    child_revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    sought_revision: Mapped[int] = mapped_column(default=1, server_default="1")
     # Optimistic locking: two caseworkers deciding at once, only one wins.
-    version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     child: Mapped[ChildRegistration] = relationship()
     sought_child: Mapped[SoughtChild] = relationship()

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from typing import cast as cast_type
 
+import psycopg
 from geoalchemy2 import Geography
-from sqlalchemy import ColumnElement, Table, bindparam, cast, func, literal_column, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from psycopg import sql
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models import Agency, Base, ChildRegistration, Inquiry, Role, SoughtChild, User
@@ -145,11 +146,12 @@ def _table(model: type[Base]) -> Table:
     return cast_type(Table, model.__table__)
 
 
-def _as_comparable(table: Table, column: str, value: ColumnElement[Any]) -> ColumnElement[Any]:
+def _comparable(table: Table, column: str, alias: str) -> sql.Composable:
     # Geography has no equality operator for IS DISTINCT FROM: compare its bytes.
+    ident = sql.Identifier(alias, column)
     if isinstance(table.c[column].type, Geography):
-        return func.ST_AsBinary(cast(value, Geography))
-    return value
+        return sql.SQL("ST_AsBinary({})").format(ident)
+    return ident
 
 
 def _upsert(
@@ -157,26 +159,54 @@ def _upsert(
 ) -> dict[str, tuple[int, bool]]:
     """Insert or update rows by ref; return {ref: (id, inserted)} for new or changed rows.
 
+    The rows are COPYed into a temporary table and merged with one INSERT … ON CONFLICT:
+    several times faster than a multi-row INSERT, in the session's own transaction.
     A row identical to the stored one is left alone (its revision stays), so that a
     re-import does not make every record look changed to the matcher.
     """
     if not rows:
         return {}
-    stmt = insert(table)
-    content = [c for c in rows[0] if c not in {"ref", *keep}]
-    changed = tuple_(*(_as_comparable(table, c, table.c[c]) for c in content)).is_distinct_from(
-        tuple_(*(_as_comparable(table, c, stmt.excluded[c]) for c in content))
-    )
-    update: dict[str, Any] = {c: stmt.excluded[c] for c in content}
+    columns = list(rows[0])
+    content = [c for c in columns if c not in {"ref", *keep}]
+    target, staging = sql.Identifier(table.name), sql.Identifier(f"import_{table.name}")
+    column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
+    updates: list[sql.Composable] = [
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in content
+    ]
+    updates.append(sql.SQL("updated_at = now()"))
     if "revision" in table.c:
-        update["revision"] = table.c.revision + 1
-    update["updated_at"] = func.now()
-    stmt = stmt.on_conflict_do_update(index_elements=["ref"], set_=update, where=changed)
-    returning = stmt.returning(
-        table.c.ref, table.c.id, literal_column(f"{table.name}.xmax = 0").label("inserted")
+        updates.append(sql.SQL("revision = {}.revision + 1").format(target))
+    merge = sql.SQL(
+        "INSERT INTO {target} ({columns}) SELECT {columns} FROM {staging} "
+        "ON CONFLICT (ref) DO UPDATE SET {updates} "
+        "WHERE ({old}) IS DISTINCT FROM ({new}) "
+        "RETURNING ref, id, (xmax = 0) AS inserted"
+    ).format(
+        target=target,
+        staging=staging,
+        columns=column_list,
+        updates=sql.SQL(", ").join(updates),
+        old=sql.SQL(", ").join(_comparable(table, c, table.name) for c in content),
+        new=sql.SQL(", ").join(_comparable(table, c, "excluded") for c in content),
     )
-    result = session.execute(returning, rows)
-    return {row.ref: (row.id, row.inserted) for row in result}
+    driver = session.connection().connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        raise TypeError("FTR imports need the psycopg 3 driver")
+    with driver.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+                "SELECT {columns} FROM {target} WITH NO DATA"
+            ).format(staging=staging, columns=column_list, target=target)
+        )
+        with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(staging, column_list)) as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        cursor.execute(merge)
+        outcome = {ref: (row_id, inserted) for ref, row_id, inserted in cursor.fetchall()}
+        # Dropped here too: inside a test's savepoint the transaction never commits.
+        cursor.execute(sql.SQL("DROP TABLE {}").format(staging))
+    return outcome
 
 
 def _account(

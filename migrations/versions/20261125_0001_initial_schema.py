@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 18:15:25.903991
+Create Date: 2026-11-25 18:25:57.779013
 """
 
 from collections.abc import Sequence
@@ -41,8 +41,8 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('failed_logins', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), server_default=sa.text('true'), nullable=False),
+    sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False),
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('record_id', sa.Integer(), nullable=True),
     sa.Column('record_ref', sa.String(length=64), nullable=True),
     sa.Column('ip', postgresql.INET(), nullable=True),
-    sa.Column('details', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('details', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_audit_event_user_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
     )
@@ -130,8 +130,8 @@ def upgrade() -> None:
     sa.Column('inquirer_contact', sa.Text(), nullable=True),
     sa.Column('inquirer_place', sa.Text(), nullable=True),
     sa.Column('inquirer_language', sa.Text(), nullable=True),
-    sa.Column('consent_tracing', sa.Boolean(), nullable=False),
-    sa.Column('consent_sharing', sa.Boolean(), nullable=False),
+    sa.Column('consent_tracing', sa.Boolean(), server_default=sa.text('true'), nullable=False),
+    sa.Column('consent_sharing', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.Column('request_date', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=30), server_default='open', nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
@@ -154,7 +154,7 @@ def upgrade() -> None:
     sa.Column('inquiry_id', sa.Integer(), nullable=True),
     sa.Column('from_agency_id', sa.Integer(), nullable=False),
     sa.Column('to_agency_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), server_default='pending', nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('requested_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
@@ -221,15 +221,15 @@ def upgrade() -> None:
     sa.Column('child_id', sa.Integer(), nullable=False),
     sa.Column('sought_child_id', sa.Integer(), nullable=False),
     sa.Column('score', sa.Float(), nullable=False),
-    sa.Column('evidence', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('evidence', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('engine_version', sa.String(length=40), nullable=False),
-    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=30), server_default='proposed', nullable=False),
     sa.Column('reject_reason', sa.Text(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('child_revision', sa.Integer(), nullable=False),
-    sa.Column('sought_revision', sa.Integer(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('child_revision', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('sought_revision', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("status <> 'rejected' OR reject_reason IS NOT NULL", name=op.f('ck_potential_match_rejection_has_reason')),
