@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -22,13 +23,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         DEFAULT_AGENCY="Demo Agency",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Set FTR_SESSION_COOKIE_SECURE=true whenever FTR is served over HTTPS.
+        SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        IDLE_TIMEOUT_MINUTES=30,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=30),
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_LOCKOUT_MINUTES=15,
+        LOGIN_RATE_LIMIT="20 per minute",
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     app.config.from_prefixed_env("FTR")
     if config:
         app.config.from_mapping(config)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
-    from tracing import db, home
+    from tracing import auth, db, home, security
 
     db.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     return app

@@ -14,7 +14,7 @@ def test_config_is_applied() -> None:
     app.extensions["ftr.engine"].dispose()
 
 
-def test_home_page_counts_the_store(client: FlaskClient) -> None:
-    response = client.get("/")
+def test_home_page_asks_to_sign_in(client: FlaskClient) -> None:
+    response = client.get("/", follow_redirects=True)
     assert response.status_code == 200
-    assert b'id="count-children">0<' in response.data
+    assert b"Sign in" in response.data

@@ -19,7 +19,16 @@ from psycopg import sql
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from models import Agency, Base, ChildRegistration, Inquiry, Role, SoughtChild, User
+from models import (
+    Agency,
+    AuditEvent,
+    Base,
+    ChildRegistration,
+    Inquiry,
+    Role,
+    SoughtChild,
+    User,
+)
 
 __all__ = ["Role"]
 
@@ -340,3 +349,78 @@ def children_separated_near(
         .order_by(ChildRegistration.ref)
     )
     return list(session.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- sign-in, audit
+
+
+@dataclass
+class AuthOutcome:
+    user: User | None
+    message: str = ""
+
+
+GENERIC_LOGIN_FAILURE = "Email or password is wrong, or the account is locked."
+
+
+def record_audit(
+    session: Session,
+    actor_id: int | None,
+    action: str,
+    *,
+    record: Any = None,
+    ip: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session's transaction; the caller commits."""
+    event = AuditEvent(
+        user_id=actor_id,
+        action=action,
+        record_type=record.__tablename__ if record is not None else None,
+        record_id=getattr(record, "id", None),
+        record_ref=getattr(record, "ref", None),
+        ip=ip,
+        details=details or {},
+    )
+    session.add(event)
+    return event
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    ip: str | None,
+    max_failures: int = 5,
+    lockout_minutes: int = 15,
+) -> AuthOutcome:
+    """Check a password; lock the account for a while after repeated failures.
+
+    The message never says whether the email exists or the account is locked, so that
+    nobody can probe for accounts.
+    """
+    now = dt.datetime.now(dt.UTC)
+    user = session.scalar(select(User).where(User.email == email.strip().lower()).with_for_update())
+    if user is None:
+        record_audit(session, None, "login_failed", ip=ip, details={"email": email[:320]})
+        session.commit()
+        return AuthOutcome(None, GENERIC_LOGIN_FAILURE)
+    if not user.active or (user.locked_until is not None and user.locked_until > now):
+        record_audit(session, user.id, "login_refused_locked", record=user, ip=ip)
+        session.commit()
+        return AuthOutcome(None, GENERIC_LOGIN_FAILURE)
+    if not user.check_password(password):
+        user.failed_logins += 1
+        details: dict[str, Any] = {"failures": user.failed_logins}
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + dt.timedelta(minutes=lockout_minutes)
+            user.failed_logins = 0
+            details["locked_until"] = user.locked_until.isoformat()
+        record_audit(session, user.id, "login_failed", record=user, ip=ip, details=details)
+        session.commit()
+        return AuthOutcome(None, GENERIC_LOGIN_FAILURE)
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    record_audit(session, user.id, "login", record=user, ip=ip)
+    session.commit()
+    return AuthOutcome(user)

@@ -1,0 +1,162 @@
+"""Sign-in, roles, CSRF, rate limits, idle timeout and security headers.
+
+Least privilege: every view names the roles allowed to use it (`roles_required`), and
+`ROUTE_ROLES` lists them for the permission-matrix test, which fails when a route is
+missing from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, Response, abort, flash, redirect, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, logout_user
+from flask_wtf.csrf import CSRFProtect
+
+from models import Role, User
+
+from .db import get_session
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+ALL_ROLES = frozenset(r.value for r in Role)
+# Caseworkers and above see case details and decide matches.
+CASEWORK_ROLES = frozenset({Role.CASEWORKER.value, Role.SUPERVISOR.value, Role.ADMIN.value})
+ROUTE_ROLES: dict[str, frozenset[str] | None] = {}  # endpoint -> roles (None: public)
+
+
+class AppUser:
+    """The signed-in user as Flask-Login sees it: a thin wrapper over the stored row."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.id = user.id
+        self.role = user.role
+        self.agency_id = user.agency_id
+        self.email = user.email
+        self.is_authenticated = True
+        self.is_active = user.active
+        self.is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+def public(view: Callable[P, R]) -> Callable[P, R]:
+    ROUTE_ROLES[f"{view.__module__.rsplit('.', 1)[-1]}.{view.__name__}"] = None
+    return view
+
+
+def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Allow a view to signed-in users holding one of `roles`; 403 for other roles."""
+    allowed = frozenset(roles)
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        ROUTE_ROLES[f"{view.__module__.rsplit('.', 1)[-1]}.{view.__name__}"] = allowed
+
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()  # type: ignore[no-any-return]
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> AppUser | None:
+    user = get_session().get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    return AppUser(user)
+
+
+def _enforce_idle_timeout() -> Any:
+    """End a session idle for longer than IDLE_TIMEOUT_MINUTES, on the server side too."""
+    if not current_user.is_authenticated:
+        return None
+    from flask import current_app
+
+    now = dt.datetime.now(dt.UTC).timestamp()
+    limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+    last_seen = session.get("last_seen")
+    if last_seen is not None and now - float(last_seen) > limit:
+        logout_user()
+        session.clear()
+        flash("You were signed out after a period of inactivity.", "info")
+        return redirect(url_for("auth.login", next=request.full_path))
+    session["last_seen"] = now
+    session.permanent = True
+    return None
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: https://*.tile.openstreetmap.org; "
+        "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'self'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Pages show children's data: never keep them in shared caches or the back button.
+    if response.mimetype == "text/html":
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+NAV_LINKS = (
+    ("home.index", "Dashboard"),
+    ("registrations.new", "Register a child"),
+    ("requests.new", "File an inquiry"),
+    ("search.index", "Search"),
+    ("review.queue", "Review queue"),
+    ("supervision.overview", "Supervision"),
+    ("admin.users", "Admin"),
+)
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """The menu: only the pages the signed-in user's role may open."""
+    from flask import current_app
+
+    links = []
+    for endpoint, label in NAV_LINKS:
+        roles = ROUTE_ROLES.get(endpoint, frozenset())
+        if endpoint in current_app.view_functions and (roles is None or current_user.role in roles):
+            links.append((endpoint, label))
+    return links
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.before_request(_enforce_idle_timeout)
+    app.after_request(_security_headers)
+    app.context_processor(lambda: {"nav_links": nav_links})
