@@ -41,10 +41,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
-    from tracing import auth, db, home, security
+    from tracing import auth, db, home, registrations, requests, security, templating
 
     db.init_app(app)
     security.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
+    templating.init_app(app)
+    for blueprint in (auth.bp, home.bp, registrations.bp, requests.bp):
+        app.register_blueprint(blueprint)
     return app

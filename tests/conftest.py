@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -123,3 +124,66 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+# --------------------------------------------------------------------------- signed-in users
+
+PASSWORD = "a long enough password"
+ROLES = ("registrar", "helpdesk", "caseworker", "supervisor", "admin")
+
+
+@pytest.fixture
+def users(app: Flask) -> dict[str, int]:
+    """One user per role in agency "North", and a caseworker of agency "South"."""
+    from tracing import services
+    from tracing.db import get_session
+
+    ids = {}
+    with app.app_context():
+        session = get_session()
+        for role in ROLES:
+            ids[role] = services.create_user(
+                session, f"{role}@north.example", role, "North", PASSWORD
+            ).id
+        ids["other_caseworker"] = services.create_user(
+            session, "caseworker@south.example", "caseworker", "South", PASSWORD
+        ).id
+    return ids
+
+
+def csrf_token_from(page: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str) -> None:
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def as_role(client: FlaskClient, users: dict[str, int]) -> Callable[[str], FlaskClient]:
+    """Sign the test client in as the North user of a role (or "other_caseworker")."""
+
+    def sign_in_as(role: str) -> FlaskClient:
+        email = (
+            "caseworker@south.example" if role == "other_caseworker" else f"{role}@north.example"
+        )
+        with client.session_transaction() as session:
+            session.clear()
+        sign_in(client, email)
+        return client
+
+    return sign_in_as
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, str]) -> Any:
+    """GET the page for its CSRF token, then POST the form."""
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    return client.post(path, data={**data, "csrf_token": token})

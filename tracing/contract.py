@@ -248,6 +248,17 @@ def split_other_names(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
+def partial_date(value: dt.date | None, precision: str | None) -> str:
+    """A stored date as precisely as it is known: 2019, 2019-03 or 2019-03-14."""
+    if value is None:
+        return ""
+    if precision == "year":
+        return PartialDate(value, "year").iso()
+    if precision == "month":
+        return PartialDate(value, "month").iso()
+    return value.isoformat()
+
+
 def neutralise_cell(value: object) -> str:
     """Text safe to open in a spreadsheet: a formula-like cell gets a leading quote."""
     text = "" if value is None else str(value)

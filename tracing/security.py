@@ -150,6 +150,15 @@ def nav_links() -> list[tuple[str, str]]:
     return links
 
 
+def allowed_endpoints() -> set[str]:
+    """Endpoints the signed-in user's role may use: pages show only the actions allowed."""
+    return {
+        endpoint
+        for endpoint, roles in ROUTE_ROLES.items()
+        if roles is None or (current_user.is_authenticated and current_user.role in roles)
+    }
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -159,4 +168,4 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.before_request(_enforce_idle_timeout)
     app.after_request(_security_headers)
-    app.context_processor(lambda: {"nav_links": nav_links})
+    app.context_processor(lambda: {"nav_links": nav_links, "allowed_endpoints": allowed_endpoints})

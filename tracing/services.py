@@ -25,6 +25,7 @@ from models import (
     Base,
     ChildRegistration,
     Inquiry,
+    Referral,
     Role,
     SoughtChild,
     User,
@@ -32,7 +33,7 @@ from models import (
 
 __all__ = ["Role"]
 
-from .contract import Kind, PartialDate, Problem, Validated
+from .contract import Kind, PartialDate, Problem, Row, Validated, partial_date, validate_row
 
 IMPORT_BATCH_SIZE = 2000
 DEFAULT_AGENCY = "Demo Agency"
@@ -424,3 +425,304 @@ def authenticate(
     record_audit(session, user.id, "login", record=user, ip=ip)
     session.commit()
     return AuthOutcome(user)
+
+
+# --------------------------------------------------------------------------- access
+
+
+def can_see_agency_records(actor: User, agency_id: int) -> bool:
+    return actor.agency_id == agency_id
+
+
+def _referred_to(
+    session: Session, actor: User, *, child_id: int | None = None, inquiry_id: int | None = None
+) -> bool:
+    stmt = select(Referral.id).where(
+        Referral.to_agency_id == actor.agency_id, Referral.status == "accepted"
+    )
+    if child_id is not None:
+        stmt = stmt.where(Referral.child_id == child_id)
+    if inquiry_id is not None:
+        stmt = stmt.where(Referral.inquiry_id == inquiry_id)
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def visible_child(session: Session, actor: User, child_id: int) -> ChildRegistration | None:
+    """The child when the actor's agency owns it or had it referred; None otherwise."""
+    child = session.get(ChildRegistration, child_id)
+    if child is None:
+        return None
+    if child.agency_id == actor.agency_id or _referred_to(session, actor, child_id=child.id):
+        return child
+    return None
+
+
+def visible_inquiry(session: Session, actor: User, inquiry_id: int) -> Inquiry | None:
+    inquiry = session.get(Inquiry, inquiry_id)
+    if inquiry is None:
+        return None
+    if inquiry.agency_id == actor.agency_id or _referred_to(session, actor, inquiry_id=inquiry.id):
+        return inquiry
+    return None
+
+
+def may_see_exact_location(actor: User, child: ChildRegistration) -> bool:
+    """The exact current location of a child: caseworkers of the owning agency only."""
+    return actor.agency_id == child.agency_id and actor.role in {
+        Role.CASEWORKER.value,
+        Role.SUPERVISOR.value,
+    }
+
+
+# --------------------------------------------------------------------------- registering
+
+
+class ValidationFailed(ServiceError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems if p.severity == "error"))
+        self.problems = problems
+
+
+PERSON_EXTRA_FIELDS = (
+    "age_estimated",
+    "distinctive_features",
+    "separation_cause",
+    "other_relatives",
+)
+CHILD_EXTRA_FIELDS = (
+    *PERSON_EXTRA_FIELDS,
+    "current_place",
+    "care_arrangement",
+    "consent_tracing",
+    "consent_sharing",
+)
+
+
+def _validated(
+    kind: Kind, cells: dict[str, str], today: dt.date | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
+    record, problems = validate_row(kind, Row(0, cells), today or dt.date.today(), {})
+    if record is None:
+        raise ValidationFailed(problems)
+    return record, problems
+
+
+def _apply_person(
+    target: ChildRegistration | SoughtChild,
+    record: dict[str, Any],
+    extra: dict[str, Any],
+    fields: Sequence[str],
+) -> bool:
+    """Copy validated values onto a stored person; True when anything changed."""
+    values = _person_values(record)
+    values.pop("ref")
+    point = values.pop("separation_point")
+    changed = False
+    for key, value in values.items():
+        if getattr(target, key) != value:
+            setattr(target, key, value)
+            changed = True
+    if _ewkt_of(target.separation_point) != point:
+        target.separation_point = point
+        changed = True
+    for key in fields:
+        if key in extra and getattr(target, key) != extra[key]:
+            setattr(target, key, extra[key])
+            changed = True
+    return changed
+
+
+def _ewkt_of(value: Any) -> str | None:
+    """A stored point (WKB element or EWKT text) as the EWKT our importer writes."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return _ewkt(point_of(value))
+
+
+def _next_ref(
+    session: Session, model: type[ChildRegistration] | type[Inquiry], prefix: str
+) -> tuple[int, str]:
+    sequence = f"{model.__tablename__}_id_seq"
+    next_id = int(session.scalar(select(func.nextval(sequence))) or 0)
+    return next_id, f"{prefix}-{dt.date.today().year}-{next_id:06d}"
+
+
+def register_child(
+    session: Session,
+    actor: User,
+    cells: dict[str, str],
+    extra: dict[str, Any],
+    *,
+    ip: str | None = None,
+) -> tuple[ChildRegistration, list[Problem]]:
+    """Register a separated child found by a field team, then match it against open requests."""
+    cells = {**cells, "ref": "new"}
+    record, problems = _validated("children", cells)
+    child_id, ref = _next_ref(session, ChildRegistration, "CH")
+    child = ChildRegistration(
+        id=child_id, ref=ref, agency_id=actor.agency_id, registered_by_id=actor.id
+    )
+    _apply_person(child, record, extra, CHILD_EXTRA_FIELDS)
+    registration = record["registration_date"]
+    child.registration_date = registration.value if registration else dt.date.today()
+    child.current_point = _ewkt(record["current_point"])
+    session.add(child)
+    session.flush()
+    record_audit(session, actor.id, "register_child", record=child, ip=ip)
+    session.commit()
+    return child, problems
+
+
+def update_child(
+    session: Session,
+    actor: User,
+    child: ChildRegistration,
+    cells: dict[str, str],
+    extra: dict[str, Any],
+    *,
+    ip: str | None = None,
+) -> tuple[bool, list[Problem]]:
+    record, problems = _validated("children", {**cells, "ref": child.ref})
+    changed = _apply_person(child, record, extra, CHILD_EXTRA_FIELDS)
+    current = _ewkt(record["current_point"])
+    if _ewkt_of(child.current_point) != current:
+        child.current_point = current
+        changed = True
+    registration = record["registration_date"]
+    if registration and child.registration_date != registration.value:
+        child.registration_date = registration.value
+        changed = True
+    if changed:
+        child.revision += 1
+        record_audit(session, actor.id, "update_child", record=child, ip=ip)
+    session.commit()
+    return changed, problems
+
+
+def file_inquiry(
+    session: Session,
+    actor: User,
+    inquirer: dict[str, Any],
+    children: list[tuple[dict[str, str], dict[str, Any]]],
+    *,
+    ip: str | None = None,
+) -> tuple[Inquiry, list[Problem]]:
+    """File a tracing request for one or more sought children, in one transaction."""
+    if not children:
+        raise ServiceError("an inquiry seeks at least one child")
+    inquiry_id, ref = _next_ref(session, Inquiry, "INQ")
+    request_date = str(inquirer.get("request_date") or "")
+    problems: list[Problem] = []
+    records = []
+    failed: list[Problem] = []
+    for index, (cells, extra) in enumerate(children, start=1):
+        try:
+            record, row_problems = _validated(
+                "requests", {**cells, "ref": f"{ref}-{index}", "request_date": request_date}
+            )
+        except ValidationFailed as exc:
+            failed.extend(
+                Problem(index, p.column, p.message, p.severity, p.ref) for p in exc.problems
+            )
+            continue
+        problems.extend(Problem(index, p.column, p.message, p.severity) for p in row_problems)
+        records.append((record, extra))
+    if failed:
+        raise ValidationFailed(failed)
+    inquiry = Inquiry(
+        id=inquiry_id,
+        ref=ref,
+        agency_id=actor.agency_id,
+        filed_by_id=actor.id,
+        inquirer_name=inquirer.get("inquirer_name") or None,
+        inquirer_relationship=inquirer.get("inquirer_relationship") or None,
+        inquirer_contact=inquirer.get("inquirer_contact") or None,
+        inquirer_place=inquirer.get("inquirer_place") or None,
+        inquirer_language=inquirer.get("inquirer_language") or None,
+        consent_tracing=bool(inquirer.get("consent_tracing", True)),
+        consent_sharing=bool(inquirer.get("consent_sharing", False)),
+        request_date=records[0][0]["request_date"].value
+        if records[0][0]["request_date"]
+        else dt.date.today(),
+    )
+    session.add(inquiry)
+    for index, (record, extra) in enumerate(records, start=1):
+        sought = SoughtChild(ref=f"{ref}-{index}", inquiry=inquiry)
+        _apply_person(sought, record, extra, PERSON_EXTRA_FIELDS)
+        sought.consent_tracing = inquiry.consent_tracing
+        sought.consent_sharing = inquiry.consent_sharing
+        session.add(sought)
+    session.flush()
+    record_audit(
+        session,
+        actor.id,
+        "file_inquiry",
+        record=inquiry,
+        ip=ip,
+        details={"sought_children": len(records)},
+    )
+    session.commit()
+    return inquiry, problems
+
+
+def view_child(session: Session, actor: User, child: ChildRegistration, *, ip: str | None) -> None:
+    """Record that the actor opened a case's sensitive fields."""
+    record_audit(session, actor.id, "view_child", record=child, ip=ip)
+    session.commit()
+
+
+def view_inquiry(session: Session, actor: User, inquiry: Inquiry, *, ip: str | None) -> None:
+    record_audit(session, actor.id, "view_inquiry", record=inquiry, ip=ip)
+    session.commit()
+
+
+def point_of(value: Any) -> tuple[float, float] | None:
+    """A stored point as (lat, lon)."""
+    if value is None:
+        return None
+    from geoalchemy2.shape import to_shape
+    from shapely import Point
+
+    shape = to_shape(value)
+    if not isinstance(shape, Point):
+        raise TypeError(f"expected a point, got {shape.geom_type}")
+    return (shape.y, shape.x)
+
+
+def person_form_data(person: ChildRegistration | SoughtChild) -> dict[str, Any]:
+    separation = point_of(person.separation_point)
+    return {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "other_names": "; ".join(person.other_names),
+        "sex": person.sex,
+        "age": "" if person.age is None else str(person.age),
+        "age_estimated": person.age_estimated,
+        "date_of_birth": partial_date(person.date_of_birth, person.date_of_birth_precision),
+        "language": person.languages,
+        "distinctive_features": person.distinctive_features,
+        "separation_date": partial_date(person.separation_date, person.separation_date_precision),
+        "separation_place": person.separation_place,
+        "separation_lat": "" if separation is None else str(separation[0]),
+        "separation_lon": "" if separation is None else str(separation[1]),
+        "separation_cause": person.separation_cause,
+        "mother_name": person.mother_name,
+        "father_name": person.father_name,
+        "other_relatives": person.other_relatives,
+    }
+
+
+def child_form_data(child: ChildRegistration) -> dict[str, Any]:
+    current = point_of(child.current_point)
+    return {
+        **person_form_data(child),
+        "current_place": child.current_place,
+        "current_lat": "" if current is None else str(current[0]),
+        "current_lon": "" if current is None else str(current[1]),
+        "care_arrangement": child.care_arrangement or "",
+        "registration_date": child.registration_date.isoformat() if child.registration_date else "",
+        "consent_tracing": child.consent_tracing,
+        "consent_sharing": child.consent_sharing,
+    }

@@ -1,0 +1,121 @@
+"""Registered children: register, read (audited), edit, list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import ChildRegistration, FollowUp
+
+from . import services
+from .db import get_session
+from .forms import ChildForm, apply_problems, contract_cells
+from .security import ALL_ROLES, roles_required
+
+bp = Blueprint("registrations", __name__, url_prefix="/children")
+
+REGISTER_ROLES = ("registrar", "caseworker", "supervisor")
+EXTRA_CELLS = ("current_lat", "current_lon", "registration_date")
+
+
+def _extra(form: ChildForm) -> dict[str, object]:
+    return {name: form[name].data for name in services.CHILD_EXTRA_FIELDS}
+
+
+def _child_or_404(child_id: int) -> ChildRegistration:
+    child = services.visible_child(get_session(), current_user.user, child_id)
+    if child is None:
+        abort(404)
+    return child
+
+
+@bp.get("/")
+@roles_required(*ALL_ROLES)
+def index() -> str:
+    session = get_session()
+    children = session.scalars(
+        select(ChildRegistration)
+        .where(ChildRegistration.agency_id == current_user.agency_id)
+        .order_by(ChildRegistration.id.desc())
+        .limit(100)
+    ).all()
+    return render_template("registrations/index.html", children=children)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*REGISTER_ROLES)
+def new() -> ResponseReturnValue:
+    form = ChildForm()
+    failed = False
+    if form.validate_on_submit():
+        try:
+            child, problems = services.register_child(
+                get_session(),
+                current_user.user,
+                contract_cells(form, EXTRA_CELLS),
+                _extra(form),
+                ip=request.remote_addr,
+            )
+        except services.ValidationFailed as exc:
+            failed = True
+            apply_problems(form, exc.problems)
+        else:
+            for message in apply_problems(form, problems):
+                flash(message, "warning")
+            flash(f"Child registered as {child.ref}.", "success")
+            return redirect(url_for("registrations.show", child_id=child.id))
+    return render_template("registrations/form.html", form=form, child=None), (
+        400 if failed or form.errors else 200
+    )
+
+
+@bp.get("/<int:child_id>")
+@roles_required(*ALL_ROLES)
+def show(child_id: int) -> str:
+    session = get_session()
+    child = _child_or_404(child_id)
+    services.view_child(session, current_user.user, child, ip=request.remote_addr)
+    history = session.scalars(
+        select(FollowUp).where(FollowUp.child_id == child.id).order_by(FollowUp.created_at)
+    ).all()
+    return render_template(
+        "registrations/show.html",
+        child=child,
+        history=history,
+        exact_location=services.may_see_exact_location(current_user.user, child),
+        point=services.point_of,
+    )
+
+
+@bp.route("/<int:child_id>/edit", methods=["GET", "POST"])
+@roles_required(*REGISTER_ROLES)
+def edit(child_id: int) -> ResponseReturnValue:
+    child = _child_or_404(child_id)
+    if request.method == "GET":
+        form = ChildForm(data=services.child_form_data(child))
+    else:
+        form = ChildForm()
+    failed = False
+    if form.validate_on_submit():
+        try:
+            changed, problems = services.update_child(
+                get_session(),
+                current_user.user,
+                child,
+                contract_cells(form, EXTRA_CELLS),
+                _extra(form),
+                ip=request.remote_addr,
+            )
+        except services.ValidationFailed as exc:
+            failed = True
+            apply_problems(form, exc.problems)
+        else:
+            for message in apply_problems(form, problems):
+                flash(message, "warning")
+            flash("Saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("registrations.show", child_id=child.id))
+    return render_template("registrations/form.html", form=form, child=child), (
+        400 if failed or form.errors else 200
+    )

@@ -1,0 +1,99 @@
+"""Tracing requests: file an inquiry for one or more sought children; read it (audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Inquiry
+
+from . import services
+from .db import get_session
+from .forms import InquiryForm, apply_problems, contract_cells
+from .security import ALL_ROLES, roles_required
+
+bp = Blueprint("requests", __name__, url_prefix="/inquiries")
+
+FILE_ROLES = ("helpdesk", "caseworker", "supervisor")
+
+
+def _sought(form: InquiryForm) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    return [
+        (
+            contract_cells(entry.form),
+            {name: entry.form[name].data for name in services.PERSON_EXTRA_FIELDS},
+        )
+        for entry in form.children
+    ]
+
+
+@bp.get("/")
+@roles_required(*ALL_ROLES)
+def index() -> str:
+    inquiries = (
+        get_session()
+        .scalars(
+            select(Inquiry)
+            .where(Inquiry.agency_id == current_user.agency_id)
+            .order_by(Inquiry.id.desc())
+            .limit(100)
+        )
+        .all()
+    )
+    return render_template("requests/index.html", inquiries=inquiries)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*FILE_ROLES)
+def new() -> ResponseReturnValue:
+    form = InquiryForm()
+    failed = False
+    if form.add_child.data and form.is_submitted():
+        # "Add another child" re-shows the form with one more sought child.
+        form.children.append_entry()
+        return render_template("requests/form.html", form=form)
+    if form.validate_on_submit():
+        inquirer = {
+            name: form[name].data
+            for name in (
+                "inquirer_name",
+                "inquirer_relationship",
+                "inquirer_contact",
+                "inquirer_place",
+                "inquirer_language",
+                "request_date",
+                "consent_tracing",
+                "consent_sharing",
+            )
+        }
+        try:
+            inquiry, problems = services.file_inquiry(
+                get_session(), current_user.user, inquirer, _sought(form), ip=request.remote_addr
+            )
+        except services.ValidationFailed as exc:
+            failed = True
+            for problem in exc.problems:
+                entry = form.children[problem.line - 1].form
+                apply_problems(entry, [problem])
+        else:
+            for problem in problems:
+                flash(f"Child {problem.line}: {problem.message}", "warning")
+            flash(f"Inquiry {inquiry.ref} filed.", "success")
+            return redirect(url_for("requests.show", inquiry_id=inquiry.id))
+    status = 400 if failed or (form.is_submitted() and form.errors) else 200
+    return render_template("requests/form.html", form=form), status
+
+
+@bp.get("/<int:inquiry_id>")
+@roles_required(*ALL_ROLES)
+def show(inquiry_id: int) -> str:
+    session = get_session()
+    inquiry = services.visible_inquiry(session, current_user.user, inquiry_id)
+    if inquiry is None:
+        abort(404)
+    services.view_inquiry(session, current_user.user, inquiry, ip=request.remote_addr)
+    return render_template("requests/show.html", inquiry=inquiry)
