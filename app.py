@@ -41,11 +41,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
-    from tracing import auth, db, home, registrations, requests, security, templating
+    from tracing import auth, db, home, registrations, requests, review, security, templating
 
     db.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    for blueprint in (auth.bp, home.bp, registrations.bp, requests.bp):
+    for blueprint in (auth.bp, home.bp, registrations.bp, requests.bp, review.bp):
         app.register_blueprint(blueprint)
     return app

@@ -9,8 +9,10 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     Form,
     FormField,
+    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -18,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms import FieldList as WTFieldList
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from . import contract
 
@@ -141,3 +143,85 @@ def apply_problems(form: Any, problems: list[contract.Problem]) -> list[str]:
             column = "given_name"
         form[column].errors = [*form[column].errors, problem.message]
     return warnings
+
+
+class DecisionForm(FlaskForm):
+    """Confirm or reject a match; `version` carries the optimistic lock."""
+
+    version = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField("Reason (required to reject)", validators=[Optional(), Length(max=2000)])
+    start = SubmitField("Start verification")
+    confirm = SubmitField("Confirm: same child")
+    reject = SubmitField("Reject: not this child")
+
+
+FOLLOW_UP_CHOICES = [
+    SelectChoice(v, label)
+    for v, label in (
+        ("interview_child", "Verification interview with the child"),
+        ("interview_family", "Verification interview with the family"),
+        ("photo_recognition", "Photo recognition"),
+        ("follow_up_visit", "Follow-up visit"),
+        ("note", "Note"),
+    )
+]
+
+
+class FollowUpForm(FlaskForm):
+    kind = SelectField("Step", choices=FOLLOW_UP_CHOICES)
+    occurred_on = DateField("Date", validators=[Optional()], default=dt.date.today)
+    place = StringField("Place", validators=TEXT)
+    outcome = StringField("Outcome", validators=TEXT)
+    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+    record = SubmitField("Record")
+
+
+class ReunificationForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+    occurred_on = DateField(
+        "Date of reunification", validators=[DataRequired()], default=dt.date.today
+    )
+    place = StringField("Place", validators=[DataRequired(), Length(max=500)])
+    by = StringField(
+        "Reunified by (agency or worker)", validators=[DataRequired(), Length(max=500)]
+    )
+    elsewhere = BooleanField("The child was reunified elsewhere (not through this match)")
+    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+    reunify = SubmitField("Record reunification")
+
+
+class CloseForm(FlaskForm):
+    reason = StringField("Reason for closing", validators=[DataRequired(), Length(max=500)])
+    close = SubmitField("Close the case")
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice(v, v.replace("_", " ") or "open")
+            for v in (
+                "",
+                "proposed",
+                "in_verification",
+                "confirmed",
+                "rejected",
+                "reunified",
+                "reunified_elsewhere",
+                "superseded",
+            )
+        ],
+        default="",
+    )
+    agency = StringField("Agency", validators=TEXT)
+    area = StringField("Area (separation place)", validators=TEXT)
+    min_score = StringField("Minimum probability", validators=[Optional(), Length(max=5)])
+
+
+class ActionForm(FlaskForm):
+    """A button with nothing to fill in: only the CSRF token is checked."""
+
+    submit = SubmitField("Go")

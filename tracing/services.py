@@ -7,24 +7,31 @@ leaves whole records only, and re-running the same file updates, never duplicate
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from typing import cast as cast_type
 
 import psycopg
 from geoalchemy2 import Geography
 from psycopg import sql
-from sqlalchemy import Table, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
     Agency,
     AuditEvent,
     Base,
+    CaseStatus,
     ChildRegistration,
+    FollowUp,
+    FollowUpKind,
     Inquiry,
+    MatchStatus,
+    PotentialMatch,
     Referral,
     Role,
     SoughtChild,
@@ -726,3 +733,466 @@ def child_form_data(child: ChildRegistration) -> dict[str, Any]:
         "consent_tracing": child.consent_tracing,
         "consent_sharing": child.consent_sharing,
     }
+
+
+# --------------------------------------------------------------------------- decisions
+
+OPEN_MATCH_STATUSES = (MatchStatus.PROPOSED.value, MatchStatus.IN_VERIFICATION.value)
+
+
+class StaleDecision(ServiceError):
+    """Someone else decided this match first."""
+
+
+def _lock_checked(session: Session, match: PotentialMatch, expected_version: int) -> None:
+    if match.version != expected_version:
+        raise StaleDecision(
+            "Another caseworker decided this match while you were looking at it; "
+            "the page now shows their decision."
+        )
+
+
+def _commit_decision(session: Session) -> None:
+    session.commit()
+
+
+Decision = TypeVar("Decision", bound=Callable[..., Any])
+
+
+def _optimistic(func: Decision) -> Decision:
+    """A concurrent decision on the same match surfaces as StaleDecision, nothing stored.
+
+    The version column makes the second UPDATE match no row, wherever the session
+    flushes it (an autoflush before a query, or the commit).
+    """
+
+    @functools.wraps(func)
+    def wrapper(session: Session, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(session, *args, **kwargs)
+        except StaleDataError:
+            session.rollback()
+            raise StaleDecision(
+                "Another caseworker decided this match at the same moment; "
+                "their decision was kept. Reload to see it."
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def visible_match(session: Session, actor: User, match_id: int) -> PotentialMatch | None:
+    """A match is the actor's to see when their agency owns either of its records."""
+    match = session.get(PotentialMatch, match_id)
+    if match is None:
+        return None
+    owners = {match.child.agency_id, match.sought_child.inquiry.agency_id}
+    return match if actor.agency_id in owners else None
+
+
+@_optimistic
+def start_verification(
+    session: Session, actor: User, match: PotentialMatch, expected_version: int, *, ip: str | None
+) -> None:
+    _lock_checked(session, match, expected_version)
+    if match.status != MatchStatus.PROPOSED.value:
+        raise ServiceError(f"this match is {match.status.replace('_', ' ')}, not proposed")
+    match.status = MatchStatus.IN_VERIFICATION.value
+    match.child.status = CaseStatus.VERIFICATION.value
+    match.sought_child.status = CaseStatus.VERIFICATION.value
+    record_audit(session, actor.id, "start_verification", record=match, ip=ip)
+    _commit_decision(session)
+
+
+@_optimistic
+def confirm_match(
+    session: Session, actor: User, match: PotentialMatch, expected_version: int, *, ip: str | None
+) -> int:
+    """Confirm child C for sought child S. Every other open proposal for S is closed;
+    other proposals for C stay open (a second relative may have filed for the same
+    child) and are flagged by `child_matched_elsewhere`. Returns how many were closed."""
+    _lock_checked(session, match, expected_version)
+    if match.status not in OPEN_MATCH_STATUSES:
+        raise ServiceError(f"this match is {match.status.replace('_', ' ')} already")
+    now = dt.datetime.now(dt.UTC)
+    match.status = MatchStatus.CONFIRMED.value
+    match.decided_by_id, match.decided_at = actor.id, now
+    match.child_revision, match.sought_revision = match.child.revision, match.sought_child.revision
+    match.child.status = CaseStatus.VERIFICATION.value
+    match.sought_child.status = CaseStatus.VERIFICATION.value
+    others = session.scalars(
+        select(PotentialMatch).where(
+            PotentialMatch.sought_child_id == match.sought_child_id,
+            PotentialMatch.id != match.id,
+            PotentialMatch.status.in_(OPEN_MATCH_STATUSES),
+        )
+    ).all()
+    for other in others:
+        other.status = MatchStatus.SUPERSEDED.value
+        other.decided_by_id, other.decided_at = actor.id, now
+    record_audit(
+        session,
+        actor.id,
+        "confirm_match",
+        record=match,
+        ip=ip,
+        details={
+            "child": match.child.ref,
+            "sought": match.sought_child.ref,
+            "score": match.score,
+            "superseded": [o.id for o in others],
+        },
+    )
+    _commit_decision(session)
+    return len(others)
+
+
+@_optimistic
+def reject_match(
+    session: Session,
+    actor: User,
+    match: PotentialMatch,
+    expected_version: int,
+    reason: str,
+    *,
+    ip: str | None,
+) -> None:
+    """Reject a proposal; it is not proposed again unless one of its records changes."""
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("give a reason for the rejection")
+    _lock_checked(session, match, expected_version)
+    if match.status not in OPEN_MATCH_STATUSES:
+        raise ServiceError(f"this match is {match.status.replace('_', ' ')} already")
+    match.status = MatchStatus.REJECTED.value
+    match.reject_reason = reason[:2000]
+    match.decided_by_id, match.decided_at = actor.id, dt.datetime.now(dt.UTC)
+    match.child_revision, match.sought_revision = match.child.revision, match.sought_child.revision
+    for record in (match.child, match.sought_child):
+        if record.status == CaseStatus.VERIFICATION.value:
+            record.status = CaseStatus.TRACING.value
+    record_audit(session, actor.id, "reject_match", record=match, ip=ip, details={"reason": reason})
+    _commit_decision(session)
+
+
+def child_matched_elsewhere(session: Session, match: PotentialMatch) -> str | None:
+    """The inquiry ref another confirmed match ties this match's child to, if any."""
+    other = session.scalar(
+        select(Inquiry.ref)
+        .join(SoughtChild, SoughtChild.inquiry_id == Inquiry.id)
+        .join(PotentialMatch, PotentialMatch.sought_child_id == SoughtChild.id)
+        .where(
+            PotentialMatch.child_id == match.child_id,
+            PotentialMatch.id != match.id,
+            PotentialMatch.status.in_((MatchStatus.CONFIRMED.value, MatchStatus.REUNIFIED.value)),
+        )
+        .limit(1)
+    )
+    return other
+
+
+# --------------------------------------------------------------------------- casework
+
+
+def record_follow_up(
+    session: Session,
+    actor: User,
+    kind: str,
+    *,
+    child: ChildRegistration | None = None,
+    sought_child: SoughtChild | None = None,
+    match: PotentialMatch | None = None,
+    occurred_on: dt.date | None = None,
+    place: str | None = None,
+    outcome: str | None = None,
+    note: str | None = None,
+    ip: str | None = None,
+) -> FollowUp:
+    """Record a verification step, visit or note (DESIGN §1 follow-ups)."""
+    if kind not in {k.value for k in FollowUpKind}:
+        raise ServiceError(f"unknown follow-up kind {kind!r}")
+    if occurred_on and occurred_on > dt.date.today():
+        raise ServiceError("the date is in the future")
+    if match is not None:
+        child, sought_child = child or match.child, sought_child or match.sought_child
+    follow_up = FollowUp(
+        kind=kind,
+        child_id=child.id if child else None,
+        sought_child_id=sought_child.id if sought_child else None,
+        match_id=match.id if match else None,
+        occurred_on=occurred_on or dt.date.today(),
+        place=place or None,
+        outcome=outcome or None,
+        note=note or None,
+        author_id=actor.id,
+    )
+    session.add(follow_up)
+    session.flush()
+    record_audit(
+        session,
+        actor.id,
+        f"follow_up:{kind}",
+        record=follow_up,
+        ip=ip,
+        details={"match": match.id if match else None},
+    )
+    return follow_up
+
+
+@_optimistic
+def record_reunification(
+    session: Session,
+    actor: User,
+    match: PotentialMatch,
+    expected_version: int,
+    *,
+    occurred_on: dt.date,
+    place: str,
+    by: str,
+    elsewhere: bool = False,
+    note: str | None = None,
+    ip: str | None = None,
+) -> None:
+    """A confirmed match ends in reunification (or the child was reunified elsewhere)."""
+    _lock_checked(session, match, expected_version)
+    if match.status != MatchStatus.CONFIRMED.value:
+        raise ServiceError("only a confirmed match can be reunified")
+    status = CaseStatus.REUNIFIED_ELSEWHERE if elsewhere else CaseStatus.REUNIFIED
+    match.status = (MatchStatus.REUNIFIED_ELSEWHERE if elsewhere else MatchStatus.REUNIFIED).value
+    match.child.status = status.value
+    match.sought_child.status = status.value
+    inquiry = match.sought_child.inquiry
+    if all(
+        s.status
+        in (
+            CaseStatus.REUNIFIED.value,
+            CaseStatus.REUNIFIED_ELSEWHERE.value,
+            CaseStatus.CLOSED.value,
+        )
+        for s in inquiry.sought_children
+    ):
+        inquiry.status = status.value
+    record_follow_up(
+        session,
+        actor,
+        "reunification",
+        match=match,
+        occurred_on=occurred_on,
+        place=place,
+        outcome=f"reunified{' elsewhere' if elsewhere else ''} by {by}",
+        note=note,
+        ip=ip,
+    )
+    _commit_decision(session)
+
+
+def close_case(
+    session: Session, actor: User, child: ChildRegistration, reason: str, *, ip: str | None
+) -> None:
+    if not reason.strip():
+        raise ServiceError("give a reason for closing the case")
+    child.status = CaseStatus.CLOSED.value
+    record_follow_up(session, actor, "closure", child=child, outcome=reason.strip(), ip=ip)
+    session.commit()
+
+
+# --------------------------------------------------------------------------- review
+
+
+@dataclass
+class QueueRow:
+    match: PotentialMatch
+    child_visible: bool
+    sought_visible: bool
+    matched_elsewhere: str | None
+
+
+def _owns_or_referred_child(session: Session, actor: User, child: ChildRegistration) -> bool:
+    return child.agency_id == actor.agency_id or _referred_to(session, actor, child_id=child.id)
+
+
+def _owns_or_referred_inquiry(session: Session, actor: User, inquiry: Inquiry) -> bool:
+    return inquiry.agency_id == actor.agency_id or _referred_to(
+        session, actor, inquiry_id=inquiry.id
+    )
+
+
+def review_queue(
+    session: Session,
+    actor: User,
+    *,
+    status: str | None = None,
+    agency: str | None = None,
+    area: str | None = None,
+    min_score: float | None = None,
+    limit: int = 200,
+) -> list[QueueRow]:
+    """Matches that touch the actor's agency, most probable first."""
+    child_agency = aliased(Agency)
+    inquiry_agency = aliased(Agency)
+    stmt = (
+        select(PotentialMatch)
+        .join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
+        .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+        .join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
+        .join(child_agency, ChildRegistration.agency_id == child_agency.id)
+        .join(inquiry_agency, Inquiry.agency_id == inquiry_agency.id)
+        .where(
+            or_(
+                ChildRegistration.agency_id == actor.agency_id,
+                Inquiry.agency_id == actor.agency_id,
+            )
+        )
+        .options(
+            joinedload(PotentialMatch.child),
+            joinedload(PotentialMatch.sought_child).joinedload(SoughtChild.inquiry),
+        )
+        .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
+        .limit(limit)
+    )
+    if status:
+        stmt = stmt.where(PotentialMatch.status == status)
+    else:
+        stmt = stmt.where(PotentialMatch.status.in_(OPEN_MATCH_STATUSES))
+    if agency:
+        pattern = f"%{agency}%"
+        stmt = stmt.where(or_(child_agency.name.ilike(pattern), inquiry_agency.name.ilike(pattern)))
+    if area:
+        pattern = f"%{area}%"
+        stmt = stmt.where(
+            or_(
+                ChildRegistration.separation_place.ilike(pattern),
+                SoughtChild.separation_place.ilike(pattern),
+                ChildRegistration.current_place.ilike(pattern),
+            )
+        )
+    if min_score is not None:
+        stmt = stmt.where(PotentialMatch.score >= min_score)
+    rows = []
+    for match in session.scalars(stmt).unique():
+        rows.append(
+            QueueRow(
+                match,
+                _owns_or_referred_child(session, actor, match.child),
+                _owns_or_referred_inquiry(session, actor, match.sought_child.inquiry),
+                child_matched_elsewhere(session, match),
+            )
+        )
+    return rows
+
+
+@dataclass
+class Comparison:
+    match: PotentialMatch
+    child_visible: bool
+    sought_visible: bool
+    exact_location: bool
+    evidence: list[dict[str, Any]]
+    prior_weight: float
+    siblings: list[tuple[SoughtChild, list[PotentialMatch]]]
+    matched_elsewhere: str | None
+    history: list[FollowUp]
+    referral_pending: bool
+
+
+def compare_match(
+    session: Session, actor: User, match: PotentialMatch, *, ip: str | None
+) -> Comparison:
+    """Both records side by side with the engine's evidence; the read is audited."""
+    child, sought = match.child, match.sought_child
+    child_visible = _owns_or_referred_child(session, actor, child)
+    sought_visible = _owns_or_referred_inquiry(session, actor, sought.inquiry)
+    siblings = []
+    for other in sought.inquiry.sought_children:
+        if other.id == sought.id:
+            continue
+        proposals = session.scalars(
+            select(PotentialMatch)
+            .where(PotentialMatch.sought_child_id == other.id)
+            .order_by(PotentialMatch.score.desc())
+            .limit(3)
+        ).all()
+        siblings.append((other, list(proposals)))
+    history = session.scalars(
+        select(FollowUp)
+        .where(
+            or_(
+                FollowUp.match_id == match.id,
+                FollowUp.child_id == child.id,
+                FollowUp.sought_child_id == sought.id,
+            )
+        )
+        .order_by(FollowUp.created_at)
+    ).all()
+    pending = session.scalar(
+        select(Referral.id).where(
+            Referral.child_id == child.id,
+            Referral.to_agency_id == actor.agency_id,
+            Referral.status == "pending",
+        )
+    )
+    evidence = match.evidence or {}
+    record_audit(
+        session,
+        actor.id,
+        "view_match",
+        record=match,
+        ip=ip,
+        details={"child": child.ref if child_visible else None, "sought": sought.ref},
+    )
+    session.commit()
+    return Comparison(
+        match=match,
+        child_visible=child_visible,
+        sought_visible=sought_visible,
+        exact_location=may_see_exact_location(actor, child),
+        evidence=list(evidence.get("fields", [])),
+        prior_weight=float(evidence.get("prior_weight", 0.0)),
+        siblings=siblings,
+        matched_elsewhere=child_matched_elsewhere(session, match),
+        history=list(history),
+        referral_pending=pending is not None,
+    )
+
+
+def request_referral(
+    session: Session, actor: User, match: PotentialMatch, *, ip: str | None
+) -> Referral:
+    """Ask the agency owning the candidate child to share its details."""
+    child = match.child
+    if child.agency_id == actor.agency_id:
+        raise ServiceError("your agency owns this record already")
+    existing = session.scalar(
+        select(Referral).where(
+            Referral.child_id == child.id,
+            Referral.to_agency_id == actor.agency_id,
+            Referral.status.in_(("pending", "accepted")),
+        )
+    )
+    if existing is not None:
+        return existing
+    referral = Referral(
+        child_id=child.id,
+        from_agency_id=child.agency_id,
+        to_agency_id=actor.agency_id,
+        requested_by_id=actor.id,
+        reason=f"potential match {match.id} for {match.sought_child.ref}",
+    )
+    session.add(referral)
+    session.flush()
+    record_audit(session, actor.id, "request_referral", record=referral, ip=ip)
+    session.commit()
+    return referral
+
+
+def decide_referral(
+    session: Session, actor: User, referral: Referral, accept: bool, *, ip: str | None
+) -> None:
+    """The owning agency accepts or declines sharing a case with another agency."""
+    if referral.from_agency_id != actor.agency_id:
+        raise ServiceError("only the owning agency decides on a referral")
+    if referral.status != "pending":
+        raise ServiceError(f"this referral is {referral.status} already")
+    referral.status = "accepted" if accept else "declined"
+    referral.decided_by_id = actor.id
+    record_audit(session, actor.id, f"referral_{referral.status}", record=referral, ip=ip)
+    session.commit()

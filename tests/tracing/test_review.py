@@ -1,0 +1,258 @@
+"""The review queue, the comparison page and every decision, through the HTTP app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from models import AuditEvent, ChildRegistration, PotentialMatch, SoughtChild, User
+from tracing import services
+from tracing.db import get_session
+
+from ..conftest import csrf_token_from
+
+EVIDENCE = {
+    "prior_weight": -9.5,
+    "fields": [
+        {"field": "names", "level": "exact", "weight": 8.1},
+        {"field": "age", "level": "within 1 year", "weight": 1.9},
+        {"field": "separation point", "level": "over 100 km", "weight": -3.2},
+    ],
+}
+
+
+@dataclass
+class Case:
+    child: int
+    other_child: int
+    sought: int
+    sibling: int
+    best: int  # match child × sought
+    weak: int  # match other_child × sought
+    sibling_match: int  # match child × sibling
+
+
+def child_cells(given: str, family: str, place: str = "Geneina") -> dict[str, str]:
+    return {
+        "given_name": given,
+        "family_name": family,
+        "sex": "female",
+        "age": "7",
+        "separation_place": place,
+    }
+
+
+@pytest.fixture
+def case(app: Flask, users: dict[str, int]) -> Case:
+    with app.app_context():
+        session = get_session()
+        registrar = session.get(User, users["registrar"])
+        helpdesk = session.get(User, users["helpdesk"])
+        assert registrar and helpdesk
+        child, _ = services.register_child(session, registrar, child_cells("Amina", "Yousif"), {})
+        other, _ = services.register_child(
+            session, registrar, child_cells("Amna", "Yusuf", "Misterei"), {}
+        )
+        inquiry, _ = services.file_inquiry(
+            session,
+            helpdesk,
+            {"inquirer_name": "Halima Adam", "inquirer_relationship": "mother"},
+            [(child_cells("Amina", "Yousef"), {}), (child_cells("Idris", "Yousef"), {})],
+        )
+        sought, sibling = inquiry.sought_children
+        matches = []
+        for c, s, score in ((child, sought, 0.93), (other, sought, 0.41), (child, sibling, 0.22)):
+            m = PotentialMatch(
+                child_id=c.id,
+                sought_child_id=s.id,
+                score=score,
+                evidence=EVIDENCE,
+                engine_version="test",
+            )
+            session.add(m)
+            matches.append(m)
+        session.commit()
+        return Case(child.id, other.id, sought.id, sibling.id, *(m.id for m in matches))
+
+
+def post(client: FlaskClient, match_id: int, action: str, data: dict[str, str]) -> str:
+    page = client.get(f"/review/{match_id}").get_data(as_text=True)
+    response = client.post(
+        f"/review/{match_id}/{action}", data={**data, "csrf_token": csrf_token_from(page)}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client.get(f"/review/{match_id}").get_data(as_text=True)
+
+
+def status_of(app: Flask, match_id: int) -> str:
+    with app.app_context():
+        match = get_session().get(PotentialMatch, match_id)
+        assert match
+        return match.status
+
+
+def version_of(app: Flask, match_id: int) -> str:
+    with app.app_context():
+        match = get_session().get(PotentialMatch, match_id)
+        assert match
+        return str(match.version)
+
+
+def test_queue_orders_by_probability_and_filters(
+    case: Case, as_role: Callable[[str], FlaskClient]
+) -> None:
+    client = as_role("caseworker")
+    page = client.get("/review/").get_data(as_text=True)
+    order = [int(x) for x in __import__("re").findall(r'data-match="(\d+)"', page)]
+    assert order == [case.best, case.weak, case.sibling_match]
+    page = client.get("/review/?min_score=0.5").get_data(as_text=True)
+    assert f'data-match="{case.weak}"' not in page and f'data-match="{case.best}"' in page
+    page = client.get("/review/?area=Misterei").get_data(as_text=True)
+    assert f'data-match="{case.best}"' not in page and f'data-match="{case.weak}"' in page
+
+
+def test_compare_shows_evidence_and_siblings_and_is_audited(
+    app: Flask, case: Case, as_role: Callable[[str], FlaskClient]
+) -> None:
+    page = as_role("caseworker").get(f"/review/{case.best}").get_data(as_text=True)
+    assert "exact" in page and "+8.10" in page and "-3.20" in page and "-9.50" in page
+    assert 'id="siblings"' in page and "0.22" in page
+    with app.app_context():
+        assert "view_match" in get_session().scalars(select(AuditEvent.action)).all()
+
+
+def test_confirm_closes_other_proposals_for_the_sought_child(
+    app: Flask, case: Case, as_role: Callable[[str], FlaskClient]
+) -> None:
+    client = as_role("caseworker")
+    page = post(
+        client, case.best, "decide", {"version": version_of(app, case.best), "confirm": "1"}
+    )
+    assert 'id="match-status">confirmed<' in page
+    assert status_of(app, case.weak) == "superseded"
+    # The sibling's proposal for the same registered child stays open, flagged.
+    assert status_of(app, case.sibling_match) == "proposed"
+    queue = client.get("/review/").get_data(as_text=True)
+    assert "child already matched to inquiry INQ-" in queue
+
+
+def test_reject_needs_a_reason_and_is_remembered(
+    app: Flask, case: Case, as_role: Callable[[str], FlaskClient]
+) -> None:
+    client = as_role("caseworker")
+    page = post(client, case.weak, "decide", {"version": version_of(app, case.weak), "reject": "1"})
+    assert "give a reason" in page and status_of(app, case.weak) == "proposed"
+    post(
+        client,
+        case.weak,
+        "decide",
+        {
+            "version": version_of(app, case.weak),
+            "reject": "1",
+            "reason": "different mother at interview",
+        },
+    )
+    assert status_of(app, case.weak) == "rejected"
+    with app.app_context():
+        match = get_session().get(PotentialMatch, case.weak)
+        assert match and match.reject_reason == "different mother at interview"
+
+
+def test_verification_reunification_follow_up_and_closure(
+    app: Flask, case: Case, as_role: Callable[[str], FlaskClient]
+) -> None:
+    client = as_role("caseworker")
+    post(client, case.best, "decide", {"version": version_of(app, case.best), "start": "1"})
+    assert status_of(app, case.best) == "in_verification"
+    for kind in ("interview_child", "interview_family", "photo_recognition"):
+        post(
+            client,
+            case.best,
+            "follow-up",
+            {"kind": kind, "occurred_on": "2026-05-02", "outcome": "consistent"},
+        )
+    post(client, case.best, "decide", {"version": version_of(app, case.best), "confirm": "1"})
+    page = post(
+        client,
+        case.best,
+        "reunify",
+        {
+            "version": version_of(app, case.best),
+            "occurred_on": "2026-05-10",
+            "place": "Adré",
+            "by": "IRC team 3",
+        },
+    )
+    assert 'id="match-status">reunified<' in page
+    post(
+        client,
+        case.best,
+        "follow-up",
+        {"kind": "follow_up_visit", "occurred_on": "2026-06-10", "outcome": "child well"},
+    )
+    page = post(client, case.best, "close", {"reason": "reunified and stable"})
+    with app.app_context():
+        session = get_session()
+        child = session.get(ChildRegistration, case.child)
+        sought = session.get(SoughtChild, case.sought)
+        assert child and sought and (child.status, sought.status) == ("closed", "reunified")
+    for text in (
+        "interview child",
+        "photo recognition",
+        "reunification",
+        "follow up visit",
+        "closure",
+        "child well",
+    ):
+        assert text in page
+
+
+def test_another_agency_cannot_open_the_match(
+    case: Case, as_role: Callable[[str], FlaskClient]
+) -> None:
+    client = as_role("other_caseworker")
+    assert client.get(f"/review/{case.best}").status_code == 404
+    assert f'data-match="{case.best}"' not in client.get("/review/").get_data(as_text=True)
+
+
+def test_registrar_and_helpdesk_cannot_review(
+    case: Case, as_role: Callable[[str], FlaskClient]
+) -> None:
+    for role in ("registrar", "helpdesk"):
+        client = as_role(role)
+        assert client.get("/review/").status_code == 403
+        assert client.get(f"/review/{case.best}").status_code == 403
+
+
+def test_two_caseworkers_deciding_at_once(
+    app: Flask, case: Case, fresh_database_url: str, users: dict[str, int]
+) -> None:
+    """Both load version 1; one confirms, the other's rejection is refused, not stored."""
+    engine = create_engine(fresh_database_url)
+    try:
+        with Session(engine) as first, Session(engine) as second:
+            a = first.get(PotentialMatch, case.best)
+            b = second.get(PotentialMatch, case.best)
+            actor_a = first.get(User, users["caseworker"])
+            actor_b = second.get(User, users["supervisor"])
+            assert a and b and actor_a and actor_b and a.version == b.version == 1
+            services.confirm_match(first, actor_a, a, 1, ip=None)
+            with pytest.raises(services.StaleDecision):
+                services.reject_match(second, actor_b, b, 1, "not her", ip=None)
+        with Session(engine) as check:
+            match = check.get(PotentialMatch, case.best)
+            assert match and match.status == "confirmed" and match.reject_reason is None
+            decisions = check.scalars(
+                select(AuditEvent.action).where(
+                    AuditEvent.action.in_(("confirm_match", "reject_match"))
+                )
+            ).all()
+            assert decisions == ["confirm_match"]
+    finally:
+        engine.dispose()
