@@ -6,6 +6,7 @@ from .base import Base
 from .casework import FollowUp, FollowUpKind
 from .child import CaseStatus, ChildRegistration
 from .inquiry import Inquiry, SoughtChild
+from .linkage import LinkageModel
 from .match import MatchStatus, PotentialMatch
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "FollowUp",
     "FollowUpKind",
     "Inquiry",
+    "LinkageModel",
     "MatchStatus",
     "PotentialMatch",
     "Referral",

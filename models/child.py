@@ -6,12 +6,12 @@ import datetime as dt
 import enum
 
 from geoalchemy2 import WKBElement
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from .agency import Agency, User
 from .base import Base, Timestamped
-from .person import PersonFields, person_constraints, point_column
+from .person import PersonFields, person_constraints, person_indexes, point_column
 
 
 class CaseStatus(enum.StrEnum):
@@ -35,9 +35,10 @@ class ChildRegistration(PersonFields, Timestamped, Base):
     __tablename__ = "child_registration"
 
     @declared_attr.directive
-    def __table_args__(cls) -> tuple[CheckConstraint, ...]:
+    def __table_args__(cls) -> tuple[CheckConstraint | Index, ...]:
         return (
             *person_constraints(),
+            *person_indexes("child_registration"),
             CheckConstraint(f"status IN {CASE_STATUS_VALUES!r}", name="status_allowed"),
             CheckConstraint(
                 "registration_date IS NULL OR registration_date <= CURRENT_DATE",

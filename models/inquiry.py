@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from geoalchemy2 import WKBElement
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, false, true
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false, true
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from .agency import Agency, User
 from .base import Base, Timestamped
 from .child import CASE_STATUS_VALUES, CaseStatus
-from .person import PersonFields, person_constraints, point_column
+from .person import PersonFields, person_constraints, person_indexes, point_column
 
 
 class Inquiry(Timestamped, Base):
@@ -59,9 +59,10 @@ class SoughtChild(PersonFields, Timestamped, Base):
     __tablename__ = "sought_child"
 
     @declared_attr.directive
-    def __table_args__(cls) -> tuple[CheckConstraint, ...]:
+    def __table_args__(cls) -> tuple[CheckConstraint | Index, ...]:
         return (
             *person_constraints(),
+            *person_indexes("sought_child"),
             CheckConstraint(f"status IN {CASE_STATUS_VALUES!r}", name="status_allowed"),
         )
 

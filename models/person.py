@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from geoalchemy2 import Geography, WKBElement
-from sqlalchemy import ARRAY, CheckConstraint, Date, SmallInteger, String, Text, false, true
+from sqlalchemy import CheckConstraint, Date, Index, SmallInteger, String, Text, false, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 SEX_VALUES = ("male", "female", "unknown")
@@ -51,6 +52,20 @@ def person_constraints() -> tuple[CheckConstraint, ...]:
     return tuple(checks)
 
 
+def person_indexes(table: str) -> tuple[Index, ...]:
+    """Candidate retrieval and name search: GIN on key arrays and on trigrams."""
+    return (
+        Index(f"ix_{table}_name_keys", "name_keys", postgresql_using="gin"),
+        Index(f"ix_{table}_block_keys", "block_keys", postgresql_using="gin"),
+        Index(
+            f"ix_{table}_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+    )
+
+
 class PersonFields:
     """A child as described by whoever filled the form: every field may be unknown."""
 
@@ -74,6 +89,12 @@ class PersonFields:
     other_relatives: Mapped[str | None] = mapped_column(Text)
     consent_tracing: Mapped[bool] = mapped_column(default=True, server_default=true())
     consent_sharing: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Written by the service from the names (matching.normalize): phonetic and variant
+    # keys of each name token, pair keys for very common names, and the normalised
+    # tokens as text for trigram search. GIN-indexed; see person_indexes().
+    name_keys: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    block_keys: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Bumped on every change of the record's content: a rejected match is proposed
     # again only when one of its two records has a newer revision.
     revision: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 
-from . import contract, services
+from . import contract, linkage, services
 from .db import get_session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,7 +135,9 @@ def _echo_problems(problems: list[contract.Problem]) -> int:
     return hidden
 
 
-def run_import(kind: contract.Kind, path: Path, agency: str, report: Path | None) -> None:
+def run_import(
+    kind: contract.Kind, path: Path, agency: str, report: Path | None, match: bool = True
+) -> None:
     try:
         table = contract.read_table(path)
     except contract.ContractError as exc:
@@ -159,6 +161,9 @@ def run_import(kind: contract.Kind, path: Path, agency: str, report: Path | None
         f"{len(outcome.warnings) - hidden} warnings"
         + (f"; every problem in {report}" if report else "")
     )
+    if match and outcome.changed_ids:
+        # One bulk pass after the import, with the same engine, never row by row.
+        _run_match(refit=False)
     if outcome.errors:
         sys.exit(1)
 
@@ -174,6 +179,11 @@ F = TypeVar("F", bound=Callable[..., None])
 def _import_options(func: F) -> F:
     func = click.argument("file", type=click.Path(path_type=Path, dir_okay=False))(func)
     func = click.option(
+        "--match/--no-match",
+        default=True,
+        help="Match the imported records in one bulk pass afterwards (default: yes).",
+    )(func)
+    func = click.option(
         "--agency", default=None, help="Agency owning new records (default: DEFAULT_AGENCY)."
     )(func)
     return click.option(
@@ -185,16 +195,110 @@ def _import_options(func: F) -> F:
 
 @import_group.command("children")
 @_import_options
-def import_children(file: Path, agency: str | None, report: Path | None) -> None:
+def import_children(file: Path, agency: str | None, report: Path | None, match: bool) -> None:
     """Import registered children; rows with errors are reported and skipped."""
-    run_import("children", file, agency or current_app.config["DEFAULT_AGENCY"], report)
+    run_import("children", file, agency or current_app.config["DEFAULT_AGENCY"], report, match)
 
 
 @import_group.command("requests")
 @_import_options
-def import_requests(file: Path, agency: str | None, report: Path | None) -> None:
+def import_requests(file: Path, agency: str | None, report: Path | None, match: bool) -> None:
     """Import tracing requests (a sought child a row; a shared inquiry_ref: one inquiry)."""
-    run_import("requests", file, agency or current_app.config["DEFAULT_AGENCY"], report)
+    run_import("requests", file, agency or current_app.config["DEFAULT_AGENCY"], report, match)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def _run_match(refit: bool) -> services.MatchSummary:
+    stages = ["loading records", "fitting the engine", "ranking", "writing proposals"]
+    with click.progressbar(
+        length=len(stages), label="Matching", file=sys.stderr, item_show_func=lambda s: s
+    ) as bar:
+
+        def on_stage(name: str) -> None:
+            bar.update(1, name)
+
+        summary = services.match_all(get_session(), refit=refit, on_stage=on_stage)
+        bar.update(len(stages) - bar.pos)
+    timing = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
+    click.echo(
+        f"matched {summary.sought} open sought children against {summary.children} "
+        f"registered children: {summary.proposed} new proposals, {summary.updated} updated, "
+        f"{summary.withdrawn} withdrawn"
+        + (f"; engine refitted (model {summary.model_id})" if summary.fitted else "")
+        + (f" ({timing})" if timing else "")
+    )
+    return summary
+
+
+@cli.command("match")
+@click.option("--refit", is_flag=True, help="Fit the engine again on the store and decisions.")
+@click.option(
+    "--save-params",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the engine's parameters (readable JSON), e.g. for `ftr link --params`.",
+)
+def match_command(refit: bool, save_params: Path | None) -> None:
+    """Re-run matching over every open record in one bulk pass."""
+    _run_match(refit)
+    if save_params:
+        current = linkage.current_linker(get_session())
+        if current is not None:
+            current[1].save(save_params)
+            click.echo(f"engine parameters (model {current[0]}) written to {save_params}")
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Export from the store."""
+
+
+@export_group.command("matches")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def export_matches(file: Path) -> None:
+    """Write the store's open and confirmed matches as ranked output (DESIGN §3)."""
+    written = services.export_matches(get_session(), file)
+    click.echo(f"{written} matches written to {file}")
+
+
+@cli.command("link", with_appcontext=False)
+@click.argument("children_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("requests_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--top", "top_k", default=10, show_default=True, help="Candidates per sought child.")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--params",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Use these fitted parameters instead of fitting on the files.",
+)
+@click.option(
+    "--save-params",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Save the fitted parameters (readable JSON).",
+)
+@click.option("--seed", default=0, show_default=True)
+def link_command(
+    children_file: Path,
+    requests_file: Path,
+    top_k: int,
+    out: Path,
+    params: Path | None,
+    save_params: Path | None,
+    seed: int,
+) -> None:
+    """Rank registered children for each sought child, in memory, without a database."""
+    from . import link
+
+    link.run(
+        children_file,
+        requests_file,
+        top_k=top_k,
+        out=out,
+        params=params,
+        save_params=save_params,
+        seed=seed,
+    )
 
 
 # --------------------------------------------------------------------------- ftr users

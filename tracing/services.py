@@ -17,7 +17,7 @@ from typing import cast as cast_type
 import psycopg
 from geoalchemy2 import Geography
 from psycopg import sql
-from sqlalchemy import Table, bindparam, func, or_, select
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -40,7 +40,21 @@ from models import (
 
 __all__ = ["Role"]
 
-from .contract import Kind, PartialDate, Problem, Row, Validated, partial_date, validate_row
+from matching import Linker
+from matching.linker import ENGINE_VERSION
+from matching.normalize import name_keys, normalize_name, token_keys
+
+from . import linkage
+from .contract import (
+    Kind,
+    PartialDate,
+    Problem,
+    Row,
+    Validated,
+    neutralise_cell,
+    partial_date,
+    validate_row,
+)
 
 IMPORT_BATCH_SIZE = 2000
 DEFAULT_AGENCY = "Demo Agency"
@@ -137,6 +151,33 @@ def _date_parts(value: PartialDate | None) -> tuple[dt.date | None, str | None]:
     return (value.value, value.precision) if value else (None, None)
 
 
+def store_keys(
+    names: Sequence[str | None], parents: Sequence[str | None]
+) -> tuple[list[str], list[str], str]:
+    """Index entries of a person: (name keys, block keys, search text).
+
+    Name keys are the engine's keys of each name token. A very common name (one key can
+    cover thousands of children) is made selective by block keys that pair two tokens
+    of the child's names, or a token of the child's names with one of a parent's.
+    """
+    tokens: list[str] = []
+    for name in names:
+        tokens.extend(normalize_name(name or ""))
+    tokens = list(dict.fromkeys(tokens))
+    parent_tokens: list[str] = []
+    for name in parents:
+        parent_tokens.extend(normalize_name(name or ""))
+    primary = {t: token_keys(t)[0] for t in {*tokens, *parent_tokens}}
+    blocks = {
+        "x:" + "|".join(sorted((primary[a], primary[b])))
+        for i, a in enumerate(tokens)
+        for b in tokens[i + 1 :]
+        if primary[a] != primary[b]
+    }
+    blocks |= {f"m:{primary[a]}|{primary[b]}" for a in tokens for b in parent_tokens}
+    return name_keys(tokens), sorted(blocks), " ".join(tokens)
+
+
 def _person_values(record: dict[str, Any]) -> dict[str, Any]:
     dob, dob_precision = _date_parts(record["date_of_birth"])
     sep, sep_precision = _date_parts(record["separation_date"])
@@ -156,7 +197,16 @@ def _person_values(record: dict[str, Any]) -> dict[str, Any]:
         "mother_name": record["mother_name"],
         "father_name": record["father_name"],
         "languages": record["language"],
+        **_key_values(
+            (record["given_name"], record["family_name"], *record["other_names"]),
+            (record["mother_name"], record["father_name"]),
+        ),
     }
+
+
+def _key_values(names: Sequence[str | None], parents: Sequence[str | None]) -> dict[str, Any]:
+    keys, blocks, text = store_keys(names, parents)
+    return {"name_keys": keys, "block_keys": blocks, "search_text": text}
 
 
 def _table(model: type[Base]) -> Table:
@@ -579,6 +629,9 @@ def register_child(
     session.flush()
     record_audit(session, actor.id, "register_child", record=child, ip=ip)
     session.commit()
+    # Stored first: a failure while matching never loses the registration.
+    match_child(session, child)
+    session.commit()
     return child, problems
 
 
@@ -605,6 +658,9 @@ def update_child(
         child.revision += 1
         record_audit(session, actor.id, "update_child", record=child, ip=ip)
     session.commit()
+    if changed:
+        match_child(session, child)
+        session.commit()
     return changed, problems
 
 
@@ -670,6 +726,8 @@ def file_inquiry(
         ip=ip,
         details={"sought_children": len(records)},
     )
+    session.commit()
+    match_sought_children(session, [s.id for s in inquiry.sought_children])
     session.commit()
     return inquiry, problems
 
@@ -1196,3 +1254,201 @@ def decide_referral(
     referral.decided_by_id = actor.id
     record_audit(session, actor.id, f"referral_{referral.status}", record=referral, ip=ip)
     session.commit()
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass
+class MatchSummary:
+    children: int = 0
+    sought: int = 0
+    candidates_scored: int = 0
+    proposed: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+    fitted: bool = False
+    model_id: int | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def fit_engine(session: Session, actor_id: int | None = None, *, seed: int = 0) -> int:
+    """Fit the engine on the open records and the caseworkers' decisions; store it."""
+    children, sought = linkage.open_children(session), linkage.open_sought(session)
+    if children.empty or sought.empty:
+        raise ServiceError("nothing to learn from: the store needs children and requests")
+    labels = linkage.decision_labels(session)
+    linker = Linker.fit(children, sought, seed=seed, labels=labels if len(labels) else None)
+    model = linkage.save_linker(session, linker, actor_id)
+    session.commit()
+    return model.id
+
+
+def match_all(
+    session: Session,
+    *,
+    refit: bool = False,
+    top_k: int = linkage.TOP_K,
+    on_stage: Callable[[str], None] | None = None,
+) -> MatchSummary:
+    """Re-run matching over every open record in one bulk pass (`ftr match`)."""
+    import time
+
+    summary = MatchSummary()
+    stage = on_stage or (lambda _name: None)
+    started = time.perf_counter()
+    stage("loading records")
+    children, sought = linkage.open_children(session), linkage.open_sought(session)
+    summary.children, summary.sought = len(children), len(sought)
+    summary.seconds["load"] = time.perf_counter() - started
+    if children.empty or sought.empty:
+        return summary
+    current = linkage.current_linker(session)
+    if refit or current is None:
+        stage("fitting the engine")
+        t = time.perf_counter()
+        labels = linkage.decision_labels(session)
+        linker = Linker.fit(children, sought, seed=0, labels=labels if len(labels) else None)
+        model = linkage.save_linker(session, linker, None)
+        summary.fitted, summary.model_id = True, model.id
+        summary.seconds["fit"] = time.perf_counter() - t
+    else:
+        summary.model_id, linker = current
+    stage("ranking")
+    t = time.perf_counter()
+    ranked = linker.rank(children, sought, top_k=top_k)
+    summary.candidates_scored = int(linker.info.get("last_candidates", len(ranked)))
+    summary.seconds["rank"] = time.perf_counter() - t
+    stage("writing proposals")
+    t = time.perf_counter()
+    counts = linkage.write_proposals(
+        session, ranked, children, sought, sought["id"].tolist(), ENGINE_VERSION
+    )
+    _mark_proposed(session)
+    session.commit()
+    summary.seconds["write"] = time.perf_counter() - t
+    summary.proposed, summary.updated, summary.withdrawn = (
+        counts["proposed"],
+        counts["updated"],
+        counts["withdrawn"],
+    )
+    return summary
+
+
+def _mark_proposed(session: Session, sought_ids: Sequence[int] | None = None) -> None:
+    """Open records with a proposal move to 'match proposed' (Primero's case flow)."""
+    open_statuses = (CaseStatus.OPEN.value, CaseStatus.TRACING.value)
+    has_proposal = select(PotentialMatch.id).where(
+        PotentialMatch.status == MatchStatus.PROPOSED.value
+    )
+    sought_filter = [SoughtChild.id.in_(list(sought_ids))] if sought_ids is not None else []
+    session.execute(
+        update(SoughtChild)
+        .where(
+            SoughtChild.status.in_(open_statuses),
+            *sought_filter,
+            has_proposal.where(PotentialMatch.sought_child_id == SoughtChild.id).exists(),
+        )
+        .values(status=CaseStatus.MATCH_PROPOSED.value),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(ChildRegistration)
+        .where(
+            ChildRegistration.status.in_(open_statuses),
+            has_proposal.where(PotentialMatch.child_id == ChildRegistration.id).exists(),
+        )
+        .values(status=CaseStatus.MATCH_PROPOSED.value),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[str, int]:
+    """Match sought children against the registered children the store retrieves for them.
+
+    Candidates come from the indexes (pair keys, selective name keys, nearby separation
+    points); the engine blocks and scores them with the stored parameters. Siblings of
+    the same inquiry are ranked together, as the engine expects.
+    """
+    current = linkage.current_linker(session)
+    if current is None or not sought_ids:
+        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+    _model_id, linker = current
+    inquiry_ids = select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(list(sought_ids)))
+    family = session.scalars(
+        select(SoughtChild).where(
+            SoughtChild.inquiry_id.in_(inquiry_ids),
+            SoughtChild.status.not_in(linkage.CLOSED_STATUSES),
+        )
+    ).all()
+    pool = linkage.child_pool_ids(session, [s for s in family if s.id in set(sought_ids)])
+    if not pool:
+        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+    children = linkage.load_frame(
+        session, linkage.children_query().where(ChildRegistration.id.in_(pool))
+    )
+    sought = linkage.load_frame(
+        session, linkage.sought_query().where(SoughtChild.id.in_([s.id for s in family]))
+    )
+    ranked = linker.rank(children, sought, top_k=linkage.TOP_K)
+    counts = linkage.write_proposals(session, ranked, children, sought, sought_ids, ENGINE_VERSION)
+    _mark_proposed(session, sought_ids)
+    return {**counts, "candidates": len(pool)}
+
+
+def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
+    """A new or changed registration: re-rank the open sought children it may be."""
+    return match_sought_children(session, linkage.sought_touched_by(session, child))
+
+
+def export_matches(session: Session, path: Any, *, statuses: Sequence[str] | None = None) -> int:
+    """Write the store's potential matches as DESIGN §3 ranked output; return rows written."""
+    import csv
+
+    statuses = statuses or (
+        MatchStatus.PROPOSED.value,
+        MatchStatus.IN_VERIFICATION.value,
+        MatchStatus.CONFIRMED.value,
+    )
+    rows = session.execute(
+        select(
+            SoughtChild.ref,
+            ChildRegistration.ref,
+            PotentialMatch.score,
+            PotentialMatch.status,
+            PotentialMatch.evidence,
+        )
+        .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+        .join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
+        .where(PotentialMatch.status.in_(list(statuses)))
+        .order_by(SoughtChild.ref, PotentialMatch.score.desc(), ChildRegistration.ref)
+    ).all()
+    fields: list[str] = []
+    for *_rest, evidence in rows:
+        for item in evidence.get("fields", []):
+            if item["field"] not in fields:
+                fields.append(item["field"])
+    header = ["request_ref", "child_ref", "rank", "score", "status", "prior_weight"]
+    for name in fields:
+        header += [f"{name}_level", f"{name}_weight"]
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        rank, previous = 0, None
+        for sought_ref, child_ref, score, status, evidence in rows:
+            rank = rank + 1 if sought_ref == previous else 1
+            previous = sought_ref
+            by_field = {item["field"]: item for item in evidence.get("fields", [])}
+            line: list[Any] = [
+                sought_ref,
+                child_ref,
+                rank,
+                f"{score:.6f}",
+                status,
+                evidence.get("prior_weight", ""),
+            ]
+            for name in fields:
+                item = by_field.get(name, {})
+                line += [item.get("level", ""), item.get("weight", "")]
+            writer.writerow([neutralise_cell(v) for v in line])
+    return len(rows)

@@ -1,0 +1,384 @@
+"""Glue between the store and the matching engine: frames out, proposals in.
+
+The engine (`matching`) knows nothing of the database. This module loads records into
+the engine's DESIGN §3 frames, retrieves candidates with the store's indexes, and
+writes the engine's ranked output back as potential matches, in bulk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+from psycopg import sql
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from matching import Linker
+from models import CaseStatus, ChildRegistration, Inquiry, LinkageModel, SoughtChild
+
+from .contract import partial_date
+
+TOP_K = 10
+# Proposals below this probability are not worth a caseworker's time.
+MIN_PROPOSAL_SCORE = 0.05
+# A name key shared by more children than this says little: block on pairs instead.
+COMMON_KEY_LIMIT = 2000
+POOL_LIMIT = 4000
+NEARBY_METRES = 50_000
+CLOSED_STATUSES = (
+    CaseStatus.CLOSED.value,
+    CaseStatus.REUNIFIED.value,
+    CaseStatus.REUNIFIED_ELSEWHERE.value,
+)
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def _lat(column: Any) -> ColumnElement[float]:
+    return func.ST_Y(func.geometry(column))
+
+
+def _lon(column: Any) -> ColumnElement[float]:
+    return func.ST_X(func.geometry(column))
+
+
+def _person_columns(model: type[ChildRegistration] | type[SoughtChild]) -> list[Any]:
+    return [
+        model.id,
+        model.ref,
+        model.given_name,
+        model.family_name,
+        func.array_to_string(model.other_names, ";").label("other_names"),
+        model.sex,
+        model.age,
+        model.date_of_birth,
+        model.date_of_birth_precision,
+        model.separation_date,
+        model.separation_date_precision,
+        model.separation_place,
+        _lat(model.separation_point).label("separation_lat"),
+        _lon(model.separation_point).label("separation_lon"),
+        model.mother_name,
+        model.father_name,
+        model.languages.label("language"),
+        model.consent_tracing,
+        model.revision,
+    ]
+
+
+def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["date_of_birth"] = [
+        partial_date(d, p)
+        for d, p in zip(
+            frame.pop("date_of_birth"), frame.pop("date_of_birth_precision"), strict=True
+        )
+    ]
+    frame["separation_date"] = [
+        partial_date(d, p)
+        for d, p in zip(
+            frame.pop("separation_date"), frame.pop("separation_date_precision"), strict=True
+        )
+    ]
+    return frame
+
+
+def children_query() -> Select[Any]:
+    return select(
+        *_person_columns(ChildRegistration),
+        _lat(ChildRegistration.current_point).label("current_lat"),
+        _lon(ChildRegistration.current_point).label("current_lon"),
+        ChildRegistration.registration_date,
+        ChildRegistration.agency_id,
+    )
+
+
+def sought_query() -> Select[Any]:
+    return select(
+        *_person_columns(SoughtChild),
+        Inquiry.ref.label("inquiry_ref"),
+        Inquiry.inquirer_name,
+        Inquiry.inquirer_relationship,
+        Inquiry.request_date,
+        Inquiry.agency_id,
+        SoughtChild.inquiry_id,
+    ).join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
+
+
+def load_frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
+    result = session.execute(stmt)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    for column in ("registration_date", "request_date"):
+        if column in frame:
+            frame[column] = [d.isoformat() if d is not None else "" for d in frame[column]]
+    if frame.empty:
+        frame = frame.assign(date_of_birth_precision=[], separation_date_precision=[])
+    return _finish(frame)
+
+
+def open_children(session: Session) -> pd.DataFrame:
+    return load_frame(
+        session, children_query().where(ChildRegistration.status.not_in(CLOSED_STATUSES))
+    )
+
+
+def open_sought(session: Session) -> pd.DataFrame:
+    return load_frame(session, sought_query().where(SoughtChild.status.not_in(CLOSED_STATUSES)))
+
+
+# --------------------------------------------------------------------------- the model
+
+
+_LINKERS: dict[int, Linker] = {}
+
+
+def current_linker(session: Session) -> tuple[int, Linker] | None:
+    """The newest fitted engine in the store (cached per process), or None."""
+    model_id = session.scalar(select(func.max(LinkageModel.id)))
+    if model_id is None:
+        return None
+    if model_id not in _LINKERS:
+        parameters = session.scalar(
+            select(LinkageModel.parameters).where(LinkageModel.id == model_id)
+        )
+        _LINKERS.clear()
+        _LINKERS[model_id] = Linker.from_dict(parameters or {})
+    return model_id, _LINKERS[model_id]
+
+
+def save_linker(session: Session, linker: Linker, created_by_id: int | None) -> LinkageModel:
+    parameters = linker.to_dict()
+    model = LinkageModel(
+        engine_version=str(parameters.get("engine", "ftr")),
+        parameters=json.loads(json.dumps(parameters)),
+        trained_on=dict(linker.info),
+        created_by_id=created_by_id,
+    )
+    session.add(model)
+    session.flush()
+    _LINKERS.clear()
+    _LINKERS[model.id] = linker
+    return model
+
+
+def decision_labels(session: Session) -> pd.DataFrame:
+    """Caseworkers' decisions as training labels: confirmed → match, rejected → non-match."""
+    from models import MatchStatus, PotentialMatch
+
+    rows = session.execute(
+        select(SoughtChild.ref, ChildRegistration.ref, PotentialMatch.status)
+        .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+        .join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
+        .where(
+            PotentialMatch.status.in_(
+                (
+                    MatchStatus.CONFIRMED.value,
+                    MatchStatus.REUNIFIED.value,
+                    MatchStatus.REJECTED.value,
+                )
+            )
+        )
+    ).all()
+    return pd.DataFrame(
+        [(s, c, "nonmatch" if status == "rejected" else "match") for s, c, status in rows],
+        columns=["request_ref", "child_ref", "label"],
+    )
+
+
+# --------------------------------------------------------------------------- retrieval
+
+
+def _selective_keys(session: Session, keys: Iterable[str]) -> list[str]:
+    """Keys shared by fewer than COMMON_KEY_LIMIT children (each count is bounded)."""
+    selective = []
+    for key in keys:
+        sample = (
+            select(ChildRegistration.id)
+            .where(ChildRegistration.name_keys.contains([key]))
+            .limit(COMMON_KEY_LIMIT)
+            .subquery()
+        )
+        if (session.scalar(select(func.count()).select_from(sample)) or 0) < COMMON_KEY_LIMIT:
+            selective.append(key)
+    return selective
+
+
+def child_pool_ids(session: Session, sought: Sequence[SoughtChild]) -> list[int]:
+    """Registered children worth scoring against these sought children (GIN and GiST)."""
+    blocks = sorted({k for s in sought for k in s.block_keys})
+    names = _selective_keys(session, sorted({k for s in sought for k in s.name_keys}))
+    conditions: list[ColumnElement[bool]] = []
+    if blocks:
+        conditions.append(ChildRegistration.block_keys.overlap(blocks))
+    if names:
+        conditions.append(ChildRegistration.name_keys.overlap(names))
+    for s in sought:
+        if s.separation_point is not None:
+            near: ColumnElement[bool] = func.ST_DWithin(
+                ChildRegistration.separation_point, s.separation_point, NEARBY_METRES
+            )
+            if s.age is not None:
+                near = near & ChildRegistration.age.between(s.age - 3, s.age + 3)
+            conditions.append(near)
+    if not conditions:
+        return []
+    return list(
+        session.scalars(
+            select(ChildRegistration.id)
+            .where(or_(*conditions), ChildRegistration.status.not_in(CLOSED_STATUSES))
+            .limit(POOL_LIMIT)
+        )
+    )
+
+
+def sought_touched_by(session: Session, child: ChildRegistration) -> list[int]:
+    """Open sought children that a new or changed registration may be."""
+    names = _selective_keys(session, child.name_keys)
+    conditions: list[ColumnElement[bool]] = []
+    if child.block_keys:
+        conditions.append(SoughtChild.block_keys.overlap(child.block_keys))
+    if names:
+        conditions.append(SoughtChild.name_keys.overlap(names))
+    if child.separation_point is not None:
+        conditions.append(
+            func.ST_DWithin(SoughtChild.separation_point, child.separation_point, NEARBY_METRES)
+        )
+    if not conditions:
+        return []
+    return list(
+        session.scalars(
+            select(SoughtChild.id)
+            .where(or_(*conditions), SoughtChild.status.not_in(CLOSED_STATUSES))
+            .limit(200)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+def evidence_of(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """The engine's explanation as stored with a match: prior plus per-field weights."""
+    records = Linker.explain(dict(row))
+    prior = next((r["weight"] for r in records if r["field"] == "prior"), 0.0)
+    fields = []
+    for r in records:
+        if r["field"] == "prior":
+            continue
+        if r["field"] in ("sibling", "competition") and abs(r["weight"]) < 0.005:
+            continue
+        level = r["level"] or {
+            "sibling": "could be a sibling of the sought child",
+            "competition": "other candidates, other sought children",
+        }.get(r["field"], "")
+        fields.append({"field": r["field"], "level": level, "weight": round(r["weight"], 4)})
+    return {"prior_weight": round(float(prior), 4), "fields": fields}
+
+
+def consent_allows(ranked: pd.DataFrame, children: pd.DataFrame, sought: pd.DataFrame) -> pd.Series:
+    """A record without consent to tracing is offered only inside its own agency."""
+    child = children.set_index("ref")
+    wanted = sought.set_index("ref")
+    c_agency = ranked["child_ref"].map(child["agency_id"])
+    s_agency = ranked["request_ref"].map(wanted["agency_id"])
+    same = c_agency.to_numpy() == s_agency.to_numpy()
+    c_ok = ranked["child_ref"].map(child["consent_tracing"]).fillna(False).to_numpy(dtype=bool)
+    s_ok = ranked["request_ref"].map(wanted["consent_tracing"]).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(same | (c_ok & s_ok), index=ranked.index)
+
+
+def write_proposals(
+    session: Session,
+    ranked: pd.DataFrame,
+    children: pd.DataFrame,
+    sought: pd.DataFrame,
+    scope_sought_ids: Sequence[int],
+    engine_version: str,
+) -> dict[str, int]:
+    """Store ranked pairs as potential matches for the sought children in scope.
+
+    Proposals and matches in verification get the new score and evidence (without
+    touching their lock version); a rejected pair comes back only when one of its
+    records changed since the rejection; decided matches are left alone; proposals that
+    fell out of the ranking are withdrawn.
+    """
+    kept = ranked[(ranked["score"] >= MIN_PROPOSAL_SCORE)]
+    kept = kept[consent_allows(kept, children, sought).to_numpy()]
+    child = children.set_index("ref")
+    wanted = sought.set_index("ref")
+    rows = pd.DataFrame(
+        {
+            "child_id": kept["child_ref"].map(child["id"]).astype("int64"),
+            "sought_child_id": kept["request_ref"].map(wanted["id"]).astype("int64"),
+            "score": np.clip(kept["score"].astype(float), 0.0, 1.0),
+            "evidence": [json.dumps(evidence_of(r)) for r in kept.to_dict("records")],
+            "child_revision": kept["child_ref"].map(child["revision"]).astype("int64"),
+            "sought_revision": kept["request_ref"].map(wanted["revision"]).astype("int64"),
+        }
+    )
+    rows = rows[rows["sought_child_id"].isin(list(scope_sought_ids))]
+    driver = session.connection().connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        raise TypeError("FTR needs the psycopg 3 driver")
+    columns = [
+        "child_id",
+        "sought_child_id",
+        "score",
+        "evidence",
+        "child_revision",
+        "sought_revision",
+    ]
+    with driver.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE proposal_staging (child_id int, sought_child_id int, score float8,"
+            " evidence jsonb, child_revision int, sought_revision int) ON COMMIT DROP"
+        )
+        with cursor.copy(
+            sql.SQL("COPY proposal_staging ({}) FROM STDIN").format(
+                sql.SQL(", ").join(map(sql.Identifier, columns))
+            )
+        ) as copy:
+            for record in rows.itertuples(index=False):
+                copy.write_row(record)
+        cursor.execute(
+            """
+            INSERT INTO potential_match AS pm (child_id, sought_child_id, score, evidence,
+                engine_version, child_revision, sought_revision)
+            SELECT child_id, sought_child_id, score, evidence, %(engine)s, child_revision,
+                   sought_revision
+            FROM proposal_staging
+            ON CONFLICT (child_id, sought_child_id) DO UPDATE SET
+                score = EXCLUDED.score,
+                evidence = EXCLUDED.evidence,
+                engine_version = EXCLUDED.engine_version,
+                status = CASE WHEN pm.status = 'rejected' THEN 'proposed' ELSE pm.status END,
+                child_revision = EXCLUDED.child_revision,
+                sought_revision = EXCLUDED.sought_revision,
+                updated_at = now()
+            WHERE pm.status IN ('proposed', 'in_verification')
+               OR (pm.status = 'rejected' AND (pm.child_revision <> EXCLUDED.child_revision
+                                            OR pm.sought_revision <> EXCLUDED.sought_revision))
+            RETURNING (xmax = 0) AS inserted
+            """,
+            {"engine": engine_version},
+        )
+        written = cursor.fetchall()
+        cursor.execute(
+            """
+            DELETE FROM potential_match pm
+            WHERE pm.status = 'proposed' AND pm.sought_child_id = ANY(%(scope)s)
+              AND NOT EXISTS (SELECT 1 FROM proposal_staging s
+                              WHERE s.child_id = pm.child_id
+                                AND s.sought_child_id = pm.sought_child_id)
+            """,
+            {"scope": list(scope_sought_ids)},
+        )
+        withdrawn = cursor.rowcount
+        cursor.execute("DROP TABLE proposal_staging")
+    new = sum(1 for (inserted,) in written if inserted)
+    return {"proposed": new, "updated": len(written) - new, "withdrawn": withdrawn}
