@@ -41,11 +41,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
-    from tracing import auth, db, home, registrations, requests, review, security, templating
+    from tracing import (
+        admin,
+        auth,
+        db,
+        home,
+        registrations,
+        requests,
+        review,
+        search,
+        security,
+        supervision,
+        templating,
+    )
 
     db.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    for blueprint in (auth.bp, home.bp, registrations.bp, requests.bp, review.bp):
-        app.register_blueprint(blueprint)
+    blueprints = (auth, home, registrations, requests, review, search, supervision, admin)
+    for module in blueprints:
+        app.register_blueprint(module.bp)
     return app

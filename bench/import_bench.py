@@ -99,7 +99,7 @@ def step_copy(url: str, path: Path) -> dict[str, Any]:
                 languages, registration_date, agency_id)
             SELECT ref, nullif(given_name, ''), nullif(family_name, ''),
                    coalesce(string_to_array(nullif(other_names, ''), ';'), '{}'),
-                   CASE lower(sex) WHEN 'm' THEN 'male' WHEN 'f' THEN 'female'
+                   CASE lower(coalesce(sex, '')) WHEN 'm' THEN 'male' WHEN 'f' THEN 'female'
                         WHEN '' THEN 'unknown' ELSE lower(sex) END,
                    nullif(age, '')::smallint,
                    to_date(rpad(nullif(date_of_birth, ''), 10, '-01-01'), 'YYYY-MM-DD'),

@@ -183,7 +183,9 @@ def as_role(client: FlaskClient, users: dict[str, int]) -> Callable[[str], Flask
     return sign_in_as
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, str]) -> Any:
-    """GET the page for its CSRF token, then POST the form."""
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
+def post_form(
+    client: FlaskClient, path: str, data: dict[str, str], *, page: str | None = None
+) -> Any:
+    """GET the page (`page`, else `path`) for its CSRF token, then POST the form to `path`."""
+    token = csrf_token_from(client.get(page or path).get_data(as_text=True))
     return client.post(path, data={**data, "csrf_token": token})

@@ -225,3 +225,21 @@ class ActionForm(FlaskForm):
     """A button with nothing to fill in: only the CSRF token is checked."""
 
     submit = SubmitField("Go")
+
+
+ROLE_CHOICES = [
+    SelectChoice(v, v) for v in ("registrar", "helpdesk", "caseworker", "supervisor", "admin")
+]
+
+
+class NewUserForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(), Length(max=320)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    agency = StringField("Agency", validators=[DataRequired(), Length(max=200)])
+    create = SubmitField("Create user")
+
+
+class AgencyForm(FlaskForm):
+    name = StringField("Agency name", validators=[DataRequired(), Length(max=200)])
+    code = StringField("Short code", validators=[Optional(), Length(max=20)])
+    add = SubmitField("Add agency")

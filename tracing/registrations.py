@@ -12,11 +12,10 @@ from models import ChildRegistration, FollowUp
 from . import services
 from .db import get_session
 from .forms import ChildForm, apply_problems, contract_cells
-from .security import ALL_ROLES, roles_required
+from .security import REGISTRATION_ROLES, roles_required
 
 bp = Blueprint("registrations", __name__, url_prefix="/children")
 
-REGISTER_ROLES = ("registrar", "caseworker", "supervisor")
 EXTRA_CELLS = ("current_lat", "current_lon", "registration_date")
 
 
@@ -32,7 +31,7 @@ def _child_or_404(child_id: int) -> ChildRegistration:
 
 
 @bp.get("/")
-@roles_required(*ALL_ROLES)
+@roles_required(*REGISTRATION_ROLES)
 def index() -> str:
     session = get_session()
     children = session.scalars(
@@ -45,7 +44,7 @@ def index() -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*REGISTER_ROLES)
+@roles_required(*REGISTRATION_ROLES)
 def new() -> ResponseReturnValue:
     form = ChildForm()
     failed = False
@@ -72,7 +71,7 @@ def new() -> ResponseReturnValue:
 
 
 @bp.get("/<int:child_id>")
-@roles_required(*ALL_ROLES)
+@roles_required(*REGISTRATION_ROLES)
 def show(child_id: int) -> str:
     session = get_session()
     child = _child_or_404(child_id)
@@ -90,7 +89,7 @@ def show(child_id: int) -> str:
 
 
 @bp.route("/<int:child_id>/edit", methods=["GET", "POST"])
-@roles_required(*REGISTER_ROLES)
+@roles_required(*REGISTRATION_ROLES)
 def edit(child_id: int) -> ResponseReturnValue:
     child = _child_or_404(child_id)
     if request.method == "GET":

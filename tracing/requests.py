@@ -14,11 +14,9 @@ from models import Inquiry
 from . import services
 from .db import get_session
 from .forms import InquiryForm, apply_problems, contract_cells
-from .security import ALL_ROLES, roles_required
+from .security import INQUIRY_ROLES, roles_required
 
 bp = Blueprint("requests", __name__, url_prefix="/inquiries")
-
-FILE_ROLES = ("helpdesk", "caseworker", "supervisor")
 
 
 def _sought(form: InquiryForm) -> list[tuple[dict[str, str], dict[str, Any]]]:
@@ -32,7 +30,7 @@ def _sought(form: InquiryForm) -> list[tuple[dict[str, str], dict[str, Any]]]:
 
 
 @bp.get("/")
-@roles_required(*ALL_ROLES)
+@roles_required(*INQUIRY_ROLES)
 def index() -> str:
     inquiries = (
         get_session()
@@ -48,7 +46,7 @@ def index() -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*FILE_ROLES)
+@roles_required(*INQUIRY_ROLES)
 def new() -> ResponseReturnValue:
     form = InquiryForm()
     failed = False
@@ -89,7 +87,7 @@ def new() -> ResponseReturnValue:
 
 
 @bp.get("/<int:inquiry_id>")
-@roles_required(*ALL_ROLES)
+@roles_required(*INQUIRY_ROLES)
 def show(inquiry_id: int) -> str:
     session = get_session()
     inquiry = services.visible_inquiry(session, current_user.user, inquiry_id)

@@ -30,8 +30,14 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 ALL_ROLES = frozenset(r.value for r in Role)
-# Caseworkers and above see case details and decide matches.
-CASEWORK_ROLES = frozenset({Role.CASEWORKER.value, Role.SUPERVISOR.value, Role.ADMIN.value})
+# Least privilege: field teams work on registrations, help desks on inquiries,
+# caseworkers and supervisors on both and on matches; administrators manage accounts
+# and read the audit trail, not case files.
+REGISTRATION_ROLES = frozenset({Role.REGISTRAR.value, Role.CASEWORKER.value, Role.SUPERVISOR.value})
+INQUIRY_ROLES = frozenset({Role.HELPDESK.value, Role.CASEWORKER.value, Role.SUPERVISOR.value})
+CASEWORK_ROLES = frozenset({Role.CASEWORKER.value, Role.SUPERVISOR.value})
+OVERSIGHT_ROLES = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
+SEARCH_ROLES = REGISTRATION_ROLES | INQUIRY_ROLES
 ROUTE_ROLES: dict[str, frozenset[str] | None] = {}  # endpoint -> roles (None: public)
 
 

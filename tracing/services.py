@@ -17,7 +17,7 @@ from typing import cast as cast_type
 import psycopg
 from geoalchemy2 import Geography
 from psycopg import sql
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -1452,3 +1452,178 @@ def export_matches(session: Session, path: Any, *, statuses: Sequence[str] | Non
                 line += [item.get("level", ""), item.get("weight", "")]
             writer.writerow([neutralise_cell(v) for v in line])
     return len(rows)
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass
+class SearchHit:
+    kind: str  # "child" or "sought"
+    record: ChildRegistration | SoughtChild
+    similarity: float
+
+
+def _name_similarity(query_tokens: list[str], record_tokens: list[str]) -> float:
+    """Mean over query tokens of the best Jaro-Winkler against the record's tokens,
+    with shared variant keys counting as a full match (Mohammed ~ Muhammad)."""
+    import jellyfish
+
+    if not query_tokens or not record_tokens:
+        return 0.0
+    total = 0.0
+    for q in query_tokens:
+        q_keys = set(token_keys(q))
+        best = 0.0
+        for r in record_tokens:
+            if q == r or (q_keys & set(token_keys(r))):
+                best = 1.0
+                break
+            best = max(best, jellyfish.jaro_winkler_similarity(q, r))
+        total += best
+    return total / len(query_tokens)
+
+
+def search_people(
+    session: Session,
+    actor: User,
+    query: str,
+    *,
+    kinds: Sequence[str] = ("child", "sought"),
+    limit: int = 50,
+) -> list[SearchHit]:
+    """Children and sought children of the actor's agency whose names sound like `query`.
+
+    The query is normalised like the engine's names (any script, variants, nicknames),
+    then found through the key index or trigram similarity, and ranked by similarity.
+    """
+    tokens = normalize_name(query)
+    if not tokens:
+        return []
+    keys = name_keys(tokens)
+    text = " ".join(tokens)
+    hits: list[SearchHit] = []
+    people: tuple[tuple[str, type[ChildRegistration] | type[SoughtChild]], ...] = (
+        ("child", ChildRegistration),
+        ("sought", SoughtChild),
+    )
+    for kind, model in people:
+        if kind not in kinds:
+            continue
+        stmt: Select[Any] = select(model).where(
+            or_(model.name_keys.overlap(keys), model.search_text.op("%")(text))
+        )
+        if model is ChildRegistration:
+            stmt = stmt.where(ChildRegistration.agency_id == actor.agency_id)
+        else:
+            stmt = stmt.join(Inquiry, SoughtChild.inquiry_id == Inquiry.id).where(
+                Inquiry.agency_id == actor.agency_id
+            )
+        record: ChildRegistration | SoughtChild
+        for record in session.scalars(stmt.limit(500)):
+            score = _name_similarity(tokens, record.search_text.split())
+            if score >= 0.75:
+                hits.append(SearchHit(kind, record, score))
+    hits.sort(key=lambda h: (-h.similarity, h.record.ref))
+    record_audit(session, actor.id, "search", details={"query": query[:200], "hits": len(hits)})
+    session.commit()
+    return hits[:limit]
+
+
+# --------------------------------------------------------------------------- oversight
+
+
+@dataclass
+class Overview:
+    children_by_status: list[tuple[str, int]]
+    sought_by_status: list[tuple[str, int]]
+    matches_by_status: list[tuple[str, int]]
+    days_to_reunification: list[int]
+
+    @property
+    def median_days(self) -> float | None:
+        values = sorted(self.days_to_reunification)
+        if not values:
+            return None
+        middle = len(values) // 2
+        return (
+            float(values[middle]) if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+        )
+
+
+def overview(session: Session, actor: User) -> Overview:
+    """Cases by status and time from registration to reunification, for the actor's agency."""
+    agency = actor.agency_id
+    children = session.execute(
+        select(ChildRegistration.status, func.count())
+        .where(ChildRegistration.agency_id == agency)
+        .group_by(ChildRegistration.status)
+        .order_by(ChildRegistration.status)
+    ).all()
+    sought = session.execute(
+        select(SoughtChild.status, func.count())
+        .join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
+        .where(Inquiry.agency_id == agency)
+        .group_by(SoughtChild.status)
+        .order_by(SoughtChild.status)
+    ).all()
+    matches = session.execute(
+        select(PotentialMatch.status, func.count())
+        .join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
+        .where(ChildRegistration.agency_id == agency)
+        .group_by(PotentialMatch.status)
+        .order_by(PotentialMatch.status)
+    ).all()
+    dates = session.execute(
+        select(FollowUp.occurred_on, ChildRegistration.registration_date)
+        .join(ChildRegistration, FollowUp.child_id == ChildRegistration.id)
+        .where(
+            ChildRegistration.agency_id == agency,
+            FollowUp.kind == FollowUpKind.REUNIFICATION.value,
+            ChildRegistration.registration_date.is_not(None),
+        )
+    ).all()
+    return Overview(
+        [(s, n) for s, n in children],
+        [(s, n) for s, n in sought],
+        [(s, n) for s, n in matches],
+        [(done - registered).days for done, registered in dates if done and registered],
+    )
+
+
+def audit_events(
+    session: Session,
+    actor: User,
+    *,
+    action: str | None = None,
+    ref: str | None = None,
+    limit: int = 200,
+) -> list[tuple[AuditEvent, str | None]]:
+    """The newest audit events: a supervisor sees their agency's people, an admin all."""
+    stmt = (
+        select(AuditEvent, User.email)
+        .outerjoin(User, AuditEvent.user_id == User.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
+    if actor.role != Role.ADMIN.value:
+        stmt = stmt.where(User.agency_id == actor.agency_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if ref:
+        stmt = stmt.where(AuditEvent.record_ref == ref)
+    return [(event, email) for event, email in session.execute(stmt).all()]
+
+
+def set_user_active(
+    session: Session, actor: User, user: User, active: bool, *, ip: str | None
+) -> None:
+    if user.id == actor.id and not active:
+        raise ServiceError("you cannot deactivate your own account")
+    user.active = active
+    if active:
+        user.failed_logins, user.locked_until = 0, None
+    record_audit(
+        session, actor.id, "activate_user" if active else "deactivate_user", record=user, ip=ip
+    )
+    session.commit()

@@ -1,0 +1,29 @@
+"""Name search across registered and sought children, with the engine's fuzzy names."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from . import services
+from .db import get_session
+from .security import INQUIRY_ROLES, REGISTRATION_ROLES, SEARCH_ROLES, roles_required
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+
+
+@bp.get("/")
+@roles_required(*SEARCH_ROLES)
+def index() -> str:
+    query = (request.args.get("q") or "").strip()[:200]
+    kinds = tuple(
+        kind
+        for kind, roles in (("child", REGISTRATION_ROLES), ("sought", INQUIRY_ROLES))
+        if current_user.role in roles
+    )
+    hits = (
+        services.search_people(get_session(), current_user.user, query, kinds=kinds)
+        if query
+        else []
+    )
+    return render_template("search/index.html", query=query, hits=hits)
