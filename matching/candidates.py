@@ -1,0 +1,223 @@
+"""Blocking: a union of cheap keys, pairs ranked by the rarity of the keys they share.
+
+Keys: each name token's variant/phonetic/skeleton codes (alone when rare, with an age
+band when common), pairs of name tokens, parents' name tokens (with an age band when
+common), and a geographic cell of the separation point with an age band.  A pair's
+pre-score is the sum over shared keys of log(N / block size); the best ``max_per_sought``
+candidates of each sought child are kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.records import IntArr, Records, Vocab
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+PLAIN = 4095  # band code meaning "no age band"
+_GEO_DEG = 0.3
+
+
+def _token_key_table(v: Vocab) -> tuple[I64, int]:
+    """(V, 5) key values per token: tf key, 3 phonetic codes, skeleton code."""
+    n_codes = len(v.codes)
+    kidx: dict[str, int] = {}
+    tfk = np.array([kidx.setdefault(k, len(kidx)) for k in v.tfkey], dtype=np.int64)
+    tab = np.empty((len(v.tokens), 5), dtype=np.int64)
+    tab[:, 0] = tfk + n_codes
+    tab[:, 1:4] = v.ph
+    tab[:, 4] = v.skel
+    return tab, n_codes + len(kidx)
+
+
+def _bands(birth: F64) -> tuple[I64, I64]:
+    b = np.where(np.isnan(birth), np.nan, birth)
+    a = np.floor(b / 6.0)
+    c = np.floor((b + 3.0) / 6.0)
+    ba = np.where(np.isnan(a), -1, (a.astype(np.float64) % 1000) * 2).astype(np.int64)
+    bb = np.where(np.isnan(c), -1, (c.astype(np.float64) % 1000) * 2 + 1).astype(np.int64)
+    return ba, bb
+
+
+class KeySet:
+    """Rows (record, key value, band) of one side."""
+
+    def __init__(self) -> None:
+        self.rec: list[I64] = []
+        self.val: list[I64] = []
+        self.banded: list[npt.NDArray[np.bool_]] = []
+
+    def add(self, rec: I64, val: I64, banded: bool) -> None:
+        self.rec.append(rec.astype(np.int64))
+        self.val.append(val.astype(np.int64))
+        self.banded.append(np.full(len(rec), banded))
+
+    def arrays(self) -> tuple[I64, I64, npt.NDArray[np.bool_]]:
+        if not self.rec:
+            e = np.zeros(0, dtype=np.int64)
+            return e, e, np.zeros(0, dtype=bool)
+        return np.concatenate(self.rec), np.concatenate(self.val), np.concatenate(self.banded)
+
+
+def _record_keys(r: Records, tab: I64, n_vals: int, geo_neigh: bool) -> tuple[I64, I64]:
+    """All (record, key value) rows of a frame; values are offset by key type."""
+    rows: list[tuple[I64, I64]] = []
+    n = len(r)
+    # name tokens
+    for j in range(r.name.shape[1]):
+        t = r.name[:, j]
+        ok = np.nonzero(t >= 0)[0]
+        for k in range(tab.shape[1]):
+            rows.append((ok, tab[t[ok], k]))
+    # pairs of name tokens (tf keys)
+    base = n_vals
+    for j in range(r.name.shape[1]):
+        for k in range(j + 1, r.name.shape[1]):
+            a, b = r.name[:, j], r.name[:, k]
+            ok = np.nonzero((a >= 0) & (b >= 0))[0]
+            ka, kb = tab[a[ok], 0], tab[b[ok], 0]
+            lo, hi = np.minimum(ka, kb), np.maximum(ka, kb)
+            rows.append((ok, base + lo * n_vals + hi))
+    base2 = base + n_vals * n_vals + n_vals
+    # parents (tf keys, separate namespaces for mother / father)
+    for off, arr in ((0, r.mother), (1, r.father)):
+        for j in range(arr.shape[1]):
+            t = arr[:, j]
+            ok = np.nonzero(t >= 0)[0]
+            rows.append((ok, base2 + 2 * tab[t[ok], 0] + off))
+    base3 = base2 + 2 * n_vals + 2
+    # geography
+    has = ~np.isnan(r.lat)
+    idx = np.nonzero(has)[0]
+    gy = np.floor(r.lat[idx] / _GEO_DEG).astype(np.int64) + 400
+    gx = np.floor(r.lon[idx] / _GEO_DEG).astype(np.int64) + 800
+    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)] if geo_neigh else [(0, 0)]
+    for dy, dx in offsets:
+        rows.append((idx, base3 + (gy + dy) * 2000 + (gx + dx)))
+    recs = np.concatenate([a for a, _ in rows]) if rows else np.zeros(0, np.int64)
+    vals = np.concatenate([b for _, b in rows]) if rows else np.zeros(0, np.int64)
+    # dedupe (record, value)
+    code = recs * 0 + vals
+    order = np.lexsort((code, recs))
+    recs, vals = recs[order], vals[order]
+    keep = np.ones(len(recs), dtype=bool)
+    keep[1:] = (recs[1:] != recs[:-1]) | (vals[1:] != vals[:-1])
+    del n
+    return recs[keep], vals[keep]
+
+
+def _expand(s_code: I64, s_rec: I64, c_sorted_code: I64, c_sorted_rec: I64) -> tuple[I64, I64, I64]:
+    """Join sought rows with child rows sharing the code; returns (s, c, code)."""
+    start = np.searchsorted(c_sorted_code, s_code, side="left")
+    end = np.searchsorted(c_sorted_code, s_code, side="right")
+    lens = end - start
+    total = int(lens.sum())
+    if total == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, e
+    s_idx = np.repeat(s_rec, lens)
+    codes = np.repeat(s_code, lens)
+    offs = np.repeat(start - np.cumsum(lens) + lens, lens) + np.arange(total)
+    return s_idx, c_sorted_rec[offs], codes
+
+
+def candidate_pairs(
+    v: Vocab,
+    s: Records,
+    c: Records,
+    *,
+    max_per_sought: int = 400,
+    plain_cap: int = 600,
+    band_cap: int = 1500,
+    chunk: int = 1000,
+) -> tuple[IntArr, IntArr, F64]:
+    """Candidate pairs (sought index, child index, pre-score), sorted by sought then pre-score."""
+    tab, n_vals = _token_key_table(v)
+    s_rec, s_val = _record_keys(s, tab, n_vals, geo_neigh=True)
+    c_rec, c_val = _record_keys(c, tab, n_vals, geo_neigh=False)
+    nc = max(len(c), 1)
+    # block sizes of plain keys on the child side
+    uval, cnt = np.unique(c_val, return_counts=True)
+
+    def size_of(vals: I64) -> I64:
+        pos = np.searchsorted(uval, vals).clip(0, max(len(uval) - 1, 0))
+        hit = (uval[pos] == vals) if len(uval) else np.zeros(len(vals), dtype=bool)
+        return np.where(hit, cnt[pos] if len(uval) else 0, 0).astype(np.int64)
+
+    s_size = size_of(s_val)
+    # child side: plain codes and banded codes
+    cba, cbb = _bands(c.birth)
+    c_codes = np.concatenate(
+        [
+            c_val * 4096 + PLAIN,
+            np.where(cba[c_rec] >= 0, c_val * 4096 + cba[c_rec], -1),
+            np.where(cbb[c_rec] >= 0, c_val * 4096 + cbb[c_rec], -1),
+        ]
+    )
+    c_recs3 = np.concatenate([c_rec, c_rec, c_rec])
+    ok = c_codes >= 0
+    c_codes, c_recs3 = c_codes[ok], c_recs3[ok]
+    order = np.argsort(c_codes, kind="stable")
+    c_codes, c_recs3 = c_codes[order], c_recs3[order]
+    ucode, ucnt = np.unique(c_codes, return_counts=True)
+    # sought side: plain when the block is small, banded otherwise
+    sba, sbb = _bands(s.birth)
+    plain = (s_size > 0) & (s_size <= plain_cap)
+    big = s_size > plain_cap
+    s_codes = np.concatenate(
+        [
+            np.where(plain, s_val * 4096 + PLAIN, -1),
+            np.where(big & (sba[s_rec] >= 0), s_val * 4096 + sba[s_rec], -1),
+            np.where(big & (sbb[s_rec] >= 0), s_val * 4096 + sbb[s_rec], -1),
+        ]
+    )
+    s_recs3 = np.concatenate([s_rec, s_rec, s_rec])
+    ok = s_codes >= 0
+    s_codes, s_recs3 = s_codes[ok], s_recs3[ok]
+    # drop banded blocks that are still too large
+    pos = np.searchsorted(ucode, s_codes).clip(0, max(len(ucode) - 1, 0))
+    bsize = np.where(ucode[pos] == s_codes, ucnt[pos], 0) if len(ucode) else np.zeros(0)
+    keep = (bsize > 0) & (bsize <= band_cap)
+    s_codes, s_recs3, bsize = s_codes[keep], s_recs3[keep], bsize[keep]
+    s_w = np.log(nc / bsize.astype(np.float64)) + 0.1
+    out_s: list[I64] = []
+    out_c: list[I64] = []
+    out_w: list[F64] = []
+    ns = len(s)
+    for lo in range(0, ns, chunk):
+        hi = min(ns, lo + chunk)
+        m = (s_recs3 >= lo) & (s_recs3 < hi)
+        si, ci, _codes = _expand(s_codes[m], s_recs3[m], c_codes, c_recs3)
+        if len(si) == 0:
+            continue
+        # each matching row carries the weight of its sought key row
+        lens = np.searchsorted(c_codes, s_codes[m], side="right") - np.searchsorted(
+            c_codes, s_codes[m], side="left"
+        )
+        w = np.repeat(s_w[m], lens)
+        pair = si * nc + ci
+        up, inv = np.unique(pair, return_inverse=True)
+        score = np.bincount(inv, weights=w)
+        ps, pc = up // nc, up % nc
+        # top max_per_sought per sought record
+        order2 = np.lexsort((-score, ps))
+        ps, pc, score = ps[order2], pc[order2], score[order2]
+        first = np.ones(len(ps), dtype=bool)
+        first[1:] = ps[1:] != ps[:-1]
+        grp_start = np.maximum.accumulate(np.where(first, np.arange(len(ps)), 0))
+        rank = np.arange(len(ps)) - grp_start
+        sel = rank < max_per_sought
+        out_s.append(ps[sel])
+        out_c.append(pc[sel])
+        out_w.append(score[sel].astype(np.float64))
+    if not out_s:
+        e = np.zeros(0, dtype=np.int32)
+        return e, e, np.zeros(0)
+    return (
+        np.concatenate(out_s).astype(np.int32),
+        np.concatenate(out_c).astype(np.int32),
+        np.concatenate(out_w),
+    )

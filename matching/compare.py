@@ -1,0 +1,359 @@
+"""Comparison levels per field, vectorised over candidate pairs (Splink-like).
+
+Every field maps a pair to a level index (0 = strongest agreement) or -1 when the
+field is missing on either side.  Name-like fields also yield the log term frequency
+of the agreeing value(s), used for term-frequency adjustment in :mod:`matching.score`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.records import IntArr, Records, Vocab
+
+FloatArr = npt.NDArray[np.float64]
+LevelArr = npt.NDArray[np.int8]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    levels: tuple[str, ...]
+    family: bool  # shared by siblings (same family) as much as by the child itself
+    tf: bool = False  # term-frequency adjusted on its agreeing levels
+
+
+_AGE_LEVELS = ("<=1y", "<=2y", "<=3y", "<=5y", ">5y")
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(
+        "name",
+        (
+            "3+ parts agree",
+            "2 parts agree",
+            "1 part agrees + 1 similar",
+            "1 part agrees",
+            "similar only",
+            "no part agrees",
+        ),
+        family=False,
+        tf=True,
+    ),
+    FieldSpec("name_conflict", ("none", "1 part differs", "2+ parts differ"), family=False),
+    FieldSpec(
+        "age",
+        tuple("young " + a for a in _AGE_LEVELS) + tuple("older " + a for a in _AGE_LEVELS),
+        family=False,
+    ),
+    FieldSpec(
+        "dob",
+        ("same date", "same month", "same year", "1 year apart", "different"),
+        family=False,
+    ),
+    FieldSpec("sex", ("same", "different"), family=False),
+    FieldSpec("mother", ("2+ parts agree", "1 part agrees", "similar", "different"), True, tf=True),
+    FieldSpec("father", ("2+ parts agree", "1 part agrees", "similar", "different"), True, tf=True),
+    FieldSpec("place", ("<=5km", "<=25km", "<=60km", "<=150km", ">150km"), family=True),
+    FieldSpec("place_name", ("same", "different"), family=True),
+    FieldSpec("sep_date", ("<=3d", "<=15d", "<=60d", "<=1y", ">1y"), family=True),
+    FieldSpec("language", ("same", "different"), family=True),
+)
+FIELD_INDEX = {f.name: i for i, f in enumerate(FIELDS)}
+TF_FIELDS = ("name", "mother", "father")
+
+# token-pair levels
+T_EXACT, T_VARIANT, T_PHONETIC, T_FUZZY, T_NONE = 5, 4, 3, 2, 0
+
+
+def token_levels(v: Vocab, a: IntArr, b: IntArr) -> LevelArr:
+    """Level of every token pair: a (P, Ka) against b (P, Kb) -> (P, Ka, Kb)."""
+    A = a[:, :, None]
+    B = b[:, None, :]
+    valid = (A >= 0) & (B >= 0)
+    if len(v.tokens) == 0:
+        return np.full(valid.shape, -1, dtype=np.int8)
+    a2 = np.where(a >= 0, a, 0)
+    b2 = np.where(b >= 0, b, 0)
+    ai = a2[:, :, None]
+    bi = b2[:, None, :]
+    lvl = np.zeros(valid.shape, dtype=np.int8)
+    ra, rb = v.rep[ai], v.rep[bi]
+    fz = (ra == rb) | (ra == bi) | (ai == rb)
+    lvl[fz] = T_FUZZY
+    pa, pb = v.ph[a2], v.ph[b2]
+    ph = (
+        (pa[:, :, None, 0] == pb[:, None, :, 0])
+        | (pa[:, :, None, 0] == pb[:, None, :, 1])
+        | (pa[:, :, None, 1] == pb[:, None, :, 0])
+        | (pa[:, :, None, 2] == pb[:, None, :, 2])
+        | (v.skv[ai] == v.skel[bi])
+        | (v.skel[ai] == v.skv[bi])
+    )
+    lvl[ph] = T_PHONETIC
+    ga, gb = v.grp[a2], v.grp[b2]
+    g0a, g1a = ga[:, :, None, 0], ga[:, :, None, 1]
+    g0b, g1b = gb[:, None, :, 0], gb[:, None, :, 1]
+    var = (g0a >= 0) & ((g0a == g0b) | (g0a == g1b) | ((g1a >= 0) & ((g1a == g0b) | (g1a == g1b))))
+    lvl[var] = T_VARIANT
+    lvl[ai == bi] = T_EXACT
+    lvl[~valid] = -1
+    return lvl
+
+
+@dataclass
+class TFTables:
+    """Record frequencies of name keys (fitted; saved with the model)."""
+
+    n: int
+    name: dict[str, int]
+    mother: dict[str, int]
+    father: dict[str, int]
+    name_pairs: dict[str, int]
+
+    @staticmethod
+    def count(vocab: Vocab, recs: list[Records]) -> TFTables:
+        name: Counter[str] = Counter()
+        mother: Counter[str] = Counter()
+        father: Counter[str] = Counter()
+        pairs: Counter[str] = Counter()
+        n = 0
+        keys = vocab.tfkey
+        for r in recs:
+            n += len(r)
+            for arr, ctr in ((r.name, name), (r.mother, mother), (r.father, father)):
+                for row in arr.tolist():
+                    ks = sorted({keys[t] for t in row if t >= 0})
+                    ctr.update(ks)
+                    if arr is r.name and len(ks) >= 2:
+                        for i in range(len(ks)):
+                            for j in range(i + 1, len(ks)):
+                                pairs[ks[i] + "|" + ks[j]] += 1
+        return TFTables(
+            n=n,
+            name=dict(name),
+            mother=dict(mother),
+            father=dict(father),
+            name_pairs={k: c for k, c in pairs.items() if c >= 2},
+        )
+
+
+@dataclass
+class TFArrays:
+    """TF tables aligned to a session vocabulary."""
+
+    log_name: FloatArr
+    log_mother: FloatArr
+    log_father: FloatArr
+    key_id: IntArr
+    pair_codes: npt.NDArray[np.int64]
+    pair_logf: FloatArr
+    n_keys: int
+
+    @staticmethod
+    def build(vocab: Vocab, tf: TFTables) -> TFArrays:
+        n = max(tf.n, 1)
+
+        def logs(table: dict[str, int]) -> FloatArr:
+            return np.log(
+                (np.array([table.get(k, 0) for k in vocab.tfkey], dtype=np.float64) + 0.5) / n
+            )
+
+        kidx: dict[str, int] = {}
+        key_id = np.array([kidx.setdefault(k, len(kidx)) for k in vocab.tfkey], dtype=np.int32)
+        nk = max(len(kidx), 1)
+        codes: list[int] = []
+        vals: list[float] = []
+        for pk, c in tf.name_pairs.items():
+            k1, _, k2 = pk.partition("|")
+            if k1 in kidx and k2 in kidx:
+                a, b = sorted((kidx[k1], kidx[k2]))
+                codes.append(a * nk + b)
+                vals.append(float(np.log((c + 0.5) / n)))
+        order = np.argsort(np.array(codes, dtype=np.int64))
+        return TFArrays(
+            log_name=logs(tf.name),
+            log_mother=logs(tf.mother),
+            log_father=logs(tf.father),
+            key_id=key_id,
+            pair_codes=np.array(codes, dtype=np.int64)[order],
+            pair_logf=np.array(vals, dtype=np.float64)[order],
+            n_keys=nk,
+        )
+
+
+@dataclass
+class Comparison:
+    """Levels of every field for a set of pairs, plus TF log-frequencies."""
+
+    levels: LevelArr  # (P, F), -1 = null
+    tf_logu: FloatArr  # (P, len(TF_FIELDS)), log of the value-specific u; NaN = none
+
+
+def _bag_summary(
+    lvl: LevelArr, logf_a: FloatArr
+) -> tuple[IntArr, IntArr, IntArr, IntArr, FloatArr, FloatArr, IntArr]:
+    """Summaries of a token-level matrix (P, Ka, Kb).
+
+    Returns n_strong, n_fuzzy, unmatched_a, unmatched_b, two rarest log-frequencies of
+    strongly agreeing tokens (inf if none) and the index of the rarest token on side a.
+    """
+    best_a = lvl.max(axis=2)
+    best_b = lvl.max(axis=1)
+    sa = (best_a >= T_PHONETIC).sum(axis=1)
+    sb = (best_b >= T_PHONETIC).sum(axis=1)
+    fa = (best_a >= T_FUZZY).sum(axis=1)
+    fb = (best_b >= T_FUZZY).sum(axis=1)
+    n_strong = np.minimum(sa, sb).astype(np.int32)
+    n_fuzzy = (np.minimum(fa, fb) - n_strong).clip(0).astype(np.int32)
+    un_a = ((best_a >= 0) & (best_a < T_FUZZY)).sum(axis=1).astype(np.int32)
+    un_b = ((best_b >= 0) & (best_b < T_FUZZY)).sum(axis=1).astype(np.int32)
+    lf = np.where(best_a >= T_PHONETIC, logf_a, np.inf)
+    order = np.argsort(lf, axis=1)
+    first = order[:, 0]
+    second = order[:, 1] if lf.shape[1] > 1 else order[:, 0]
+    rows = np.arange(len(lf))
+    lf1 = lf[rows, first]
+    lf2 = lf[rows, second] if lf.shape[1] > 1 else np.full(len(lf), np.inf)
+    return n_strong, n_fuzzy, un_a, un_b, lf1, lf2, np.stack([first, second], 1).astype(np.int32)
+
+
+def _pair_logf(tfa: TFArrays, ka: IntArr, kb: IntArr) -> FloatArr:
+    lo = np.minimum(ka, kb).astype(np.int64)
+    hi = np.maximum(ka, kb).astype(np.int64)
+    codes = lo * tfa.n_keys + hi
+    out = np.full(len(codes), -np.inf)
+    if len(tfa.pair_codes):
+        pos = np.searchsorted(tfa.pair_codes, codes).clip(0, len(tfa.pair_codes) - 1)
+        hit = tfa.pair_codes[pos] == codes
+        out[hit] = tfa.pair_logf[pos[hit]]
+    return out
+
+
+def _token_logf(log_tab: FloatArr, toks: IntArr) -> FloatArr:
+    return np.where(toks >= 0, log_tab[np.where(toks >= 0, toks, 0)], np.inf)
+
+
+def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: IntArr) -> Comparison:
+    """Compare sought records ``s[si]`` with child records ``c[ci]`` (equal-length index arrays)."""
+    P = len(si)
+    F = len(FIELDS)
+    levels = np.full((P, F), -1, dtype=np.int8)
+    tf_logu = np.full((P, len(TF_FIELDS)), np.nan)
+    if P == 0:
+        return Comparison(levels, tf_logu)
+
+    # --- names: bag of tokens ----------------------------------------------------------
+    an, bn = s.name[si], c.name[ci]
+    lvl = token_levels(v, an, bn)
+    # frequency of an agreeing token: the larger of both sides' key frequencies
+    lfa = _token_logf(tfa.log_name, an)[:, :, None]
+    lfb = _token_logf(tfa.log_name, bn)[:, None, :]
+    pair_lf = np.where(lvl >= T_PHONETIC, np.maximum(lfa, lfb), np.inf).min(axis=2)
+    ns, nf, ua, ub, lf1, lf2, idx = _bag_summary(lvl, pair_lf)
+    has = (an >= 0).any(axis=1) & (bn >= 0).any(axis=1)
+    name_lvl = np.select(
+        [ns >= 3, ns == 2, (ns == 1) & (nf >= 1), ns == 1, nf >= 1], [0, 1, 2, 3, 4], 5
+    )
+    levels[:, 0] = np.where(has, name_lvl, -1)
+    conflict = np.minimum(ua, ub)
+    levels[:, 1] = np.where(has, np.minimum(conflict, 2), -1)
+    # TF: one agreeing value -> its frequency; two or more -> the pair's co-frequency
+    rows = np.arange(P)
+    k1 = tfa.key_id[np.where(an[rows, idx[:, 0]] >= 0, an[rows, idx[:, 0]], 0)]
+    k2 = tfa.key_id[np.where(an[rows, idx[:, 1]] >= 0, an[rows, idx[:, 1]], 0)]
+    lf_pair = np.maximum(_pair_logf(tfa, k1, k2), np.where(np.isfinite(lf2), lf1 + lf2, -np.inf))
+    name_tf = np.where(ns >= 2, lf_pair, np.where(ns == 1, lf1, np.nan))
+    name_tf = np.where(ns >= 3, name_tf + np.log(0.5), name_tf)
+    tf_logu[:, 0] = np.where(np.isfinite(name_tf), name_tf, np.nan)
+
+    # --- parents --------------------------------------------------------------------------
+    for fi, ti, attr, tab in ((5, 1, "mother", tfa.log_mother), (6, 2, "father", tfa.log_father)):
+        a, b = getattr(s, attr)[si], getattr(c, attr)[ci]
+        pl = token_levels(v, a, b)
+        lfa = _token_logf(tab, a)[:, :, None]
+        lfb = _token_logf(tab, b)[:, None, :]
+        plf = np.where(pl >= T_PHONETIC, np.maximum(lfa, lfb), np.inf).min(axis=2)
+        ns_, nf_, _ua, _ub, l1, l2, _ = _bag_summary(pl, plf)
+        has_p = (a >= 0).any(axis=1) & (b >= 0).any(axis=1)
+        lv = np.select([ns_ >= 2, ns_ == 1, nf_ >= 1], [0, 1, 2], 3)
+        levels[:, fi] = np.where(has_p, lv, -1)
+        ptf = np.where(ns_ >= 2, l1 + l2, np.where(ns_ == 1, l1, np.nan))
+        tf_logu[:, ti] = np.where(has_p & np.isfinite(ptf), ptf, np.nan)
+
+    # --- age / date of birth ------------------------------------------------------------
+    bs, bc = s.birth[si], c.birth[ci]
+    d = np.abs(bs - bc)
+    age_mean = (s.age_now[si] + c.age_now[ci]) / 2.0
+    older = np.where(np.isnan(age_mean), 0, age_mean >= 7).astype(np.int8)
+    age_lvl = np.select([d <= 1.0, d <= 2.0, d <= 3.0, d <= 5.0], [0, 1, 2, 3], 4) + 5 * older
+    both_dob = s.has_dob[si] & c.has_dob[ci]
+    levels[:, 2] = np.where(np.isnan(d) | both_dob, -1, age_lvl)
+    ys, yc = s.dob_y[si], c.dob_y[ci]
+    ms, mc = s.dob_m[si], c.dob_m[ci]
+    ds, dc = s.dob_d[si], c.dob_d[ci]
+    dob_lvl = np.select(
+        [
+            (ys == yc) & (ms == mc) & (ds == dc),
+            (ys == yc) & (ms == mc),
+            ys == yc,
+            np.abs(ys - yc) <= 1,
+        ],
+        [0, 1, 2, 3],
+        4,
+    )
+    levels[:, 3] = np.where(both_dob, dob_lvl, -1)
+
+    # --- sex ------------------------------------------------------------------------------
+    xs, xc = s.sex[si], c.sex[ci]
+    levels[:, 4] = np.where((xs > 0) & (xc > 0), (xs != xc).astype(np.int8), -1)
+
+    # --- places ---------------------------------------------------------------------------
+    la1, lo1, la2, lo2 = s.lat[si], s.lon[si], c.lat[ci], c.lon[ci]
+    km = haversine_km(la1, lo1, la2, lo2)
+    levels[:, 7] = np.where(
+        np.isnan(km), -1, np.select([km <= 5, km <= 25, km <= 60, km <= 150], [0, 1, 2, 3], 4)
+    )
+    pa, pb = s.place[si], c.place[ci]
+    share = ((pa[:, :, None] == pb[:, None, :]) & (pa[:, :, None] >= 0)).any(axis=(1, 2))
+    has_pl = (pa >= 0).any(axis=1) & (pb >= 0).any(axis=1) & np.isnan(km)
+    levels[:, 8] = np.where(has_pl, np.where(share, 0, 1), -1)
+
+    # --- separation date, language ---------------------------------------------------------
+    dd = np.abs(s.sep[si] - c.sep[ci]) * 365.25
+    levels[:, 9] = np.where(
+        np.isnan(dd), -1, np.select([dd <= 3, dd <= 15, dd <= 60, dd <= 366], [0, 1, 2, 3], 4)
+    )
+    gs, gc = s.lang[si], c.lang[ci]
+    levels[:, 10] = np.where((gs >= 0) & (gc >= 0), (gs != gc).astype(np.int8), -1)
+    return Comparison(levels, tf_logu)
+
+
+def haversine_km(la1: FloatArr, lo1: FloatArr, la2: FloatArr, lo2: FloatArr) -> FloatArr:
+    p1, p2 = np.radians(la1), np.radians(la2)
+    dp = p2 - p1
+    dl = np.radians(lo2 - lo1)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1))), dtype=np.float64)
+
+
+def compare_chunked(
+    v: Vocab,
+    tfa: TFArrays,
+    s: Records,
+    c: Records,
+    si: IntArr,
+    ci: IntArr,
+    chunk: int = 200_000,
+) -> Comparison:
+    if len(si) <= chunk:
+        return compare(v, tfa, s, c, si, ci)
+    parts = [
+        compare(v, tfa, s, c, si[i : i + chunk], ci[i : i + chunk])
+        for i in range(0, len(si), chunk)
+    ]
+    return Comparison(
+        np.concatenate([p.levels for p in parts]), np.concatenate([p.tf_logu for p in parts])
+    )

@@ -1,0 +1,444 @@
+"""The public engine: fit, rank, score pairs, explain, save/load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from matching.candidates import candidate_pairs
+from matching.compare import (
+    FIELDS,
+    T_PHONETIC,
+    Comparison,
+    TFArrays,
+    TFTables,
+    compare_chunked,
+    token_levels,
+)
+from matching.rank import probabilities
+from matching.records import (
+    Records,
+    Vocab,
+    build_records,
+    reference_year,
+    tokenize_frame,
+)
+from matching.score import Model, em, level_counts, normalise, pair_scores
+from matching.variants import SEED_GROUPS, VariantTable
+
+ENGINE_VERSION = "ftr-fs-0.1"
+IntArr = npt.NDArray[np.int32]
+
+
+@dataclass
+class _Session:
+    vocab: Vocab
+    s: Records
+    c: Records
+    tfa: TFArrays
+    s_index: dict[str, int]
+    c_index: dict[str, int]
+
+
+def _fingerprint(df: pd.DataFrame) -> str:
+    h = pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
+    return hashlib.blake2b(h.tobytes() + str(list(df.columns)).encode()).hexdigest()
+
+
+def _make_session(
+    children: pd.DataFrame,
+    sought: pd.DataFrame,
+    variants: VariantTable,
+    tf: TFTables | None,
+) -> tuple[_Session, TFTables]:
+    ct = tokenize_frame(children, sought=False)
+    st = tokenize_frame(sought, sought=True)
+    vocab = Vocab(variants)
+    counts: Counter[str] = Counter()
+    for lists in (ct.name, ct.mother, ct.father, st.name, st.mother, st.father):
+        for toks in lists:
+            for t in toks:
+                vocab.add(t)
+            counts.update(set(toks))
+    vocab.finalise(counts)
+    ref_year = reference_year(children, sought)
+    places: dict[str, int] = {}
+    langs: dict[str, int] = {}
+    c = build_records(children, ct, vocab, places, langs, sought=False, default_ref_year=ref_year)
+    s = build_records(sought, st, vocab, places, langs, sought=True, default_ref_year=ref_year)
+    if tf is None:
+        tf = TFTables.count(vocab, [c, s])
+    tfa = TFArrays.build(vocab, tf)
+    sess = _Session(
+        vocab,
+        s,
+        c,
+        tfa,
+        {str(r): i for i, r in enumerate(s.ref)},
+        {str(r): i for i, r in enumerate(c.ref)},
+    )
+    return sess, tf
+
+
+def _arr(x: list[float] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return np.asarray(x, dtype=np.float64)
+
+
+class Linker:
+    """A fitted Fellegi-Sunter linkage model for registered and sought children."""
+
+    def __init__(
+        self,
+        model: Model,
+        tf: TFTables,
+        variant_pairs: list[tuple[str, str]] | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        self.model = model
+        self.tf = tf
+        self.variant_pairs: list[tuple[str, str]] = list(variant_pairs or [])
+        self.info: dict[str, Any] = dict(info or {})
+        self._cache: dict[str, Any] = {}
+        self.max_per_sought = 400
+
+    # ------------------------------------------------------------------ fitting
+    @classmethod
+    def fit(
+        cls,
+        children: pd.DataFrame,
+        sought: pd.DataFrame,
+        *,
+        seed: int = 0,
+        labels: pd.DataFrame | None = None,
+    ) -> Linker:
+        """Learn u, m, the sibling model and term frequencies from the data given."""
+        rng = np.random.default_rng(seed)
+        variant_pairs = _variant_pairs_from_labels(children, sought, labels)
+        variants = _variant_table(variant_pairs)
+        sess, tf = _make_session(children, sought, variants, None)
+        s, c = sess.s, sess.c
+        ns, nc = len(s), len(c)
+        # u from random pairs
+        n_rand = int(min(200_000, max(ns * nc, 1)))
+        rs = rng.integers(0, max(ns, 1), n_rand).astype(np.int32)
+        rc = rng.integers(0, max(nc, 1), n_rand).astype(np.int32)
+        comp_r = compare_chunked(sess.vocab, sess.tfa, s, c, rs, rc)
+        u = normalise(level_counts(comp_r.levels), 1.0)
+        # sibling personal-field distribution from children sought together
+        sib = _sibling_pairs(s.inquiry)
+        s_model: list[npt.NDArray[np.float64]] | None = None
+        if len(sib[0]) >= 20:
+            comp_s = compare_chunked(sess.vocab, sess.tfa, s, s, sib[0], sib[1])
+            s_model = normalise(level_counts(comp_s.levels), 1.0)
+        # candidates
+        si, ci, _pre = candidate_pairs(sess.vocab, s, c, max_per_sought=400)
+        fixed = None
+        if labels is not None and len(labels):
+            si, ci, fixed = _add_labels(sess, si, ci, labels)
+        comp = compare_chunked(sess.vocab, sess.tfa, s, c, si, ci)
+        # siblings sought in the same inquiry, per sought child (registered ones scale by rho)
+        sib_per_sought = 2.0 * len(sib[0]) / max(ns, 1)
+        model = em(comp, si, ci, ns, nc, u, s_model, fixed=fixed, sib_per_sought=sib_per_sought)
+        info = {
+            "engine": ENGINE_VERSION,
+            "seed": seed,
+            "n_children": nc,
+            "n_sought": ns,
+            "n_candidates": len(si),
+            "n_labels": 0 if labels is None else len(labels),
+        }
+        linker = cls(model, tf, variant_pairs, info)
+        linker._cache = {
+            "key": (_fingerprint(children), _fingerprint(sought)),
+            "sess": sess,
+            "si": si,
+            "ci": ci,
+            "comp": comp,
+            "labels": fixed is not None,
+        }
+        return linker
+
+    # ------------------------------------------------------------------ sessions
+    def _variants(self) -> VariantTable:
+        return _variant_table(self.variant_pairs)
+
+    def _session(self, children: pd.DataFrame, sought: pd.DataFrame) -> _Session:
+        key = (_fingerprint(children), _fingerprint(sought))
+        if self._cache.get("key") == key:
+            sess: _Session = self._cache["sess"]
+            return sess
+        sess, _ = _make_session(children, sought, self._variants(), self.tf)
+        self._cache = {"key": key, "sess": sess}
+        return sess
+
+    def _candidates_idx(self, sess: _Session) -> tuple[IntArr, IntArr]:
+        if "si" in self._cache and not self._cache.get("labels") and self._cache["sess"] is sess:
+            return self._cache["si"], self._cache["ci"]
+        si, ci, _ = candidate_pairs(sess.vocab, sess.s, sess.c, max_per_sought=self.max_per_sought)
+        self._cache["si"], self._cache["ci"] = si, ci
+        self._cache.pop("comp", None)
+        return si, ci
+
+    def candidates(self, children: pd.DataFrame, sought: pd.DataFrame) -> pd.DataFrame:
+        """Blocking output: the pairs the engine would score."""
+        sess = self._session(children, sought)
+        si, ci = self._candidates_idx(sess)
+        return pd.DataFrame(
+            {"request_ref": sess.s.ref[si].astype(str), "child_ref": sess.c.ref[ci].astype(str)}
+        )
+
+    # ------------------------------------------------------------------ scoring
+    def _score(
+        self, sess: _Session, si: IntArr, ci: IntArr, comp: Comparison | None = None
+    ) -> pd.DataFrame:
+        if comp is None:
+            comp = compare_chunked(sess.vocab, sess.tfa, sess.s, sess.c, si, ci)
+        ps = pair_scores(self.model, comp)
+        rk = probabilities(self.model, ps, si, ci, sess.s.inquiry, len(sess.s), len(sess.c))
+        out: dict[str, Any] = {
+            "request_ref": sess.s.ref[si].astype(str),
+            "child_ref": sess.c.ref[ci].astype(str),
+            "score": rk.prob,
+        }
+        for f, spec in enumerate(FIELDS):
+            names = np.array([*spec.levels, ""], dtype=object)
+            lv = comp.levels[:, f].astype(np.int64)
+            out[f"{spec.name}_level"] = names[np.where(lv >= 0, lv, len(spec.levels))]
+            out[f"{spec.name}_weight"] = np.round(ps.field_w[:, f], 6)
+        out["prior_weight"] = np.full(len(si), round(rk.prior, 6))
+        out["sibling_weight"] = np.round(rk.sibling, 6)
+        # the last term absorbs rounding so that the weights sum to logit(score)
+        wsum = (
+            sum(out[f"{spec.name}_weight"] for spec in FIELDS)
+            + out["prior_weight"]
+            + out["sibling_weight"]
+        )
+        logit = np.log(rk.prob) - np.log1p(-rk.prob)
+        out["competition_weight"] = logit - wsum
+        return pd.DataFrame(out)
+
+    def rank(
+        self, children: pd.DataFrame, sought: pd.DataFrame, *, top_k: int = 10
+    ) -> pd.DataFrame:
+        """Top ``top_k`` registered children per sought child, best first."""
+        sess = self._session(children, sought)
+        si, ci = self._candidates_idx(sess)
+        comp = self._cache.get("comp") if self._cache.get("si") is si else None
+        df = self._score(sess, si, ci, comp)
+        df = df.sort_values(["request_ref", "score"], ascending=[True, False], kind="stable")
+        df["rank"] = df.groupby("request_ref", sort=False).cumcount() + 1
+        df = df[df["rank"] <= top_k]
+        cols = ["request_ref", "child_ref", "rank", "score"]
+        return df[cols + [c for c in df.columns if c not in cols]].reset_index(drop=True)
+
+    def score_pairs(
+        self, children: pd.DataFrame, sought: pd.DataFrame, pairs: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Score given (request_ref, child_ref) pairs, e.g. candidates from the store."""
+        sess = self._session(children, sought)
+        si = np.array([sess.s_index.get(str(r), -1) for r in pairs["request_ref"]], dtype=np.int32)
+        ci = np.array([sess.c_index.get(str(r), -1) for r in pairs["child_ref"]], dtype=np.int32)
+        ok = (si >= 0) & (ci >= 0)
+        df = self._score(sess, si[ok], ci[ok])
+        return df.sort_values(
+            ["request_ref", "score"], ascending=[True, False], kind="stable"
+        ).reset_index(drop=True)
+
+    # ------------------------------------------------------------------ explanation
+    @staticmethod
+    def explain(row: pd.Series | dict[str, Any]) -> list[dict[str, Any]]:
+        """Per-field (field, level, weight) records; the weights sum to logit(score)."""
+        get = row.get
+        recs: list[dict[str, Any]] = [
+            {"field": "prior", "level": "", "weight": float(get("prior_weight", 0.0))}
+        ]
+        for spec in FIELDS:
+            recs.append(
+                {
+                    "field": spec.name,
+                    "level": str(get(f"{spec.name}_level", "") or ""),
+                    "weight": float(get(f"{spec.name}_weight", 0.0)),
+                }
+            )
+        recs.append({"field": "sibling", "level": "", "weight": float(get("sibling_weight", 0.0))})
+        recs.append(
+            {
+                "field": "competition",
+                "level": "",
+                "weight": float(get("competition_weight", 0.0)),
+            }
+        )
+        return recs
+
+    # ------------------------------------------------------------------ persistence
+    def to_dict(self) -> dict[str, Any]:
+        m = self.model
+        return {
+            "engine": ENGINE_VERSION,
+            "info": self.info,
+            "fields": [
+                {
+                    "name": spec.name,
+                    "levels": list(spec.levels),
+                    "m": [round(float(x), 8) for x in m.m[f]],
+                    "u": [round(float(x), 8) for x in m.u[f]],
+                    "s": [round(float(x), 8) for x in m.s[f]],
+                    "weight": [
+                        round(float(np.log(m.m[f][i] / m.u[f][i])), 4)
+                        for i in range(len(spec.levels))
+                    ],
+                }
+                for f, spec in enumerate(FIELDS)
+            ],
+            "rho": m.rho,
+            "sib_rate": m.sib_rate,
+            "n_children": m.n_children,
+            "has_sibling_model": m.has_sibling_model,
+            "variant_pairs": [list(p) for p in self.variant_pairs],
+            "term_frequencies": {
+                "n": self.tf.n,
+                "name": self.tf.name,
+                "mother": self.tf.mother,
+                "father": self.tf.father,
+                "name_pairs": self.tf.name_pairs,
+            },
+        }
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Linker:
+        by_name = {f["name"]: f for f in d["fields"]}
+        m, u, s = [], [], []
+        for spec in FIELDS:
+            f = by_name[spec.name]
+            m.append(_arr(f["m"]))
+            u.append(_arr(f["u"]))
+            s.append(_arr(f["s"]))
+        model = Model(
+            m=m,
+            u=u,
+            s=s,
+            rho=float(d["rho"]),
+            sib_rate=float(d["sib_rate"]),
+            n_children=int(d["n_children"]),
+            has_sibling_model=bool(d["has_sibling_model"]),
+        )
+        t = d["term_frequencies"]
+        tf = TFTables(
+            n=int(t["n"]),
+            name=dict(t["name"]),
+            mother=dict(t["mother"]),
+            father=dict(t["father"]),
+            name_pairs=dict(t["name_pairs"]),
+        )
+        pairs = [(str(a), str(b)) for a, b in d.get("variant_pairs", [])]
+        return cls(model, tf, pairs, dict(d.get("info", {})))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Linker:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+# ---------------------------------------------------------------------- helpers
+def _variant_table(pairs: list[tuple[str, str]]) -> VariantTable:
+    table = VariantTable(SEED_GROUPS)
+    for a, b in pairs:
+        table.add_pair(a, b)
+    return table
+
+
+def _sibling_pairs(inquiry: npt.NDArray[np.int64]) -> tuple[IntArr, IntArr]:
+    order = np.argsort(inquiry, kind="stable")
+    inq = inquiry[order]
+    a_list: list[int] = []
+    b_list: list[int] = []
+    start = 0
+    n = len(inq)
+    while start < n:
+        end = start
+        while end < n and inq[end] == inq[start]:
+            end += 1
+        members = order[start:end]
+        for i in range(len(members)):
+            for j in range(i + 1, len(members)):
+                a_list.append(int(members[i]))
+                b_list.append(int(members[j]))
+        start = end
+    return np.array(a_list, dtype=np.int32), np.array(b_list, dtype=np.int32)
+
+
+def _add_labels(
+    sess: _Session, si: IntArr, ci: IntArr, labels: pd.DataFrame
+) -> tuple[IntArr, IntArr, npt.NDArray[np.float64]]:
+    ls = np.array([sess.s_index.get(str(r), -1) for r in labels["request_ref"]], dtype=np.int64)
+    lc = np.array([sess.c_index.get(str(r), -1) for r in labels["child_ref"]], dtype=np.int64)
+    lab = np.array([1.0 if str(x).strip().lower() == "match" else 0.0 for x in labels["label"]])
+    ok = (ls >= 0) & (lc >= 0)
+    ls, lc, lab = ls[ok], lc[ok], lab[ok]
+    nc = max(len(sess.c), 1)
+    code = si.astype(np.int64) * nc + ci
+    lcode = ls * nc + lc
+    extra = ~np.isin(lcode, code)
+    si2 = np.concatenate([si, ls[extra].astype(np.int32)])
+    ci2 = np.concatenate([ci, lc[extra].astype(np.int32)])
+    code2 = si2.astype(np.int64) * nc + ci2
+    fixed = np.full(len(si2), np.nan)
+    pos = {int(k): i for i, k in enumerate(code2.tolist())}
+    for k, v in zip(lcode.tolist(), lab.tolist(), strict=True):
+        fixed[pos[int(k)]] = v
+    order = np.argsort(si2, kind="stable")
+    return si2[order], ci2[order], fixed[order]
+
+
+def _variant_pairs_from_labels(
+    children: pd.DataFrame, sought: pd.DataFrame, labels: pd.DataFrame | None
+) -> list[tuple[str, str]]:
+    """Grow the variant table: in a confirmed match, the one name part left unmatched on
+    each side is taken as a spelling variant of the other."""
+    if labels is None or not len(labels):
+        return []
+    conf = labels[labels["label"].astype(str).str.lower() == "match"]
+    if not len(conf):
+        return []
+    cref = children.set_index(children["ref"].astype(str))
+    sref = sought.set_index(sought["ref"].astype(str))
+    sub_c = cref.loc[[r for r in conf["child_ref"].astype(str) if r in cref.index]]
+    sub_s = sref.loc[[r for r in conf["request_ref"].astype(str) if r in sref.index]]
+    if not len(sub_c) or not len(sub_s):
+        return []
+    ct = tokenize_frame(sub_c.reset_index(drop=True), sought=False)
+    st = tokenize_frame(sub_s.reset_index(drop=True), sought=True)
+    cpos = {r: i for i, r in enumerate(sub_c.index)}
+    spos = {r: i for i, r in enumerate(sub_s.index)}
+    vocab = Vocab(_variant_table([]))
+    counts: Counter[str] = Counter()
+    for lists in (ct.name, st.name):
+        for toks in lists:
+            for t in toks:
+                vocab.add(t)
+            counts.update(toks)
+    vocab.finalise(counts)
+    out: list[tuple[str, str]] = []
+    for rq, ch in zip(conf["request_ref"].astype(str), conf["child_ref"].astype(str), strict=True):
+        if rq not in spos or ch not in cpos:
+            continue
+        a = vocab.encode([st.name[spos[rq]]], 5)
+        b = vocab.encode([ct.name[cpos[ch]]], 5)
+        lv = token_levels(vocab, a, b)[0]
+        ua = [int(a[0, i]) for i in range(5) if a[0, i] >= 0 and lv[i].max() < T_PHONETIC]
+        ub = [int(b[0, j]) for j in range(5) if b[0, j] >= 0 and lv[:, j].max() < T_PHONETIC]
+        if len(ua) == 1 and len(ub) == 1:
+            ta, tb = vocab.tokens[ua[0]], vocab.tokens[ub[0]]
+            if len(ta) >= 3 and len(tb) >= 3:
+                out.append((ta, tb))
+    return sorted(set(out))

@@ -1,0 +1,89 @@
+"""From pair log-odds to calibrated probabilities: sibling alternative, one-to-one rule.
+
+For a sought child s and candidate c with match log-likelihood ratio ``llr_m`` and
+sibling ratio ``llr_s`` the pair odds are
+
+    o = rho / ((1 - rho) N) * exp(llr_m) / (1 + sib_rate / N * exp(llr_s))
+
+(the sought child is registered with probability rho, and then is any of the N
+registered children; each has about ``sib_rate`` registered siblings).  As a sought
+child is one child, P(c) = o_c / (1 + sum of o over its candidates).  A registered
+child answers one family: competing sought children of the same inquiry discount the
+pair fully, those of other inquiries (two relatives may file separately) partly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.score import Model, PairScores
+
+FloatArr = npt.NDArray[np.float64]
+IntArr = npt.NDArray[np.int32]
+
+OTHER_INQUIRY_COMPETITION = 0.3
+LOGIT_CLIP = 13.0
+
+
+@dataclass
+class Ranked:
+    prob: FloatArr
+    prior: float
+    sibling: FloatArr  # (negative) log-odds contribution of the sibling alternative
+    competition: FloatArr  # log-odds contribution of the one-to-one rule (and clipping)
+
+
+def _logsumexp_by(groups: IntArr, x: FloatArr, n: int) -> FloatArr:
+    """log(sum(exp(x))) per group (x is clipped to +-300, far beyond any real score)."""
+    tot = np.bincount(groups, weights=np.exp(np.clip(x, -300.0, 300.0)), minlength=n)
+    with np.errstate(divide="ignore"):
+        return np.asarray(np.log(tot), dtype=np.float64)
+
+
+def _soft_one(logo: FloatArr, si: IntArr, n_s: int) -> FloatArr:
+    """log P(c) for P(c) = o_c / (1 + sum o) within each sought group."""
+    lse = _logsumexp_by(si, logo, n_s)
+    denom = np.logaddexp(0.0, lse)
+    return np.asarray(logo - denom[si], dtype=np.float64)
+
+
+def probabilities(
+    model: Model,
+    ps: PairScores,
+    si: IntArr,
+    ci: IntArr,
+    inquiry_of_sought: npt.NDArray[np.int64],
+    n_sought: int,
+    n_children_local: int,
+) -> Ranked:
+    n = max(model.n_children, 1)
+    rho = model.rho
+    prior = float(np.log(rho / ((1.0 - rho) * n)))
+    if model.has_sibling_model and model.sib_rate > 0:
+        sib = -np.logaddexp(0.0, np.log(model.sib_rate / n) + ps.llr_s)
+    else:
+        sib = np.zeros(len(si))
+    logo = prior + ps.llr_m + sib
+    logp = _soft_one(logo, si, n_sought)
+    p1 = np.exp(logp)
+    # child side: other sought children claiming the same registered child
+    if len(si):
+        tot_c = np.bincount(ci, weights=p1, minlength=n_children_local)
+        inq = inquiry_of_sought[si]
+        # mass from the same inquiry per (child, inquiry)
+        key = ci.astype(np.int64) * (int(inq.max()) + 1) + inq
+        uk, inv = np.unique(key, return_inverse=True)
+        same = np.bincount(inv, weights=p1)[inv] - p1
+        other = tot_c[ci] - p1 - same
+        claim = np.clip(same + OTHER_INQUIRY_COMPETITION * other, 0.0, 0.95)
+        del uk
+        logo2 = logo + np.log1p(-claim)
+        logp = _soft_one(logo2, si, n_sought)
+    logit = logp - np.log1p(-np.minimum(np.exp(logp), 1 - 1e-12))
+    logit = np.clip(logit, -LOGIT_CLIP, LOGIT_CLIP)
+    prob = 1.0 / (1.0 + np.exp(-logit))
+    comp = logit - logo
+    return Ranked(prob=prob, prior=prior, sibling=sib, competition=comp)

@@ -1,0 +1,285 @@
+"""Fellegi-Sunter scoring with three classes: same child (M), sibling (S), unrelated (U).
+
+* u: level frequencies on random pairs (almost all unrelated).
+* s: for personal fields (name, age, sex...), level frequencies on pairs of children
+  sought together in one inquiry (siblings by construction); for family fields (parents,
+  place, separation date, language) siblings behave like the child itself, so s = m.
+* m: EM on the candidate pairs, each field estimated only on pairs where it is present,
+  with a weak Dirichlet prior, monotone weights (pool-adjacent-violators) and the
+  one-to-one rule in the E-step (a sought child is at most one registered child and a
+  registered child answers at most one inquiry).  Caseworkers' decisions fix the
+  posterior of labelled pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.compare import FIELDS, TF_FIELDS, Comparison
+
+FloatArr = npt.NDArray[np.float64]
+IntArr = npt.NDArray[np.int32]
+
+TF_FIELD_INDEX = [next(i for i, f in enumerate(FIELDS) if f.name == n) for n in TF_FIELDS]
+# levels of the TF fields that are TF adjusted (those where values agree)
+TF_LEVELS: dict[str, tuple[int, ...]] = {"name": (0, 1, 2, 3), "mother": (0, 1), "father": (0, 1)}
+
+
+def level_counts(levels: npt.NDArray[np.int8], weights: FloatArr | None = None) -> list[FloatArr]:
+    out: list[FloatArr] = []
+    for f, spec in enumerate(FIELDS):
+        col = levels[:, f].astype(np.int64)
+        ok = col >= 0
+        w = None if weights is None else weights[ok]
+        out.append(np.bincount(col[ok], weights=w, minlength=len(spec.levels)).astype(np.float64))
+    return out
+
+
+def normalise(counts: list[FloatArr], pseudo: float) -> list[FloatArr]:
+    res: list[FloatArr] = []
+    for c in counts:
+        c2 = c + pseudo
+        res.append(c2 / c2.sum())
+    return res
+
+
+def prior_m() -> list[FloatArr]:
+    """Generic weakly-informative prior for m: agreement is likely for the same child."""
+    out: list[FloatArr] = []
+    for spec in FIELDS:
+        k = len(spec.levels)
+        if spec.name == "age":
+            base = np.array([0.55, 0.25, 0.12, 0.05, 0.03])
+            p = np.concatenate([base, base]) / 2
+        else:
+            p = 0.75 ** np.arange(k, dtype=np.float64) * 2.0
+            p = p / p.sum()
+        out.append(p)
+    return out
+
+
+def pav_monotone(m: FloatArr, u: FloatArr, counts: FloatArr) -> FloatArr:
+    """Make log(m/u) non-increasing along the level order (pool adjacent violators)."""
+    k = len(m)
+    if k <= 1:
+        return m
+    blocks: list[list[int]] = []
+    for i in range(k):
+        blocks.append([i])
+        while len(blocks) >= 2:
+            a, b = blocks[-2], blocks[-1]
+            wa = np.log(m[a].sum() / u[a].sum())
+            wb = np.log(m[b].sum() / u[b].sum())
+            if wb > wa + 1e-12:
+                blocks[-2] = a + b
+                blocks.pop()
+            else:
+                break
+    out = m.copy()
+    for blk in blocks:
+        if len(blk) > 1:
+            ratio = m[blk].sum() / u[blk].sum()
+            out[blk] = u[blk] * ratio
+    del counts
+    return np.asarray(out / out.sum(), dtype=np.float64)
+
+
+def _age_segments() -> list[tuple[int, int]]:
+    return [(0, 5), (5, 10)]
+
+
+def monotone(m: list[FloatArr], u: list[FloatArr]) -> list[FloatArr]:
+    res: list[FloatArr] = []
+    for f, spec in enumerate(FIELDS):
+        if spec.name == "age":
+            mm = m[f].copy()
+            for lo, hi in _age_segments():
+                seg = mm[lo:hi]
+                tot = seg.sum()
+                mm[lo:hi] = pav_monotone(seg / tot, u[f][lo:hi] / u[f][lo:hi].sum(), seg) * tot
+            res.append(mm)
+        else:
+            res.append(pav_monotone(m[f], u[f], m[f]))
+    return res
+
+
+@dataclass
+class Model:
+    m: list[FloatArr]
+    u: list[FloatArr]
+    s: list[FloatArr]
+    rho: float  # share of sought children whose child is registered
+    sib_rate: float  # expected number of registered siblings per sought child
+    n_children: int
+    has_sibling_model: bool
+
+    def field_weights(self) -> tuple[list[FloatArr], list[FloatArr]]:
+        wm = [np.log(m / u) for m, u in zip(self.m, self.u, strict=True)]
+        ws = [np.log(s / u) for s, u in zip(self.s, self.u, strict=True)]
+        return wm, ws
+
+
+@dataclass
+class PairScores:
+    """Per-pair log-likelihood ratios and their parts."""
+
+    field_w: FloatArr  # (P, F) match weights incl. TF adjustment, 0 where null
+    llr_m: FloatArr  # sum of field_w
+    llr_s: FloatArr  # sibling vs unrelated log-likelihood ratio
+
+
+def tf_adjustment(model: Model, comp: Comparison) -> FloatArr:
+    """(P, F) TF adjustments: log(u_level) - log(u_value) on agreeing levels, 0 elsewhere."""
+    P = comp.levels.shape[0]
+    adj = np.zeros((P, len(FIELDS)))
+    for t, name in enumerate(TF_FIELDS):
+        f = TF_FIELD_INDEX[t]
+        lv = comp.levels[:, f].astype(np.int64)
+        logu_val = comp.tf_logu[:, t]
+        ok = np.isin(lv, TF_LEVELS[name]) & ~np.isnan(logu_val)
+        logu_level = np.log(model.u[f])[np.where(lv >= 0, lv, 0)]
+        # the value-specific u may not exceed 1 nor be below 1/(10 N)
+        floor = np.log(1.0 / (10.0 * max(model.n_children, 1)))
+        val = np.clip(logu_val, floor, 0.0)
+        a = logu_level - val
+        adj[:, f] = np.where(ok, a, 0.0)
+    return adj
+
+
+def pair_scores(model: Model, comp: Comparison, use_tf: bool = True) -> PairScores:
+    wm, ws = model.field_weights()
+    lv = comp.levels.astype(np.int64)
+    P = lv.shape[0]
+    fw = np.zeros((P, len(FIELDS)))
+    sw = np.zeros((P, len(FIELDS)))
+    for f in range(len(FIELDS)):
+        ok = lv[:, f] >= 0
+        idx = np.where(ok, lv[:, f], 0)
+        fw[:, f] = np.where(ok, wm[f][idx], 0.0)
+        sw[:, f] = np.where(ok, ws[f][idx], 0.0)
+    if use_tf:
+        adj = tf_adjustment(model, comp)
+        fw += adj
+        sw += adj  # a rare shared family name is as telling for a sibling
+    return PairScores(fw, fw.sum(axis=1), sw.sum(axis=1))
+
+
+def _soft_one(logo: FloatArr, groups: IntArr, n: int) -> FloatArr:
+    """log of o / (1 + sum of o within the group)."""
+    x = np.clip(logo, -300.0, 300.0)
+    tot = np.bincount(groups, weights=np.exp(x), minlength=n)
+    with np.errstate(divide="ignore"):
+        lse = np.log(tot)
+    return np.asarray(x - np.logaddexp(0.0, lse)[groups], dtype=np.float64)
+
+
+def _cap_groups(post: FloatArr, groups: IntArr, n_groups: int, cap: float) -> FloatArr:
+    tot = np.bincount(groups, weights=post, minlength=n_groups)
+    scale = np.where(tot > cap, cap / np.maximum(tot, 1e-300), 1.0)
+    return np.asarray(post * scale[groups], dtype=np.float64)
+
+
+def _patterns(levels: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Unique level vectors: (pattern id per pair, (U, F) level table with -1 = null)."""
+    code = np.zeros(levels.shape[0], dtype=np.int64)
+    for f, spec in enumerate(FIELDS):
+        k = len(spec.levels) + 1
+        code = code * k + np.where(levels[:, f] >= 0, levels[:, f], k - 1)
+    ucode, pid = np.unique(code, return_inverse=True)
+    table = np.zeros((len(ucode), len(FIELDS)), dtype=np.int64)
+    rest = ucode.copy()
+    for f in range(len(FIELDS) - 1, -1, -1):
+        k = len(FIELDS[f].levels) + 1
+        val = rest % k
+        rest //= k
+        table[:, f] = np.where(val == k - 1, -1, val)
+    return pid.astype(np.int64), table
+
+
+def _pattern_llr(table: npt.NDArray[np.int64], w: list[FloatArr]) -> FloatArr:
+    out = np.zeros(table.shape[0])
+    for f in range(table.shape[1]):
+        ok = table[:, f] >= 0
+        out += np.where(ok, w[f][np.where(ok, table[:, f], 0)], 0.0)
+    return out
+
+
+def _pattern_counts(table: npt.NDArray[np.int64], wpat: FloatArr) -> list[FloatArr]:
+    out: list[FloatArr] = []
+    for f, spec in enumerate(FIELDS):
+        ok = table[:, f] >= 0
+        out.append(
+            np.bincount(table[ok, f], weights=wpat[ok], minlength=len(spec.levels)).astype(
+                np.float64
+            )
+        )
+    return out
+
+
+def em(
+    comp: Comparison,
+    si: IntArr,
+    ci: IntArr,
+    n_sought: int,
+    n_children: int,
+    u: list[FloatArr],
+    s: list[FloatArr] | None,
+    fixed: FloatArr | None = None,
+    iterations: int = 25,
+    prior_strength: float = 30.0,
+    sharpen: bool = True,
+    sib_per_sought: float = 0.0,
+) -> Model:
+    """Constrained EM for m (and the class shares) on candidate pairs.
+
+    ``fixed`` holds caseworkers' decisions per pair: 1 = match, 0 = non-match, NaN = none.
+    """
+    pm = prior_m()
+    has_s = s is not None
+    s_ = s if s is not None else [x.copy() for x in u]
+    family = np.array([spec.family for spec in FIELDS])
+    model = Model([p.copy() for p in pm], u, s_, 0.5, 0.5 * sib_per_sought, n_children, has_s)
+    pid, table = _patterns(comp.levels)
+    n_pat = table.shape[0]
+    adj = tf_adjustment(model, comp).sum(axis=1)  # depends on u only
+    fixed_mask = None if fixed is None else ~np.isnan(fixed)
+    for _ in range(iterations):
+        if has_s and s is not None:
+            model.s = [model.m[f] if family[f] else s[f] for f in range(len(FIELDS))]
+        wm, ws = model.field_weights()
+        llr_m = _pattern_llr(table, wm)[pid] + adj
+        lo_m = np.log(model.rho / ((1.0 - model.rho) * max(n_children, 1))) + llr_m
+        if has_s:
+            llr_s = _pattern_llr(table, ws)[pid] + adj
+            lo_s = np.log(max(model.sib_rate, 1e-9) / max(n_children, 1)) + llr_s
+        else:
+            lo_s = np.full(len(pid), -np.inf)
+        # one-to-one: a sought child is at most one of its candidates (P = o / (1 + sum o))
+        logo = lo_m - np.logaddexp(0.0, lo_s)
+        r_m = np.exp(_soft_one(logo, si, n_sought))
+        # ... and a registered child answers one family
+        r_m = _cap_groups(r_m, ci, n_children, 1.0)
+        r_s = (1.0 / (1.0 + np.exp(-np.clip(lo_s, -300, 300)))) if has_s else np.zeros(len(pid))
+        if fixed is not None and fixed_mask is not None:
+            r_m = np.where(fixed_mask, fixed, r_m)
+            r_s = np.where(fixed_mask & (fixed > 0), 0.0, r_s)
+        r_s = np.minimum(r_s, 1.0 - r_m)
+        if sharpen:
+            r_m = np.where(r_m >= 0.5, r_m, 0.0)
+        cm = _pattern_counts(
+            table, np.bincount(pid, weights=r_m, minlength=n_pat).astype(np.float64)
+        )
+        new_m = [
+            (cm[f] + prior_strength * pm[f]) / (cm[f].sum() + prior_strength)
+            for f in range(len(FIELDS))
+        ]
+        model.m = monotone(new_m, u)
+        model.rho = float(np.clip(r_m.sum() / max(n_sought, 1), 0.02, 0.98))
+        if has_s:
+            model.sib_rate = float(np.clip(sib_per_sought * model.rho, 1e-3, 3.0))
+    if has_s and s is not None:
+        model.s = [model.m[f] if family[f] else s[f] for f in range(len(FIELDS))]
+    return model

@@ -1,0 +1,113 @@
+"""Comparison levels of each field on hand-made pairs."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from matching.compare import FIELD_INDEX, FIELDS, TFArrays, TFTables, compare
+from matching.records import Vocab, build_records, tokenize_frame
+from matching.variants import VariantTable
+
+
+def _compare(child: dict[str, str], sought: dict[str, str]) -> dict[str, str]:
+    cdf = pd.DataFrame([{"ref": "C1", **child}])
+    sdf = pd.DataFrame([{"ref": "R1", **sought}])
+    ct, st = tokenize_frame(cdf, sought=False), tokenize_frame(sdf, sought=True)
+    v = Vocab(VariantTable())
+    counts: Counter[str] = Counter()
+    for lists in (ct.name, ct.mother, ct.father, st.name, st.mother, st.father):
+        for toks in lists:
+            for t in toks:
+                v.add(t)
+            counts.update(toks)
+    v.finalise(counts)
+    places: dict[str, int] = {}
+    langs: dict[str, int] = {}
+    c = build_records(cdf, ct, v, places, langs, sought=False, default_ref_year=2025.0)
+    s = build_records(sdf, st, v, places, langs, sought=True, default_ref_year=2025.0)
+    tfa = TFArrays.build(v, TFTables.count(v, [c, s]))
+    comp = compare(v, tfa, s, c, np.array([0], np.int32), np.array([0], np.int32))
+    out = {}
+    for spec in FIELDS:
+        lv = int(comp.levels[0, FIELD_INDEX[spec.name]])
+        out[spec.name] = spec.levels[lv] if lv >= 0 else ""
+    return out
+
+
+def test_name_levels() -> None:
+    base = {"given_name": "Mohammed", "family_name": "Osman"}
+    assert _compare(base, base)["name"] == "2 parts agree"
+    assert _compare(base, {"given_name": "Muhammad", "family_name": "Othman"})["name"] == (
+        "2 parts agree"
+    )
+    assert _compare(base, {"given_name": "محمد", "family_name": "عثمان"})["name"] == "2 parts agree"
+    one = _compare(base, {"given_name": "Mohammed", "family_name": "Haggar"})
+    assert one["name"] == "1 part agrees" and one["name_conflict"] == "1 part differs"
+    assert _compare(base, {"given_name": "Hamouda"})["name"] == "1 part agrees"  # nickname
+    assert _compare(base, {"given_name": "Idris"})["name"] == "no part agrees"
+    # family name first (Khmer order) and only given name known
+    assert (
+        _compare({"given_name": "Sok Dara"}, {"given_name": "Dara", "family_name": "Sok"})["name"]
+        == "2 parts agree"
+    )
+    assert (
+        _compare({"given_name": "Dara"}, {"given_name": "Dara", "family_name": "Sok"})[
+            "name_conflict"
+        ]
+        == "none"
+    )
+
+
+def test_typo_is_similar_level() -> None:
+    # a typo of a name that occurs elsewhere is repaired to the similar level at least
+    out = _compare({"given_name": "Zainab"}, {"given_name": "Zaniab"})
+    assert out["name"] in ("1 part agrees", "similar only")
+
+
+def test_age_dob_sex_levels() -> None:
+    c = {"given_name": "Ali", "age": "5", "registration_date": "2024-05-01", "sex": "f"}
+    s = {"given_name": "Ali", "age": "6", "request_date": "2024-05-01", "sex": "female"}
+    out = _compare(c, s)
+    assert out["age"] == "young <=1y" and out["sex"] == "same"
+    s2 = {**s, "age": "12", "sex": "male"}
+    out = _compare(c, s2)
+    assert out["age"].endswith(">5y") and out["sex"] == "different"
+    d1 = {"given_name": "A", "date_of_birth": "2015-03-04"}
+    assert _compare(d1, {"given_name": "A", "date_of_birth": "2015-03-04"})["dob"] == "same date"
+    assert _compare(d1, {"given_name": "A", "date_of_birth": "2015-03"})["dob"] == "same month"
+    assert _compare(d1, {"given_name": "A", "date_of_birth": "2016"})["dob"] == "1 year apart"
+    assert _compare(d1, {"given_name": "A"})["dob"] == ""
+
+
+def test_parents_inquirer_place_date_language() -> None:
+    c = {
+        "given_name": "Ali",
+        "mother_name": "Fatima Ahmed",
+        "father_name": "Osman Ali",
+        "separation_lat": "12.0",
+        "separation_lon": "24.0",
+        "separation_date": "2024-03-01",
+        "language": "Arabic",
+    }
+    s = {
+        "given_name": "Ali",
+        "inquirer_name": "Fatma Ahmad",
+        "inquirer_relationship": "Mother",
+        "father_name": "Othman",
+        "separation_lat": "12.1",
+        "separation_lon": "24.0",
+        "separation_date": "2024-03-03",
+        "language": "arabic",
+    }
+    out = _compare(c, s)
+    assert out["mother"] == "2+ parts agree"  # the inquirer is the mother
+    assert out["father"] == "1 part agrees"
+    assert out["place"] == "<=25km"
+    assert out["sep_date"] == "<=3d"
+    assert out["language"] == "same"
+    far = _compare(c, {**s, "separation_lat": "15.0", "separation_date": "2023-01-01"})
+    assert far["place"] == ">150km" and far["sep_date"] == ">1y"
+    assert _compare({"given_name": "Ali"}, {"given_name": "Ali"})["place"] == ""
