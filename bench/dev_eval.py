@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "data" / "samples"))
 
 
 def _run(culture: str, n_children: int, n_sought: int, seed: int, q: Any) -> None:
-    import generate  # type: ignore[import-not-found]
+    import generate
 
     from matching import Linker
 
