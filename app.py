@@ -43,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from tracing import (
         admin,
+        api,
         auth,
         db,
         home,
@@ -58,7 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    blueprints = (auth, home, registrations, requests, review, search, supervision, admin)
+    blueprints = (auth, home, registrations, requests, review, search, supervision, admin, api)
     for module in blueprints:
         app.register_blueprint(module.bp)
     return app

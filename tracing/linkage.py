@@ -208,6 +208,11 @@ def _selective_keys(session: Session, keys: Iterable[str]) -> list[str]:
     return selective
 
 
+def _geography(value: Any) -> Any:
+    """A point as SQL: freshly set points are EWKT text, loaded ones WKB elements."""
+    return func.ST_GeogFromText(value) if isinstance(value, str) else value
+
+
 def child_pool_ids(session: Session, sought: Sequence[SoughtChild]) -> list[int]:
     """Registered children worth scoring against these sought children (GIN and GiST)."""
     blocks = sorted({k for s in sought for k in s.block_keys})
@@ -220,7 +225,7 @@ def child_pool_ids(session: Session, sought: Sequence[SoughtChild]) -> list[int]
     for s in sought:
         if s.separation_point is not None:
             near: ColumnElement[bool] = func.ST_DWithin(
-                ChildRegistration.separation_point, s.separation_point, NEARBY_METRES
+                ChildRegistration.separation_point, _geography(s.separation_point), NEARBY_METRES
             )
             if s.age is not None:
                 near = near & ChildRegistration.age.between(s.age - 3, s.age + 3)
@@ -246,7 +251,9 @@ def sought_touched_by(session: Session, child: ChildRegistration) -> list[int]:
         conditions.append(SoughtChild.name_keys.overlap(names))
     if child.separation_point is not None:
         conditions.append(
-            func.ST_DWithin(SoughtChild.separation_point, child.separation_point, NEARBY_METRES)
+            func.ST_DWithin(
+                SoughtChild.separation_point, _geography(child.separation_point), NEARBY_METRES
+            )
         )
     if not conditions:
         return []

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from . import services
 from .db import get_session
-from .security import INQUIRY_ROLES, REGISTRATION_ROLES, SEARCH_ROLES, roles_required
+from .security import SEARCH_ROLES, roles_required, searchable_kinds
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -16,11 +16,7 @@ bp = Blueprint("search", __name__, url_prefix="/search")
 @roles_required(*SEARCH_ROLES)
 def index() -> str:
     query = (request.args.get("q") or "").strip()[:200]
-    kinds = tuple(
-        kind
-        for kind, roles in (("child", REGISTRATION_ROLES), ("sought", INQUIRY_ROLES))
-        if current_user.role in roles
-    )
+    kinds = searchable_kinds(current_user.role)
     hits = (
         services.search_people(get_session(), current_user.user, query, kinds=kinds)
         if query

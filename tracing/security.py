@@ -133,6 +133,15 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def searchable_kinds(role: str) -> tuple[str, ...]:
+    """The kinds of record a role may find by name: those it may open."""
+    return tuple(
+        kind
+        for kind, roles in (("child", REGISTRATION_ROLES), ("sought", INQUIRY_ROLES))
+        if role in roles
+    )
+
+
 NAV_LINKS = (
     ("home.index", "Dashboard"),
     ("registrations.new", "Register a child"),

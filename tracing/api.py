@@ -1,0 +1,213 @@
+"""A JSON API over the same use cases as the pages.
+
+Signed-in sessions as for the pages; every write carries the CSRF token in the
+X-CSRFToken header (GET /api/csrf gives it), so the API is no way around CSRF.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from . import services
+from .db import get_session
+from .security import (
+    ALL_ROLES,
+    CASEWORK_ROLES,
+    INQUIRY_ROLES,
+    REGISTRATION_ROLES,
+    SEARCH_ROLES,
+    roles_required,
+    searchable_kinds,
+)
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+CELL_FIELDS = (
+    "given_name",
+    "family_name",
+    "other_names",
+    "sex",
+    "age",
+    "date_of_birth",
+    "separation_date",
+    "separation_place",
+    "separation_lat",
+    "separation_lon",
+    "mother_name",
+    "father_name",
+    "language",
+)
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description="send a JSON object")
+    return body
+
+
+def _cells(data: dict[str, Any], extra: tuple[str, ...] = ()) -> dict[str, str]:
+    return {k: "" if data.get(k) is None else str(data[k]) for k in (*CELL_FIELDS, *extra)}
+
+
+def _problems(problems: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "column": p.column,
+            "message": p.message,
+            "severity": p.severity,
+            **({"child": p.line} if p.line else {}),
+        }
+        for p in problems
+    ]
+
+
+@bp.get("/csrf")
+@roles_required(*ALL_ROLES)
+def csrf() -> ResponseReturnValue:
+    return jsonify(csrf_token=generate_csrf())
+
+
+@bp.post("/children")
+@roles_required(*REGISTRATION_ROLES)
+def register_child() -> ResponseReturnValue:
+    data = _body()
+    extra = {k: data[k] for k in services.CHILD_EXTRA_FIELDS if k in data}
+    try:
+        child, problems = services.register_child(
+            get_session(),
+            current_user.user,
+            _cells(data, ("current_lat", "current_lon", "registration_date")),
+            extra,
+            ip=request.remote_addr,
+        )
+    except services.ValidationFailed as exc:
+        return jsonify(errors=_problems(exc.problems)), 422
+    return jsonify(id=child.id, ref=child.ref, warnings=_problems(problems)), 201
+
+
+@bp.post("/inquiries")
+@roles_required(*INQUIRY_ROLES)
+def file_inquiry() -> ResponseReturnValue:
+    data = _body()
+    children = data.get("children")
+    if not isinstance(children, list) or not children:
+        return jsonify(errors=[{"column": "children", "message": "list the sought children"}]), 422
+    inquirer: dict[str, Any] = {
+        k: data.get(k)
+        for k in (
+            "inquirer_name",
+            "inquirer_relationship",
+            "inquirer_contact",
+            "inquirer_place",
+            "inquirer_language",
+            "request_date",
+            "consent_tracing",
+            "consent_sharing",
+        )
+        if k in data
+    }
+    sought = [
+        (_cells(c), {k: c[k] for k in services.PERSON_EXTRA_FIELDS if k in c})
+        for c in children
+        if isinstance(c, dict)
+    ]
+    try:
+        inquiry, problems = services.file_inquiry(
+            get_session(), current_user.user, inquirer, sought, ip=request.remote_addr
+        )
+    except services.ValidationFailed as exc:
+        return jsonify(errors=_problems(exc.problems)), 422
+    return jsonify(
+        id=inquiry.id,
+        ref=inquiry.ref,
+        sought=[{"id": s.id, "ref": s.ref} for s in inquiry.sought_children],
+        warnings=_problems(problems),
+    ), 201
+
+
+@bp.get("/matches")
+@roles_required(*CASEWORK_ROLES)
+def matches() -> ResponseReturnValue:
+    rows = services.review_queue(
+        get_session(),
+        current_user.user,
+        status=request.args.get("status") or None,
+        limit=min(int(request.args.get("limit", 100)), 500),
+    )
+    return jsonify(
+        [
+            {
+                "id": r.match.id,
+                "score": r.match.score,
+                "status": r.match.status,
+                "version": r.match.version,
+                "sought_ref": r.match.sought_child.ref,
+                "child_ref": r.match.child.ref if r.child_visible else None,
+                "child_matched_to_inquiry": r.matched_elsewhere,
+            }
+            for r in rows
+        ]
+    )
+
+
+@bp.post("/matches/<int:match_id>/decision")
+@roles_required(*CASEWORK_ROLES)
+def decide(match_id: int) -> ResponseReturnValue:
+    session = get_session()
+    match = services.visible_match(session, current_user.user, match_id)
+    if match is None:
+        abort(404)
+    data = _body()
+    try:
+        version = int(data.get("version", -1))
+        if data.get("decision") == "confirm":
+            services.confirm_match(
+                session, current_user.user, match, version, ip=request.remote_addr
+            )
+        elif data.get("decision") == "reject":
+            services.reject_match(
+                session,
+                current_user.user,
+                match,
+                version,
+                str(data.get("reason") or ""),
+                ip=request.remote_addr,
+            )
+        else:
+            return jsonify(error="decision is confirm or reject"), 422
+    except services.StaleDecision as exc:
+        return jsonify(error=str(exc)), 409
+    except (services.ServiceError, ValueError) as exc:
+        session.rollback()
+        return jsonify(error=str(exc)), 422
+    return jsonify(id=match.id, status=match.status, version=match.version)
+
+
+@bp.get("/search")
+@roles_required(*SEARCH_ROLES)
+def search() -> ResponseReturnValue:
+    query = (request.args.get("q") or "").strip()[:200]
+    kinds = searchable_kinds(current_user.role)
+    hits = (
+        services.search_people(get_session(), current_user.user, query, kinds=kinds)
+        if query
+        else []
+    )
+    return jsonify(
+        [
+            {
+                "kind": h.kind,
+                "ref": h.record.ref,
+                "similarity": round(h.similarity, 3),
+                "given_name": h.record.given_name,
+                "family_name": h.record.family_name,
+            }
+            for h in hits
+        ]
+    )
