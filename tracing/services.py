@@ -151,14 +151,20 @@ def _date_parts(value: PartialDate | None) -> tuple[dt.date | None, str | None]:
     return (value.value, value.precision) if value else (None, None)
 
 
+@functools.lru_cache(maxsize=200_000)
+def _token_keys(token: str) -> tuple[str, ...]:
+    # Names follow a Zipf law: caching per token makes key generation cheap on imports.
+    return tuple(token_keys(token))
+
+
 def store_keys(
     names: Sequence[str | None], parents: Sequence[str | None]
 ) -> tuple[list[str], list[str], str]:
     """Index entries of a person: (name keys, block keys, search text).
 
-    Name keys are the engine's keys of each name token. A very common name (one key can
-    cover thousands of children) is made selective by block keys that pair two tokens
-    of the child's names, or a token of the child's names with one of a parent's.
+    Name keys are the engine's keys of each name token (`matching.name_keys`). A very
+    common name (one key can cover thousands of children) is made selective by block
+    keys that pair two tokens of the child's names, or one of them with a parent's.
     """
     tokens: list[str] = []
     for name in names:
@@ -167,7 +173,7 @@ def store_keys(
     parent_tokens: list[str] = []
     for name in parents:
         parent_tokens.extend(normalize_name(name or ""))
-    primary = {t: token_keys(t)[0] for t in {*tokens, *parent_tokens}}
+    primary = {t: _token_keys(t)[0] for t in {*tokens, *parent_tokens}}
     blocks = {
         "x:" + "|".join(sorted((primary[a], primary[b])))
         for i, a in enumerate(tokens)
@@ -175,7 +181,8 @@ def store_keys(
         if primary[a] != primary[b]
     }
     blocks |= {f"m:{primary[a]}|{primary[b]}" for a in tokens for b in parent_tokens}
-    return name_keys(tokens), sorted(blocks), " ".join(tokens)
+    keys = list(dict.fromkeys(k for t in tokens for k in _token_keys(t)))
+    return keys, sorted(blocks), " ".join(tokens)
 
 
 def _person_values(record: dict[str, Any]) -> dict[str, Any]:

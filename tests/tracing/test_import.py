@@ -168,3 +168,13 @@ def test_children_separated_within_10_km(db_session: Session) -> None:
     import_csv(db_session, "children", "\n".join([CHILD_HEADER, *rows]))
     near = services.children_separated_near(db_session, 13.45, 22.44, 10)
     assert [c.ref for c in near] == ["CH-00001", "CH-00002"]
+
+
+def test_store_keys_are_the_engines_name_keys() -> None:
+    from matching import name_keys, normalize_name
+
+    keys, blocks, text = services.store_keys(["Abdel Rahman", "Ishag"], ["Hawa", None])
+    tokens = normalize_name("Abdel Rahman") + normalize_name("Ishag")
+    assert keys == name_keys(tokens)
+    assert text == " ".join(tokens)
+    assert any(b.startswith("x:") for b in blocks) and any(b.startswith("m:") for b in blocks)
