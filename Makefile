@@ -5,7 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ftr
 export DATABASE_URL
-DEMO_EMAIL ?= admin@demo.ftr.example
 DEMO_AGENCY ?= Demo Agency
 PY_SOURCES := app.py models tracing matching bench data/samples/generate.py
 
@@ -41,9 +40,8 @@ samples: db
 	$(BIN)/ftr import requests data/samples/requests.csv
 
 demo-login: db
-	@echo "=== Demo login (the password is new each time you run make demo) ==="
-	@$(BIN)/ftr users create $(DEMO_EMAIL) --role admin --agency "$(DEMO_AGENCY)" \
-	    --generate-password --reset-if-exists
+	@echo "=== Demo logins (a new password each time you run make demo) ==="
+	@$(BIN)/ftr users demo --agency "$(DEMO_AGENCY)"
 
 serve:
 	@echo "=== FTR is served on http://127.0.0.1:5000 (Ctrl-C stops it) ==="

@@ -309,6 +309,20 @@ def users() -> None:
     """Manage user accounts."""
 
 
+@users.command("demo")
+@click.option("--agency", default="Demo Agency", show_default=True)
+@click.option("--domain", default="demo.ftr.example", show_default=True)
+def users_demo(agency: str, domain: str) -> None:
+    """Create (or reset) one demo user per role, sharing one new password printed once."""
+    password = services.generate_password()
+    session = get_session()
+    click.echo(f"Demo logins for {agency} (password for all, shown once: {password})")
+    for role in services.Role:
+        email = f"{role.value}@{domain}"
+        services.create_user(session, email, role.value, agency, password, reset_if_exists=True)
+        click.echo(f"  {role.value:<11} {email}")
+
+
 @users.command("create")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in services.Role]))

@@ -117,3 +117,15 @@ def test_unreachable_database_is_one_clear_message(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Cannot reach PostgreSQL at 127.0.0.1:1/ftr" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_users_one_per_role(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(cli, ["users", "demo"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("shown once: ")[1].split(")")[0]
+    with app.app_context():
+        users = get_session().scalars(select(User)).all()
+        assert sorted(u.role for u in users) == sorted(
+            ["registrar", "helpdesk", "caseworker", "supervisor", "admin"]
+        )
+        assert all(u.check_password(password) for u in users)
