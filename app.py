@@ -35,6 +35,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # Match new and changed records as they arrive (off only for benchmarks).
+        REALTIME_MATCHING=True,
     )
     app.config.from_prefixed_env("FTR")
     if config:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -85,6 +85,7 @@ def register_child() -> ResponseReturnValue:
             _cells(data, ("current_lat", "current_lon", "registration_date")),
             extra,
             ip=request.remote_addr,
+            match=current_app.config["REALTIME_MATCHING"],
         )
     except services.ValidationFailed as exc:
         return jsonify(errors=_problems(exc.problems)), 422
@@ -119,7 +120,12 @@ def file_inquiry() -> ResponseReturnValue:
     ]
     try:
         inquiry, problems = services.file_inquiry(
-            get_session(), current_user.user, inquirer, sought, ip=request.remote_addr
+            get_session(),
+            current_user.user,
+            inquirer,
+            sought,
+            ip=request.remote_addr,
+            match=current_app.config["REALTIME_MATCHING"],
         )
     except services.ValidationFailed as exc:
         return jsonify(errors=_problems(exc.problems)), 422

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -56,6 +56,7 @@ def new() -> ResponseReturnValue:
                 contract_cells(form, EXTRA_CELLS),
                 _extra(form),
                 ip=request.remote_addr,
+                match=current_app.config["REALTIME_MATCHING"],
             )
         except services.ValidationFailed as exc:
             failed = True
@@ -106,6 +107,7 @@ def edit(child_id: int) -> ResponseReturnValue:
                 contract_cells(form, EXTRA_CELLS),
                 _extra(form),
                 ip=request.remote_addr,
+                match=current_app.config["REALTIME_MATCHING"],
             )
         except services.ValidationFailed as exc:
             failed = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -70,7 +70,12 @@ def new() -> ResponseReturnValue:
         }
         try:
             inquiry, problems = services.file_inquiry(
-                get_session(), current_user.user, inquirer, _sought(form), ip=request.remote_addr
+                get_session(),
+                current_user.user,
+                inquirer,
+                _sought(form),
+                ip=request.remote_addr,
+                match=current_app.config["REALTIME_MATCHING"],
             )
         except services.ValidationFailed as exc:
             failed = True

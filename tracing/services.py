@@ -620,6 +620,8 @@ def register_child(
     extra: dict[str, Any],
     *,
     ip: str | None = None,
+    match: bool = True,
+    stats: dict[str, int] | None = None,
 ) -> tuple[ChildRegistration, list[Problem]]:
     """Register a separated child found by a field team, then match it against open requests."""
     cells = {**cells, "ref": "new"}
@@ -637,8 +639,9 @@ def register_child(
     record_audit(session, actor.id, "register_child", record=child, ip=ip)
     session.commit()
     # Stored first: a failure while matching never loses the registration.
-    match_child(session, child)
-    session.commit()
+    if match:
+        _collect(stats, match_child(session, child))
+        session.commit()
     return child, problems
 
 
@@ -650,6 +653,8 @@ def update_child(
     extra: dict[str, Any],
     *,
     ip: str | None = None,
+    match: bool = True,
+    stats: dict[str, int] | None = None,
 ) -> tuple[bool, list[Problem]]:
     record, problems = _validated("children", {**cells, "ref": child.ref})
     changed = _apply_person(child, record, extra, CHILD_EXTRA_FIELDS)
@@ -665,8 +670,8 @@ def update_child(
         child.revision += 1
         record_audit(session, actor.id, "update_child", record=child, ip=ip)
     session.commit()
-    if changed:
-        match_child(session, child)
+    if changed and match:
+        _collect(stats, match_child(session, child))
         session.commit()
     return changed, problems
 
@@ -678,6 +683,8 @@ def file_inquiry(
     children: list[tuple[dict[str, str], dict[str, Any]]],
     *,
     ip: str | None = None,
+    match: bool = True,
+    stats: dict[str, int] | None = None,
 ) -> tuple[Inquiry, list[Problem]]:
     """File a tracing request for one or more sought children, in one transaction."""
     if not children:
@@ -734,9 +741,17 @@ def file_inquiry(
         details={"sought_children": len(records)},
     )
     session.commit()
-    match_sought_children(session, [s.id for s in inquiry.sought_children])
-    session.commit()
+    if match:
+        _collect(stats, match_sought_children(session, [s.id for s in inquiry.sought_children]))
+        session.commit()
     return inquiry, problems
+
+
+def _collect(stats: dict[str, int] | None, counts: dict[str, int]) -> None:
+    """Add a matching pass's counts (candidates scored, proposals...) to `stats`."""
+    if stats is not None:
+        for key, value in counts.items():
+            stats[key] = stats.get(key, 0) + value
 
 
 def view_child(session: Session, actor: User, child: ChildRegistration, *, ip: str | None) -> None:
