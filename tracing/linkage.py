@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from matching import Linker
@@ -28,7 +28,9 @@ TOP_K = 10
 MIN_PROPOSAL_SCORE = 0.05
 # A name key shared by more children than this says little: block on pairs instead.
 COMMON_KEY_LIMIT = 2000
-POOL_LIMIT = 4000
+POOL_LIMIT = 600
+TOUCHED_LIMIT = 30
+NEARBY_LIMIT = 100
 NEARBY_METRES = 50_000
 CLOSED_STATUSES = (
     CaseStatus.CLOSED.value,
@@ -193,19 +195,29 @@ def decision_labels(session: Session) -> pd.DataFrame:
 # --------------------------------------------------------------------------- retrieval
 
 
-def _selective_keys(session: Session, keys: Iterable[str]) -> list[str]:
-    """Keys shared by fewer than COMMON_KEY_LIMIT children (each count is bounded)."""
-    selective = []
-    for key in keys:
-        sample = (
-            select(ChildRegistration.id)
-            .where(ChildRegistration.name_keys.contains([key]))
-            .limit(COMMON_KEY_LIMIT)
-            .subquery()
-        )
-        if (session.scalar(select(func.count()).select_from(sample)) or 0) < COMMON_KEY_LIMIT:
-            selective.append(key)
-    return selective
+# How many records a key may cover before it stops being a useful way in; each count
+# stops at the limit, so a very common name costs no more than a rare one.
+_SELECTIVE_SQL = {
+    "child_registration": text(
+        "SELECT k FROM unnest(CAST(:keys AS text[])) AS k WHERE (SELECT count(*) FROM"
+        " (SELECT 1 FROM child_registration c WHERE c.name_keys @> ARRAY[k] LIMIT :lim) x)"
+        " < :lim"
+    ),
+    "sought_child": text(
+        "SELECT k FROM unnest(CAST(:keys AS text[])) AS k WHERE (SELECT count(*) FROM"
+        " (SELECT 1 FROM sought_child s WHERE s.name_keys @> ARRAY[k] LIMIT :lim) x)"
+        " < :lim"
+    ),
+}
+
+
+def _selective_keys(session: Session, table: str, keys: Iterable[str]) -> list[str]:
+    """The keys shared by fewer than COMMON_KEY_LIMIT records of `table`, in one query."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    found = session.scalars(_SELECTIVE_SQL[table], {"keys": keys, "lim": COMMON_KEY_LIMIT})
+    return list(found)
 
 
 def _geography(value: Any) -> Any:
@@ -213,57 +225,68 @@ def _geography(value: Any) -> Any:
     return func.ST_GeogFromText(value) if isinstance(value, str) else value
 
 
-def child_pool_ids(session: Session, sought: Sequence[SoughtChild]) -> list[int]:
-    """Registered children worth scoring against these sought children (GIN and GiST)."""
-    blocks = sorted({k for s in sought for k in s.block_keys})
-    names = _selective_keys(session, sorted({k for s in sought for k in s.name_keys}))
+def _retrieve(
+    session: Session,
+    model: type[ChildRegistration] | type[SoughtChild],
+    people: Sequence[ChildRegistration | SoughtChild],
+    limit: int,
+) -> list[int]:
+    """Open records of `model` that may be one of `people`, best first.
+
+    Three ways in, all indexed: pair keys (two name tokens, or a name and a parent's
+    name), name keys that are not too common (GIN), and the nearest separation points
+    of a similar age (GiST). Within the key matches, pair-key hits and then trigram
+    similarity of the normalised names come first.
+    """
+    blocks = sorted({k for p in people for k in p.block_keys})
+    names = _selective_keys(
+        session, str(model.__tablename__), (k for p in people for k in p.name_keys)
+    )
+    text_query = " ".join(p.search_text for p in people)
+    found: dict[int, None] = {}
     conditions: list[ColumnElement[bool]] = []
     if blocks:
-        conditions.append(ChildRegistration.block_keys.overlap(blocks))
+        conditions.append(model.block_keys.overlap(blocks))
     if names:
-        conditions.append(ChildRegistration.name_keys.overlap(names))
-    for s in sought:
-        if s.separation_point is not None:
-            near: ColumnElement[bool] = func.ST_DWithin(
-                ChildRegistration.separation_point, _geography(s.separation_point), NEARBY_METRES
+        conditions.append(model.name_keys.overlap(names))
+    if conditions:
+        stmt = (
+            select(model.id)
+            .where(or_(*conditions), model.status.not_in(CLOSED_STATUSES))
+            .order_by(
+                model.block_keys.overlap(blocks or [""]).desc(),
+                func.similarity(model.search_text, text_query).desc(),
             )
-            if s.age is not None:
-                near = near & ChildRegistration.age.between(s.age - 3, s.age + 3)
-            conditions.append(near)
-    if not conditions:
-        return []
-    return list(
-        session.scalars(
-            select(ChildRegistration.id)
-            .where(or_(*conditions), ChildRegistration.status.not_in(CLOSED_STATUSES))
-            .limit(POOL_LIMIT)
+            .limit(limit)
         )
-    )
+        found.update(dict.fromkeys(session.scalars(stmt)))
+    for person in people:
+        if person.separation_point is None:
+            continue
+        point = _geography(person.separation_point)
+        near = (
+            select(model.id)
+            .where(
+                model.status.not_in(CLOSED_STATUSES),
+                func.ST_DWithin(model.separation_point, point, NEARBY_METRES),
+            )
+            .order_by(model.separation_point.op("<->")(point))
+            .limit(NEARBY_LIMIT)
+        )
+        if person.age is not None:
+            near = near.where(model.age.between(person.age - 3, person.age + 3))
+        found.update(dict.fromkeys(session.scalars(near)))
+    return list(found)
+
+
+def child_pool_ids(session: Session, sought: Sequence[SoughtChild]) -> list[int]:
+    """Registered children worth scoring against these sought children."""
+    return _retrieve(session, ChildRegistration, sought, POOL_LIMIT)
 
 
 def sought_touched_by(session: Session, child: ChildRegistration) -> list[int]:
     """Open sought children that a new or changed registration may be."""
-    names = _selective_keys(session, child.name_keys)
-    conditions: list[ColumnElement[bool]] = []
-    if child.block_keys:
-        conditions.append(SoughtChild.block_keys.overlap(child.block_keys))
-    if names:
-        conditions.append(SoughtChild.name_keys.overlap(names))
-    if child.separation_point is not None:
-        conditions.append(
-            func.ST_DWithin(
-                SoughtChild.separation_point, _geography(child.separation_point), NEARBY_METRES
-            )
-        )
-    if not conditions:
-        return []
-    return list(
-        session.scalars(
-            select(SoughtChild.id)
-            .where(or_(*conditions), SoughtChild.status.not_in(CLOSED_STATUSES))
-            .limit(200)
-        )
-    )
+    return _retrieve(session, SoughtChild, [child], TOUCHED_LIMIT)
 
 
 # --------------------------------------------------------------------------- proposals

@@ -40,6 +40,8 @@ from models import (
 
 __all__ = ["Role"]
 
+import pandas as pd
+
 from matching import Linker
 from matching.linker import ENGINE_VERSION
 from matching.normalize import name_keys, normalize_name, token_keys
@@ -1147,17 +1149,47 @@ def review_queue(
         )
     if min_score is not None:
         stmt = stmt.where(PotentialMatch.score >= min_score)
-    rows = []
-    for match in session.scalars(stmt).unique():
-        rows.append(
-            QueueRow(
-                match,
-                _owns_or_referred_child(session, actor, match.child),
-                _owns_or_referred_inquiry(session, actor, match.sought_child.inquiry),
-                child_matched_elsewhere(session, match),
+    matches = list(session.scalars(stmt).unique())
+    child_ids = [m.child_id for m in matches]
+    inquiry_ids = [m.sought_child.inquiry_id for m in matches]
+    referred_children = set(
+        session.scalars(
+            select(Referral.child_id).where(
+                Referral.to_agency_id == actor.agency_id,
+                Referral.status == "accepted",
+                Referral.child_id.in_(child_ids),
             )
         )
-    return rows
+    )
+    referred_inquiries = set(
+        session.scalars(
+            select(Referral.inquiry_id).where(
+                Referral.to_agency_id == actor.agency_id,
+                Referral.status == "accepted",
+                Referral.inquiry_id.in_(inquiry_ids),
+            )
+        )
+    )
+    # One query for "child already matched to inquiry X" over the whole page.
+    decided = session.execute(
+        select(PotentialMatch.child_id, PotentialMatch.id, Inquiry.ref)
+        .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+        .join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
+        .where(
+            PotentialMatch.child_id.in_(child_ids),
+            PotentialMatch.status.in_((MatchStatus.CONFIRMED.value, MatchStatus.REUNIFIED.value)),
+        )
+    ).all()
+    return [
+        QueueRow(
+            m,
+            m.child.agency_id == actor.agency_id or m.child_id in referred_children,
+            m.sought_child.inquiry.agency_id == actor.agency_id
+            or m.sought_child.inquiry_id in referred_inquiries,
+            next((ref for c, mid, ref in decided if c == m.child_id and mid != m.id), None),
+        )
+        for m in matches
+    ]
 
 
 @dataclass
@@ -1419,8 +1451,51 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
 
 
 def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
-    """A new or changed registration: re-rank the open sought children it may be."""
-    return match_sought_children(session, linkage.sought_touched_by(session, child))
+    """A new or changed registration against the open sought children it may be.
+
+    The child is scored against each such sought child next to that sought child's
+    current proposals, so that the probabilities keep the one-to-one rule (a sought
+    child is one child) without re-ranking every candidate again.
+    """
+    current = linkage.current_linker(session)
+    sought_ids = linkage.sought_touched_by(session, child) if current else []
+    if current is None or not sought_ids:
+        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+    _model_id, linker = current
+    competitors = session.execute(
+        select(PotentialMatch.sought_child_id, PotentialMatch.child_id).where(
+            PotentialMatch.sought_child_id.in_(sought_ids),
+            PotentialMatch.status.in_(OPEN_MATCH_STATUSES),
+        )
+    ).all()
+    child_ids = {child.id, *(c for _s, c in competitors)}
+    inquiry_ids = select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(sought_ids))
+    children = linkage.load_frame(
+        session, linkage.children_query().where(ChildRegistration.id.in_(child_ids))
+    )
+    sought = linkage.load_frame(
+        session,
+        linkage.sought_query().where(
+            SoughtChild.inquiry_id.in_(inquiry_ids),
+            SoughtChild.status.not_in(linkage.CLOSED_STATUSES),
+        ),
+    )
+    ref_of_sought = dict(zip(sought["id"], sought["ref"], strict=True))
+    ref_of_child = dict(zip(children["id"], children["ref"], strict=True))
+    pairs = {(ref_of_sought[s], child.ref) for s in sought_ids if s in ref_of_sought}
+    pairs |= {
+        (ref_of_sought[s], ref_of_child[c])
+        for s, c in competitors
+        if s in ref_of_sought and c in ref_of_child
+    }
+    scored = linker.score_pairs(
+        children, sought, pd.DataFrame(sorted(pairs), columns=["request_ref", "child_ref"])
+    )
+    scored["rank"] = scored.groupby("request_ref", sort=False).cumcount() + 1
+    scored = scored[scored["rank"] <= linkage.TOP_K]
+    counts = linkage.write_proposals(session, scored, children, sought, sought_ids, ENGINE_VERSION)
+    _mark_proposed(session, sought_ids)
+    return {**counts, "candidates": len(pairs)}
 
 
 def export_matches(session: Session, path: Any, *, statuses: Sequence[str] | None = None) -> int:

@@ -1,0 +1,514 @@
+"""Service benchmark: the store at scale, request latencies, and a concurrent soak.
+
+1. Builds a store of generated records (default 200,000 registered children and
+   50,000 sought children) through the import path, fits the engine on a sample and
+   writes proposals for it (so that the review queue has work).
+2. Prints p50/p95 for registering a child with its matching, filing an inquiry for two
+   children with its matching, opening the review queue and a name search, each next
+   to the same request with matching switched off (the baseline), and the mean number
+   of candidates scored per new record.
+3. Runs 20 concurrent clients for 60 s against the real server on loopback
+   (registering, deciding, searching through the JSON API), then checks that every
+   acknowledged write is in the store.
+
+Building the store takes minutes: `--reuse` keeps and reuses the database
+(ftr_bench_service by default). Run: `.venv/bin/python bench/service_bench.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "data" / "samples"))
+
+SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PASSWORD = "bench password 123"
+EMAIL = "bench@bench.example"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def admin_sql(sql: str) -> None:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
+
+
+def database_exists(name: str) -> bool:
+    out = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-Atc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return out.strip() == "1"
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build_store(url: str, children: int, sought: int, seed: int) -> None:
+    import generate
+
+    from models.db import make_engine, make_sessionmaker
+    from tracing import contract, linkage, services
+
+    started = time.perf_counter()
+    scenario = generate.generate("mixed", children, sought, seed=seed)
+    print(
+        f"generated {children:,} children and {sought:,} sought children "
+        f"in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    engine = make_engine(url)
+    session = make_sessionmaker(engine)()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            kinds: tuple[tuple[contract.Kind, Any], ...] = (
+                ("children", scenario.children),
+                ("requests", scenario.requests),
+            )
+            for kind, frame in kinds:
+                path = Path(tmp) / f"{kind}.csv"
+                frame.to_csv(path, index=False)
+                t = time.perf_counter()
+                validated = contract.validate_file(kind, path)
+                report = services.import_records(
+                    session,
+                    kind,
+                    validated,
+                    agency_name="Bench Agency",
+                )
+                print(
+                    f"imported {report.stored:,} {kind} in {time.perf_counter() - t:.0f} s",
+                    flush=True,
+                )
+        # Fit on a sample, as `ftr match --refit` would on a smaller store, and propose
+        # matches for that sample so that the queue has work.
+        t = time.perf_counter()
+        from sqlalchemy import func as sa_func
+
+        from models import ChildRegistration, SoughtChild
+
+        children_frame = linkage.load_frame(
+            session, linkage.children_query().order_by(sa_func.random()).limit(20_000)
+        )
+        sought_frame = linkage.load_frame(
+            session, linkage.sought_query().order_by(sa_func.random()).limit(5_000)
+        )
+        from matching import Linker
+
+        linker = Linker.fit(children_frame, sought_frame, seed=seed)
+        linkage.save_linker(session, linker, None)
+        ranked = linker.rank(children_frame, sought_frame, top_k=10)
+        linkage.write_proposals(
+            session, ranked, children_frame, sought_frame, sought_frame["id"].tolist(), "bench"
+        )
+        session.commit()
+        print(
+            f"fitted the engine on 20,000 × 5,000 and proposed matches in "
+            f"{time.perf_counter() - t:.0f} s",
+            flush=True,
+        )
+        services.create_user(
+            session, EMAIL, "caseworker", "Bench Agency", PASSWORD, reset_if_exists=True
+        )
+        del ChildRegistration, SoughtChild
+    finally:
+        session.close()
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------- latency
+
+
+def synthetic_child(rng: random.Random, names: list[tuple[str, str]]) -> dict[str, Any]:
+    given, family = rng.choice(names)
+    return {
+        "given_name": given,
+        "family_name": family,
+        "sex": rng.choice(["male", "female"]),
+        "age": str(rng.randint(2, 16)),
+        "separation_lat": f"{13.0 + rng.random():.4f}",
+        "separation_lon": f"{22.0 + rng.random():.4f}",
+        "mother_name": rng.choice(names)[0],
+    }
+
+
+def latencies(url: str, samples: int, seed: int) -> None:
+    from sqlalchemy import select
+
+    from app import create_app
+    from models import ChildRegistration, User
+    from tracing import services
+    from tracing.db import get_session
+
+    rng = random.Random(seed)
+    results: dict[str, dict[bool, list[float]]] = {}
+    candidates: dict[str, list[int]] = {"registration": [], "inquiry": []}
+
+    def record(name: str, matching: bool, started: float) -> None:
+        results.setdefault(name, {}).setdefault(matching, []).append(
+            (time.perf_counter() - started) * 1000
+        )
+
+    for matching in (True, False):
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "REALTIME_MATCHING": matching,
+                "LOGIN_RATE_LIMIT": "10000 per minute",
+            }
+        )
+        client = app.test_client()
+        token = client.get("/login").get_data(as_text=True)
+        token = token.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+        with app.app_context():
+            session = get_session()
+            names = [
+                (g or "", f or "")
+                for g, f in session.execute(
+                    select(ChildRegistration.given_name, ChildRegistration.family_name).limit(5000)
+                )
+            ]
+        for _ in range(samples):
+            with app.app_context():
+                session = get_session()
+                actor = session.scalars(select(User).where(User.email == EMAIL)).one()
+                stats: dict[str, int] = {}
+                started = time.perf_counter()
+                services.register_child(
+                    session, actor, synthetic_child(rng, names), {}, match=matching, stats=stats
+                )
+                record("register a child", matching, started)
+                if matching:
+                    candidates["registration"].append(stats.get("candidates", 0))
+                stats = {}
+                pair: list[tuple[dict[str, str], dict[str, Any]]] = [
+                    (synthetic_child(rng, names), {}),
+                    (synthetic_child(rng, names), {}),
+                ]
+                started = time.perf_counter()
+                services.file_inquiry(
+                    session,
+                    actor,
+                    {"inquirer_name": rng.choice(names)[0]},
+                    pair,
+                    match=matching,
+                    stats=stats,
+                )
+                record("file an inquiry (2 children)", matching, started)
+                if matching:
+                    candidates["inquiry"].append(stats.get("candidates", 0))
+            started = time.perf_counter()
+            client.get("/review/").close()
+            record("open the review queue", matching, started)
+            query = " ".join(rng.choice(names)).strip() or "Mohammed"
+            started = time.perf_counter()
+            client.get(f"/search/?q={query}").close()
+            record("name search", matching, started)
+        app.extensions["ftr.engine"].dispose()
+
+    print(f"\nLatency over {samples} requests each (ms; in-process, 2 cores)\n")
+    print(f"{'request':<30} {'p50':>8} {'p95':>8}   {'baseline p50':>12} {'p95':>8}")
+    for name, by in results.items():
+        on, off = by[True], by[False]
+        print(
+            f"{name:<30} {percentile(on, 0.5):>8.0f} {percentile(on, 0.95):>8.0f}   "
+            f"{percentile(off, 0.5):>12.0f} {percentile(off, 0.95):>8.0f}"
+        )
+    print(
+        "(baseline: the same request with REALTIME_MATCHING off; the queue and search never match)"
+    )
+    for kind, values in candidates.items():
+        if values:
+            print(
+                f"mean registered children retrieved and scored per new {kind}: "
+                f"{statistics.mean(values):,.0f}"
+            )
+
+
+# --------------------------------------------------------------------------- soak
+
+
+class Client:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        self.token = ""
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+            request.add_header("X-CSRFToken", self.token)
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                raw = response.read()
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            raw, status = exc.read(), exc.code
+        try:
+            return status, json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            return status, None
+
+    def login(self) -> None:
+        page = self.opener.open(self.base + "/login", timeout=30).read().decode()
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        form = urllib.parse.urlencode(
+            {"email": EMAIL, "password": PASSWORD, "csrf_token": token}
+        ).encode()
+        self.opener.open(self.base + "/login", data=form, timeout=30)
+        self.token = self.call("GET", "/api/csrf")[1]["csrf_token"]
+
+
+def soak(url: str, clients: int, seconds: int, seed: int) -> None:
+    import socket
+
+    from sqlalchemy import create_engine, text
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        "DATABASE_URL": url,
+        "FTR_SECRET_KEY": "bench",
+        "FTR_LOGIN_RATE_LIMIT": "10000 per minute",
+        "PATH": "/usr/bin:/bin",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "ftr"),
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--with-threads",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/login", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        lock = threading.Lock()
+        counts: dict[str, int] = {}
+        errors: list[str] = []
+        acknowledged_refs: list[str] = []
+        decisions: list[tuple[int, str]] = []
+        deadline = time.monotonic() + seconds
+
+        def note(kind: str) -> None:
+            with lock:
+                counts[kind] = counts.get(kind, 0) + 1
+
+        def worker(index: int) -> None:
+            rng = random.Random(seed + index)
+            client = Client(base)
+            try:
+                client.login()
+            except Exception as exc:
+                with lock:
+                    errors.append(f"login: {exc!r}")
+                return
+            while time.monotonic() < deadline:
+                op = rng.choice(["register", "inquiry", "decide", "search", "search"])
+                try:
+                    if op == "register":
+                        status, body = client.call(
+                            "POST",
+                            "/api/children",
+                            {
+                                "given_name": rng.choice(["Amina", "Idris", "Dara", "Olena"]),
+                                "family_name": f"Soak{rng.randint(1, 10**6)}",
+                                "age": rng.randint(1, 16),
+                            },
+                        )
+                        if status == 201:
+                            with lock:
+                                acknowledged_refs.append(body["ref"])
+                    elif op == "inquiry":
+                        status, body = client.call(
+                            "POST",
+                            "/api/inquiries",
+                            {
+                                "inquirer_name": "Soak parent",
+                                "children": [
+                                    {
+                                        "given_name": "Amina",
+                                        "family_name": f"Soak{rng.randint(1, 10**6)}",
+                                    }
+                                ],
+                            },
+                        )
+                        if status == 201:
+                            with lock:
+                                acknowledged_refs.extend(s["ref"] for s in body["sought"])
+                    elif op == "decide":
+                        status, body = client.call("GET", "/api/matches?limit=50")
+                        if status == 200 and body:
+                            pick = rng.choice(body)
+                            verdict = rng.choice(["confirm", "reject"])
+                            status, result = client.call(
+                                "POST",
+                                f"/api/matches/{pick['id']}/decision",
+                                {
+                                    "decision": verdict,
+                                    "reason": "soak test",
+                                    "version": pick["version"],
+                                },
+                            )
+                            if status == 200:
+                                with lock:
+                                    decisions.append((pick["id"], result["status"]))
+                            elif status in (409, 422):
+                                status = 200  # someone else decided first: a clear refusal
+                    else:
+                        status, _ = client.call(
+                            "GET",
+                            "/api/search?q="
+                            + rng.choice(["Mohammed", "Oleksandr", "Sreymom", "Fatima"]),
+                        )
+                    note(op)
+                    if status >= 500 or status in (400, 401, 403):
+                        with lock:
+                            errors.append(f"{op}: HTTP {status}")
+                except Exception as exc:
+                    with lock:
+                        errors.append(f"{op}: {exc!r}")
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            stored = set(
+                connection.scalars(
+                    text(
+                        "SELECT ref FROM child_registration WHERE ref = ANY(:r) UNION "
+                        "SELECT ref FROM sought_child WHERE ref = ANY(:r)"
+                    ),
+                    {"r": acknowledged_refs},
+                )
+            )
+            kept: dict[int, str] = dict(
+                connection.execute(
+                    text("SELECT id, status FROM potential_match WHERE id = ANY(:ids)"),
+                    {"ids": [d[0] for d in decisions]},
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    missing = [r for r in acknowledged_refs if r not in stored]
+    lost = [d for d in decisions if kept.get(d[0]) not in (d[1], "superseded")]
+    total = sum(counts.values())
+    print(
+        f"\nSoak: {clients} clients for {elapsed:.0f} s on loopback: {total:,} requests "
+        f"({total / elapsed:.1f}/s): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    print(f"errors: {len(errors)}" + (f" (first: {errors[:3]})" if errors else ""))
+    print(
+        f"acknowledged writes: {len(acknowledged_refs)} records, {len(decisions)} decisions; "
+        f"missing from the store afterwards: {len(missing)} records, {len(lost)} decisions"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--children", type=int, default=200_000)
+    parser.add_argument("--sought", type=int, default=50_000)
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--database", default="ftr_bench_service")
+    parser.add_argument("--reuse", action="store_true", help="reuse the database if it exists")
+    args = parser.parse_args()
+
+    from alembic import command
+
+    from tracing.cli import alembic_config
+
+    url = f"{SERVER}/{args.database}"
+    if not (args.reuse and database_exists(args.database)):
+        admin_sql(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
+        admin_sql(f"CREATE DATABASE {args.database}")
+        command.upgrade(alembic_config(url), "head")
+        build_store(url, args.children, args.sought, args.seed)
+    counts = (
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                args.database,
+                "-Atc",
+                "SELECT (SELECT count(*) FROM child_registration),"
+                " (SELECT count(*) FROM sought_child),"
+                " (SELECT count(*) FROM inquiry), (SELECT count(*) FROM potential_match)",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .split("|")
+    )
+    print(
+        f"store: {int(counts[0]):,} registered children, {int(counts[1]):,} sought children "
+        f"in {int(counts[2]):,} inquiries, {int(counts[3]):,} potential matches"
+    )
+    latencies(url, args.samples, args.seed)
+    soak(url, args.clients, args.seconds, args.seed)
+
+
+if __name__ == "__main__":
+    main()
