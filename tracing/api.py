@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from . import services
+from . import contract, services
 from .db import get_session
 from .security import (
     ALL_ROLES,
@@ -27,22 +27,6 @@ from .security import (
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-CELL_FIELDS = (
-    "given_name",
-    "family_name",
-    "other_names",
-    "sex",
-    "age",
-    "date_of_birth",
-    "separation_date",
-    "separation_place",
-    "separation_lat",
-    "separation_lon",
-    "mother_name",
-    "father_name",
-    "language",
-)
-
 
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
@@ -52,7 +36,10 @@ def _body() -> dict[str, Any]:
 
 
 def _cells(data: dict[str, Any], extra: tuple[str, ...] = ()) -> dict[str, str]:
-    return {k: "" if data.get(k) is None else str(data[k]) for k in (*CELL_FIELDS, *extra)}
+    return {
+        k: "" if data.get(k) is None else str(data[k])
+        for k in (*contract.PERSON_VALUE_COLUMNS, *extra)
+    }
 
 
 def _problems(problems: list[Any]) -> list[dict[str, Any]]:
@@ -99,20 +86,7 @@ def file_inquiry() -> ResponseReturnValue:
     children = data.get("children")
     if not isinstance(children, list) or not children:
         return jsonify(errors=[{"column": "children", "message": "list the sought children"}]), 422
-    inquirer: dict[str, Any] = {
-        k: data.get(k)
-        for k in (
-            "inquirer_name",
-            "inquirer_relationship",
-            "inquirer_contact",
-            "inquirer_place",
-            "inquirer_language",
-            "request_date",
-            "consent_tracing",
-            "consent_sharing",
-        )
-        if k in data
-    }
+    inquirer: dict[str, Any] = {k: data[k] for k in services.INQUIRER_FIELDS if k in data}
     sought = [
         (_cells(c), {k: c[k] for k in services.PERSON_EXTRA_FIELDS if k in c})
         for c in children

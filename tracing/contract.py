@@ -37,6 +37,8 @@ PERSON_COLUMNS = (
     "father_name",
     "language",
 )
+# The child fields of a form or an API call: the contract's person columns but the ref.
+PERSON_VALUE_COLUMNS = tuple(c for c in PERSON_COLUMNS if c != "ref")
 CHILD_COLUMNS = (*PERSON_COLUMNS, "current_lat", "current_lon", "registration_date")
 REQUEST_COLUMNS = (
     *PERSON_COLUMNS,
@@ -115,13 +117,10 @@ class Table:
     rows: list[Row]
 
 
-@dataclass(slots=True)
-class Validated:
-    """The outcome of validating a table: clean records and every problem found."""
+class ProblemList:
+    """Errors and warnings of anything that carries a `problems` list."""
 
-    records: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    rows_read: int = 0
+    problems: list[Problem]
 
     @property
     def errors(self) -> list[Problem]:
@@ -130,6 +129,15 @@ class Validated:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass
+class Validated(ProblemList):
+    """The outcome of validating a table: clean records and every problem found."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
 
 
 # --------------------------------------------------------------------------- reading

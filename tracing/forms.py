@@ -105,27 +105,10 @@ class InquiryForm(FlaskForm):
     submit = SubmitField("File the inquiry")
 
 
-CONTRACT_TEXT_COLUMNS = (
-    "given_name",
-    "family_name",
-    "other_names",
-    "sex",
-    "age",
-    "date_of_birth",
-    "separation_date",
-    "separation_place",
-    "separation_lat",
-    "separation_lon",
-    "mother_name",
-    "father_name",
-    "language",
-)
-
-
 def contract_cells(form: Any, extra: tuple[str, ...] = ()) -> dict[str, str]:
     """The form's values as a contract row, so the import rules apply unchanged."""
     cells = {}
-    for name in (*CONTRACT_TEXT_COLUMNS, *extra):
+    for name in (*contract.PERSON_VALUE_COLUMNS, *extra):
         value = form[name].data if name in form else None
         cells[name] = "" if value is None else str(value)
     return cells

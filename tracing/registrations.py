@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -43,32 +46,46 @@ def index() -> str:
     return render_template("registrations/index.html", children=children)
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@roles_required(*REGISTRATION_ROLES)
-def new() -> ResponseReturnValue:
-    form = ChildForm()
+def _save_form(
+    form: ChildForm,
+    child: ChildRegistration | None,
+    save: Callable[[dict[str, str], dict[str, Any]], tuple[ChildRegistration, list[Any], str]],
+) -> ResponseReturnValue:
+    """Validate and save a registration form: the case page on success, else the form
+    again with each field's errors (400) and nothing stored."""
     failed = False
     if form.validate_on_submit():
         try:
-            child, problems = services.register_child(
-                get_session(),
-                current_user.user,
-                contract_cells(form, EXTRA_CELLS),
-                _extra(form),
-                ip=request.remote_addr,
-                match=current_app.config["REALTIME_MATCHING"],
-            )
+            saved, problems, message = save(contract_cells(form, EXTRA_CELLS), _extra(form))
         except services.ValidationFailed as exc:
             failed = True
             apply_problems(form, exc.problems)
         else:
-            for message in apply_problems(form, problems):
-                flash(message, "warning")
-            flash(f"Child registered as {child.ref}.", "success")
-            return redirect(url_for("registrations.show", child_id=child.id))
-    return render_template("registrations/form.html", form=form, child=None), (
-        400 if failed or form.errors else 200
-    )
+            for warning in apply_problems(form, problems):
+                flash(warning, "warning")
+            flash(message, "success")
+            return redirect(url_for("registrations.show", child_id=saved.id))
+    status = 400 if failed or form.errors else 200
+    return render_template("registrations/form.html", form=form, child=child), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*REGISTRATION_ROLES)
+def new() -> ResponseReturnValue:
+    def register(
+        cells: dict[str, str], extra: dict[str, Any]
+    ) -> tuple[ChildRegistration, list[Any], str]:
+        child, problems = services.register_child(
+            get_session(),
+            current_user.user,
+            cells,
+            extra,
+            ip=request.remote_addr,
+            match=current_app.config["REALTIME_MATCHING"],
+        )
+        return child, problems, f"Child registered as {child.ref}."
+
+    return _save_form(ChildForm(), None, register)
 
 
 @bp.get("/<int:child_id>")
@@ -93,30 +110,22 @@ def show(child_id: int) -> str:
 @roles_required(*REGISTRATION_ROLES)
 def edit(child_id: int) -> ResponseReturnValue:
     child = _child_or_404(child_id)
-    if request.method == "GET":
-        form = ChildForm(data=services.child_form_data(child))
-    else:
-        form = ChildForm()
-    failed = False
-    if form.validate_on_submit():
-        try:
-            changed, problems = services.update_child(
-                get_session(),
-                current_user.user,
-                child,
-                contract_cells(form, EXTRA_CELLS),
-                _extra(form),
-                ip=request.remote_addr,
-                match=current_app.config["REALTIME_MATCHING"],
-            )
-        except services.ValidationFailed as exc:
-            failed = True
-            apply_problems(form, exc.problems)
-        else:
-            for message in apply_problems(form, problems):
-                flash(message, "warning")
-            flash("Saved." if changed else "Nothing changed.", "success")
-            return redirect(url_for("registrations.show", child_id=child.id))
-    return render_template("registrations/form.html", form=form, child=child), (
-        400 if failed or form.errors else 200
+    form = (
+        ChildForm(data=services.child_form_data(child)) if request.method == "GET" else ChildForm()
     )
+
+    def update(
+        cells: dict[str, str], extra: dict[str, Any]
+    ) -> tuple[ChildRegistration, list[Any], str]:
+        changed, problems = services.update_child(
+            get_session(),
+            current_user.user,
+            child,
+            cells,
+            extra,
+            ip=request.remote_addr,
+            match=current_app.config["REALTIME_MATCHING"],
+        )
+        return child, problems, "Saved." if changed else "Nothing changed."
+
+    return _save_form(form, child, update)

@@ -55,19 +55,7 @@ def new() -> ResponseReturnValue:
         form.children.append_entry()
         return render_template("requests/form.html", form=form)
     if form.validate_on_submit():
-        inquirer = {
-            name: form[name].data
-            for name in (
-                "inquirer_name",
-                "inquirer_relationship",
-                "inquirer_contact",
-                "inquirer_place",
-                "inquirer_language",
-                "request_date",
-                "consent_tracing",
-                "consent_sharing",
-            )
-        }
+        inquirer = {name: form[name].data for name in services.INQUIRER_FIELDS}
         try:
             inquiry, problems = services.file_inquiry(
                 get_session(),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from models import PotentialMatch
@@ -69,139 +71,137 @@ def compare(match_id: int) -> str:
     )
 
 
-@bp.post("/<int:match_id>/decide")
-@roles_required(*CASEWORK_ROLES)
-def decide(match_id: int) -> Response:
+def _attempt(match: PotentialMatch, action: Callable[[], str]) -> Response:
+    """Run a decision; flash its message, or the refusal, and go back to the comparison."""
     session = get_session()
-    match = _match_or_404(match_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        flash("The form expired or was incomplete; please try again.", "error")
-        return redirect(url_for("review.compare", match_id=match.id))
-    version = int(form.version.data)
     try:
-        if form.confirm.data:
-            closed = services.confirm_match(
-                session, current_user.user, match, version, ip=request.remote_addr
-            )
-            flash(
-                f"Match confirmed. {closed} other proposal(s) for this sought child closed.",
-                "success",
-            )
-        elif form.reject.data:
-            services.reject_match(
-                session,
-                current_user.user,
-                match,
-                version,
-                form.reason.data or "",
-                ip=request.remote_addr,
-            )
-            flash(
-                "Match rejected. It will not be proposed again unless a record changes.", "success"
-            )
-        else:
-            services.start_verification(
-                session, current_user.user, match, version, ip=request.remote_addr
-            )
-            flash("Verification started.", "success")
+        flash(action(), "success")
     except services.ServiceError as exc:
         session.rollback()
         flash(str(exc), "error")
     return redirect(url_for("review.compare", match_id=match.id))
 
 
+def _refused(match: PotentialMatch, message: str) -> Response:
+    flash(message, "error")
+    return redirect(url_for("review.compare", match_id=match.id))
+
+
+def _form_problems(form: FlaskForm) -> str:
+    return "; ".join(
+        f"{name}: {', '.join(map(str, errors))}" for name, errors in form.errors.items()
+    )
+
+
+@bp.post("/<int:match_id>/decide")
+@roles_required(*CASEWORK_ROLES)
+def decide(match_id: int) -> Response:
+    session, match, actor, ip = (
+        get_session(),
+        _match_or_404(match_id),
+        current_user.user,
+        request.remote_addr,
+    )
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _refused(match, "The form expired or was incomplete; please try again.")
+    version = int(form.version.data)
+
+    def decide_it() -> str:
+        if form.confirm.data:
+            closed = services.confirm_match(session, actor, match, version, ip=ip)
+            return f"Match confirmed. {closed} other proposal(s) for this sought child closed."
+        if form.reject.data:
+            services.reject_match(session, actor, match, version, form.reason.data or "", ip=ip)
+            return "Match rejected. It will not be proposed again unless a record changes."
+        services.start_verification(session, actor, match, version, ip=ip)
+        return "Verification started."
+
+    return _attempt(match, decide_it)
+
+
 @bp.post("/<int:match_id>/follow-up")
 @roles_required(*CASEWORK_ROLES)
-def follow_up(match_id: int) -> ResponseReturnValue:
-    session = get_session()
-    match = _match_or_404(match_id)
+def follow_up(match_id: int) -> Response:
+    session, match = get_session(), _match_or_404(match_id)
     form = FollowUpForm()
-    if form.validate_on_submit():
-        try:
-            services.record_follow_up(
-                session,
-                current_user.user,
-                form.kind.data or "note",
-                match=match,
-                occurred_on=form.occurred_on.data,
-                place=form.place.data,
-                outcome=form.outcome.data,
-                note=form.note.data,
-                ip=request.remote_addr,
-            )
-            session.commit()
-            flash("Recorded.", "success")
-        except services.ServiceError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-    else:
-        flash("; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items()), "error")
-    return redirect(url_for("review.compare", match_id=match.id))
+    if not form.validate_on_submit():
+        return _refused(match, _form_problems(form))
+
+    def record_it() -> str:
+        services.record_follow_up(
+            session,
+            current_user.user,
+            form.kind.data or "note",
+            match=match,
+            occurred_on=form.occurred_on.data,
+            place=form.place.data,
+            outcome=form.outcome.data,
+            note=form.note.data,
+            ip=request.remote_addr,
+        )
+        session.commit()
+        return "Recorded."
+
+    return _attempt(match, record_it)
 
 
 @bp.post("/<int:match_id>/reunify")
 @roles_required(*CASEWORK_ROLES)
 def reunify(match_id: int) -> Response:
-    session = get_session()
-    match = _match_or_404(match_id)
+    session, match = get_session(), _match_or_404(match_id)
     form = ReunificationForm()
-    if form.validate_on_submit() and form.occurred_on.data:
-        try:
-            services.record_reunification(
-                session,
-                current_user.user,
-                match,
-                int(form.version.data),
-                occurred_on=form.occurred_on.data,
-                place=form.place.data or "",
-                by=form.by.data or "",
-                elsewhere=bool(form.elsewhere.data),
-                note=form.note.data,
-                ip=request.remote_addr,
-            )
-            flash("Reunification recorded.", "success")
-        except services.ServiceError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-    else:
-        flash("; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items()), "error")
-    return redirect(url_for("review.compare", match_id=match.id))
+    if not form.validate_on_submit() or not form.occurred_on.data:
+        return _refused(match, _form_problems(form))
+    occurred_on = form.occurred_on.data
+
+    def reunify_it() -> str:
+        services.record_reunification(
+            session,
+            current_user.user,
+            match,
+            int(form.version.data),
+            occurred_on=occurred_on,
+            place=form.place.data or "",
+            by=form.by.data or "",
+            elsewhere=bool(form.elsewhere.data),
+            note=form.note.data,
+            ip=request.remote_addr,
+        )
+        return "Reunification recorded."
+
+    return _attempt(match, reunify_it)
 
 
 @bp.post("/<int:match_id>/close")
 @roles_required(*CASEWORK_ROLES)
 def close(match_id: int) -> Response:
-    session = get_session()
-    match = _match_or_404(match_id)
+    session, match = get_session(), _match_or_404(match_id)
     form = CloseForm()
-    if form.validate_on_submit():
-        child = services.visible_child(session, current_user.user, match.child_id)
-        if child is None:
-            abort(404)
-        try:
-            services.close_case(
-                session, current_user.user, child, form.reason.data or "", ip=request.remote_addr
-            )
-            flash(f"Case {child.ref} closed.", "success")
-        except services.ServiceError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-    else:
-        flash("Give a reason for closing the case.", "error")
-    return redirect(url_for("review.compare", match_id=match.id))
+    if not form.validate_on_submit():
+        return _refused(match, "Give a reason for closing the case.")
+    child = services.visible_child(session, current_user.user, match.child_id)
+    if child is None:
+        abort(404)
+
+    def close_it() -> str:
+        services.close_case(
+            session, current_user.user, child, form.reason.data or "", ip=request.remote_addr
+        )
+        return f"Case {child.ref} closed."
+
+    return _attempt(match, close_it)
 
 
 @bp.post("/<int:match_id>/referral")
 @roles_required(*CASEWORK_ROLES)
 def request_referral(match_id: int) -> Response:
-    session = get_session()
-    match = _match_or_404(match_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.request_referral(session, current_user.user, match, ip=request.remote_addr)
-            flash("Referral requested from the owning agency.", "success")
-        except services.ServiceError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-    return redirect(url_for("review.compare", match_id=match.id))
+    session, match = get_session(), _match_or_404(match_id)
+    if not ActionForm().validate_on_submit():
+        return _refused(match, "The form expired; please try again.")
+
+    def refer_it() -> str:
+        services.request_referral(session, current_user.user, match, ip=request.remote_addr)
+        return "Referral requested from the owning agency."
+
+    return _attempt(match, refer_it)

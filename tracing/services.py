@@ -51,6 +51,7 @@ from .contract import (
     Kind,
     PartialDate,
     Problem,
+    ProblemList,
     Row,
     Validated,
     neutralise_cell,
@@ -119,7 +120,7 @@ def create_user(
 
 
 @dataclass
-class ImportReport:
+class ImportReport(ProblemList):
     kind: Kind
     rows_read: int = 0
     inserted: int = 0
@@ -128,14 +129,6 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     # Ids of stored rows that are new or changed: the bulk matching pass takes these.
     changed_ids: list[int] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def stored(self) -> int:
@@ -676,6 +669,18 @@ def update_child(
         _collect(stats, match_child(session, child))
         session.commit()
     return changed, problems
+
+
+INQUIRER_FIELDS = (
+    "inquirer_name",
+    "inquirer_relationship",
+    "inquirer_contact",
+    "inquirer_place",
+    "inquirer_language",
+    "request_date",
+    "consent_tracing",
+    "consent_sharing",
+)
 
 
 def file_inquiry(
