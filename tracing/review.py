@@ -7,9 +7,10 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from models import PotentialMatch
+from models import Agency, PotentialMatch, Referral
 
 from . import services
 from .db import get_session
@@ -205,3 +206,34 @@ def request_referral(match_id: int) -> Response:
         return "Referral requested from the owning agency."
 
     return _attempt(match, refer_it)
+
+
+@bp.get("/referrals")
+@roles_required(*CASEWORK_ROLES)
+def referrals() -> str:
+    session = get_session()
+    pending = services.referrals_for(session, current_user.user)
+    agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
+    return render_template(
+        "review/referrals.html", referrals=pending, agencies=agencies, action=ActionForm()
+    )
+
+
+@bp.post("/referrals/<int:referral_id>/<any(accept, decline):verdict>")
+@roles_required(*CASEWORK_ROLES)
+def decide_referral(referral_id: int, verdict: str) -> Response:
+    session = get_session()
+    referral = session.get(Referral, referral_id)
+    # Only the owning agency sees (and decides) its referral requests.
+    if referral is None or referral.from_agency_id != current_user.agency_id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            services.decide_referral(
+                session, current_user.user, referral, verdict == "accept", ip=request.remote_addr
+            )
+            flash(f"Referral {verdict}ed.", "success")
+        except services.ServiceError as exc:
+            session.rollback()
+            flash(str(exc), "error")
+    return redirect(url_for("review.referrals"))

@@ -1729,3 +1729,14 @@ def set_user_active(
         session, actor.id, "activate_user" if active else "deactivate_user", record=user, ip=ip
     )
     session.commit()
+
+
+def referrals_for(session: Session, actor: User) -> list[Referral]:
+    """Referral requests waiting for the actor's agency (the owner) to decide."""
+    return list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.from_agency_id == actor.agency_id, Referral.status == "pending")
+            .order_by(Referral.created_at)
+        )
+    )

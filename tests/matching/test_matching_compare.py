@@ -111,3 +111,30 @@ def test_parents_inquirer_place_date_language() -> None:
     far = _compare(c, {**s, "separation_lat": "15.0", "separation_date": "2023-01-01"})
     assert far["place"] == ">150km" and far["sep_date"] == ">1y"
     assert _compare({"given_name": "Ali"}, {"given_name": "Ali"})["place"] == ""
+
+
+def test_identifier_and_address_levels() -> None:
+    same = _compare(
+        {
+            "given_name": "Michaela",
+            "soc_sec_id": "5304218",
+            "separation_place": "8 Stanley St Miami",
+        },
+        {"given_name": "Michaela", "soc_sec_id": "5304218", "separation_place": "Stanley Street"},
+    )
+    assert same["identifier"] == "same"
+    assert same["place_name"] == "1 part agrees"
+    typo = _compare({"identifier": "5304218"}, {"identifier": "5302418", "given_name": "A"})
+    assert typo["identifier"] == "1-2 characters differ"
+    other = _compare({"identifier": "5304218"}, {"identifier": "9912"})
+    assert other["identifier"] == "different"
+    assert _compare({"given_name": "Ali"}, {"given_name": "Ali"})["identifier"] == ""
+
+
+def test_parent_name_part_shared_with_the_child_is_not_counted_twice() -> None:
+    # the family name Melnyk is in the child's name: only the parents' own names count
+    out = _compare(
+        {"given_name": "Oksana", "family_name": "Melnyk", "mother_name": "Olena Melnyk"},
+        {"given_name": "Oksana", "family_name": "Melnyk", "mother_name": "Anna Melnyk"},
+    )
+    assert out["mother"] == "different"

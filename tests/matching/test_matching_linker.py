@@ -54,7 +54,7 @@ def test_em_recovers_known_m_on_a_tiny_set() -> None:
     u[place] = np.array([0.02, 0.245, 0.245, 0.245, 0.245])
     comp = Comparison(levels, np.full((len(si), 3), np.nan))
     # each sought child sees 20 candidates, one of which may be it: N = 20
-    model = em(comp, si, ci, n_s, per, u, None, prior_strength=1.0, sharpen=False)
+    model = em(comp, si, ci, n_s, per, u, None, prior_strength=1.0, sharpen=False, leave_out=False)
     assert abs(model.m[place][0] - 0.8) < 0.08
     assert abs(model.m[sex][0] - 0.97) < 0.06
     assert abs(model.m[sep][0] - 0.7) < 0.08

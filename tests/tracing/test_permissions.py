@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from models import PotentialMatch, User
+from models import PotentialMatch, Referral
 from tracing import services
 from tracing.db import get_session
 
@@ -47,6 +47,8 @@ EXPECTED: dict[str, set[str] | str] = {
     "review.reunify": CASE,
     "review.close": CASE,
     "review.request_referral": CASE,
+    "review.referrals": CASE,
+    "review.decide_referral": CASE,
     "supervision.overview": OVERSIGHT,
     "supervision.audit": OVERSIGHT,
     "admin.users": {"admin"},
@@ -74,39 +76,54 @@ def matrix(fresh_database_url: str) -> Iterator[tuple[Flask, dict[str, int]]]:
             "LOGIN_RATE_LIMIT": "1000 per minute",
         }
     )
-    with app.app_context():
-        session = get_session()
-        for role in ROLES:
-            services.create_user(session, f"{role}@north.example", role, "North", PASSWORD)
-        south = services.create_user(session, "cw@south.example", "caseworker", "South", PASSWORD)
-        child, _ = services.register_child(session, south, {"given_name": SECRET_NAME}, {})
-        inquiry, _ = services.file_inquiry(
-            session, south, {"inquirer_name": SECRET_NAME}, [({"given_name": SECRET_NAME}, {})]
-        )
-        match = PotentialMatch(
-            child_id=child.id,
-            sought_child_id=inquiry.sought_children[0].id,
-            score=0.9,
-            evidence={},
-            engine_version="test",
-        )
-        session.add(match)
-        session.commit()
-        ids = {
-            "child_id": child.id,
-            "inquiry_id": inquiry.id,
-            "match_id": match.id,
-            "user_id": session.get(User, south.id).id,
-        }  # type: ignore[union-attr]
-    yield app, ids
-    app.extensions["ftr.engine"].dispose()
+    try:
+        with app.app_context():
+            session = get_session()
+            for role in ROLES:
+                services.create_user(session, f"{role}@north.example", role, "North", PASSWORD)
+            south = services.create_user(
+                session, "cw@south.example", "caseworker", "South", PASSWORD
+            )
+            child, _ = services.register_child(session, south, {"given_name": SECRET_NAME}, {})
+            inquiry, _ = services.file_inquiry(
+                session, south, {"inquirer_name": SECRET_NAME}, [({"given_name": SECRET_NAME}, {})]
+            )
+            match = PotentialMatch(
+                child_id=child.id,
+                sought_child_id=inquiry.sought_children[0].id,
+                score=0.9,
+                evidence={},
+                engine_version="test",
+            )
+            session.add(match)
+            referral = Referral(
+                child_id=child.id, from_agency_id=south.agency_id, to_agency_id=south.agency_id
+            )
+            session.add(referral)
+            session.commit()
+            ids = {
+                "child_id": child.id,
+                "inquiry_id": inquiry.id,
+                "match_id": match.id,
+                "referral_id": referral.id,
+                "user_id": south.id,
+            }
+        yield app, ids
+    finally:
+        app.extensions["ftr.engine"].dispose()
 
 
 def url_for_rule(rule: object, ids: dict[str, int]) -> str:
     path = str(rule)
-    for name, value in {**ids, "change": "deactivate", "filename": "ftr.css"}.items():
+    for name, value in {
+        **ids,
+        "change": "deactivate",
+        "verdict": "accept",
+        "filename": "ftr.css",
+    }.items():
         path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
         path = path.replace(f"<any(activate, deactivate):{name}>", str(value))
+        path = path.replace(f"<any(accept, decline):{name}>", str(value))
         path = path.replace(f"<path:{name}>", str(value))
     assert "<" not in path, path
     return path

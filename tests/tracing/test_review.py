@@ -256,3 +256,44 @@ def test_two_caseworkers_deciding_at_once(
             assert decisions == ["confirm_match"]
     finally:
         engine.dispose()
+
+
+def test_other_agency_candidate_is_masked_until_referral_accepted(
+    app: Flask, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    with app.app_context():
+        session = get_session()
+        south = session.get(User, users["other_caseworker"])
+        helpdesk = session.get(User, users["helpdesk"])
+        assert south and helpdesk
+        child, _ = services.register_child(session, south, child_cells("Zainab", "Haroun"), {})
+        inquiry, _ = services.file_inquiry(
+            session, helpdesk, {"inquirer_name": "Hawa"}, [(child_cells("Zeinab", "Harun"), {})]
+        )
+        match = PotentialMatch(
+            child_id=child.id,
+            sought_child_id=inquiry.sought_children[0].id,
+            score=0.7,
+            evidence=EVIDENCE,
+            engine_version="test",
+        )
+        session.add(match)
+        session.commit()
+        match_id = match.id
+    north = as_role("caseworker")
+    page = north.get(f"/review/{match_id}").get_data(as_text=True)
+    assert "Zainab" not in page and "withheld" in page
+    post(north, match_id, "referral", {})
+    south_client = as_role("other_caseworker")
+    inbox = south_client.get("/review/referrals").get_data(as_text=True)
+    assert "North" in inbox
+    referral_id = int(__import__("re").search(r"/review/referrals/(\d+)/accept", inbox).group(1))
+    token = csrf_token_from(inbox)
+    assert (
+        south_client.post(
+            f"/review/referrals/{referral_id}/accept", data={"csrf_token": token}
+        ).status_code
+        == 302
+    )
+    page = as_role("caseworker").get(f"/review/{match_id}").get_data(as_text=True)
+    assert "Zainab" in page and "withheld" not in page
