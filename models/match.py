@@ -6,14 +6,25 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Connection,
+    DateTime,
+    Float,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .agency import User
 from .base import Base, Timestamped
 from .child import ChildRegistration
-from .inquiry import SoughtChild
+from .inquiry import Inquiry, SoughtChild
 
 
 class MatchStatus(enum.StrEnum):
@@ -48,6 +59,10 @@ class PotentialMatch(Timestamped, Base):
     sought_child_id: Mapped[int] = mapped_column(
         ForeignKey("sought_child.id", ondelete="CASCADE"), index=True
     )
+    # The agencies owning both records, copied here so that an agency's review queue is
+    # one indexed scan rather than a join through every match (a transfer updates them).
+    child_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    sought_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     score: Mapped[float] = mapped_column(Float, index=True)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     engine_version: Mapped[str] = mapped_column(String(40))
@@ -72,3 +87,17 @@ class PotentialMatch(Timestamped, Base):
 
     def __repr__(self) -> str:
         return f"<PotentialMatch child={self.child_id} sought={self.sought_child_id} {self.status}>"
+
+
+@event.listens_for(PotentialMatch, "before_insert")
+def _copy_agencies(_mapper: Any, connection: Connection, target: PotentialMatch) -> None:
+    """Fill the agency columns of a match made through the ORM from its two records."""
+    if target.child_agency_id is None or target.sought_agency_id is None:
+        row = connection.execute(
+            select(ChildRegistration.agency_id, Inquiry.agency_id)
+            .select_from(ChildRegistration)
+            .join(SoughtChild, SoughtChild.id == target.sought_child_id)
+            .join(Inquiry, Inquiry.id == SoughtChild.inquiry_id)
+            .where(ChildRegistration.id == target.child_id)
+        ).one()
+        target.child_agency_id, target.sought_agency_id = row

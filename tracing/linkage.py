@@ -30,6 +30,7 @@ MIN_PROPOSAL_SCORE = 0.05
 COMMON_KEY_LIMIT = 2000
 POOL_LIMIT = 600
 TOUCHED_LIMIT = 30
+KEY_HITS_LIMIT = 3000
 NEARBY_LIMIT = 100
 NEARBY_METRES = 50_000
 CLOSED_STATUSES = (
@@ -250,12 +251,18 @@ def _retrieve(
     if names:
         conditions.append(model.name_keys.overlap(names))
     if conditions:
-        stmt = (
-            select(model.id)
+        # A bounded set of key matches first, then the best of them by similarity.
+        hits = (
+            select(model.id, model.block_keys, model.search_text)
             .where(or_(*conditions), model.status.not_in(CLOSED_STATUSES))
+            .limit(KEY_HITS_LIMIT)
+            .subquery()
+        )
+        stmt = (
+            select(hits.c.id)
             .order_by(
-                model.block_keys.overlap(blocks or [""]).desc(),
-                func.similarity(model.search_text, text_query).desc(),
+                hits.c.block_keys.overlap(blocks or [""]).desc(),
+                func.similarity(hits.c.search_text, text_query).desc(),
             )
             .limit(limit)
         )
@@ -349,24 +356,20 @@ def write_proposals(
             "evidence": [json.dumps(evidence_of(r)) for r in kept.to_dict("records")],
             "child_revision": kept["child_ref"].map(child["revision"]).astype("int64"),
             "sought_revision": kept["request_ref"].map(wanted["revision"]).astype("int64"),
+            "child_agency_id": kept["child_ref"].map(child["agency_id"]).astype("int64"),
+            "sought_agency_id": kept["request_ref"].map(wanted["agency_id"]).astype("int64"),
         }
     )
     rows = rows[rows["sought_child_id"].isin(list(scope_sought_ids))]
     driver = session.connection().connection.driver_connection
     if not isinstance(driver, psycopg.Connection):
         raise TypeError("FTR needs the psycopg 3 driver")
-    columns = [
-        "child_id",
-        "sought_child_id",
-        "score",
-        "evidence",
-        "child_revision",
-        "sought_revision",
-    ]
+    columns = list(rows.columns)
     with driver.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE proposal_staging (child_id int, sought_child_id int, score float8,"
-            " evidence jsonb, child_revision int, sought_revision int) ON COMMIT DROP"
+            " evidence jsonb, child_revision int, sought_revision int, child_agency_id int,"
+            " sought_agency_id int) ON COMMIT DROP"
         )
         with cursor.copy(
             sql.SQL("COPY proposal_staging ({}) FROM STDIN").format(
@@ -378,9 +381,10 @@ def write_proposals(
         cursor.execute(
             """
             INSERT INTO potential_match AS pm (child_id, sought_child_id, score, evidence,
-                engine_version, child_revision, sought_revision)
+                engine_version, child_revision, sought_revision, child_agency_id,
+                sought_agency_id)
             SELECT child_id, sought_child_id, score, evidence, %(engine)s, child_revision,
-                   sought_revision
+                   sought_revision, child_agency_id, sought_agency_id
             FROM proposal_staging
             ON CONFLICT (child_id, sought_child_id) DO UPDATE SET
                 score = EXCLUDED.score,
@@ -389,6 +393,8 @@ def write_proposals(
                 status = CASE WHEN pm.status = 'rejected' THEN 'proposed' ELSE pm.status END,
                 child_revision = EXCLUDED.child_revision,
                 sought_revision = EXCLUDED.sought_revision,
+                child_agency_id = EXCLUDED.child_agency_id,
+                sought_agency_id = EXCLUDED.sought_agency_id,
                 updated_at = now()
             WHERE pm.status IN ('proposed', 'in_verification')
                OR (pm.status = 'rejected' AND (pm.child_revision <> EXCLUDED.child_revision

@@ -18,7 +18,7 @@ import psycopg
 from geoalchemy2 import Geography
 from psycopg import sql
 from sqlalchemy import Select, Table, bindparam, func, or_, select, update
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -1114,24 +1114,15 @@ def review_queue(
     limit: int = 200,
 ) -> list[QueueRow]:
     """Matches that touch the actor's agency, most probable first."""
-    child_agency = aliased(Agency)
-    inquiry_agency = aliased(Agency)
+    # First the ids, from the match table alone (its agency columns are indexed); the
+    # joins are made only for the filters that need them; then the rows.
     stmt = (
-        select(PotentialMatch)
-        .join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
-        .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
-        .join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
-        .join(child_agency, ChildRegistration.agency_id == child_agency.id)
-        .join(inquiry_agency, Inquiry.agency_id == inquiry_agency.id)
+        select(PotentialMatch.id)
         .where(
             or_(
-                ChildRegistration.agency_id == actor.agency_id,
-                Inquiry.agency_id == actor.agency_id,
+                PotentialMatch.child_agency_id == actor.agency_id,
+                PotentialMatch.sought_agency_id == actor.agency_id,
             )
-        )
-        .options(
-            joinedload(PotentialMatch.child),
-            joinedload(PotentialMatch.sought_child).joinedload(SoughtChild.inquiry),
         )
         .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
         .limit(limit)
@@ -1142,19 +1133,40 @@ def review_queue(
         stmt = stmt.where(PotentialMatch.status.in_(OPEN_MATCH_STATUSES))
     if agency:
         pattern = f"%{agency}%"
-        stmt = stmt.where(or_(child_agency.name.ilike(pattern), inquiry_agency.name.ilike(pattern)))
-    if area:
-        pattern = f"%{area}%"
+        named = select(Agency.id).where(Agency.name.ilike(pattern))
         stmt = stmt.where(
             or_(
-                ChildRegistration.separation_place.ilike(pattern),
-                SoughtChild.separation_place.ilike(pattern),
-                ChildRegistration.current_place.ilike(pattern),
+                PotentialMatch.child_agency_id.in_(named),
+                PotentialMatch.sought_agency_id.in_(named),
+            )
+        )
+    if area:
+        pattern = f"%{area}%"
+        stmt = (
+            stmt.join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
+            .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+            .where(
+                or_(
+                    ChildRegistration.separation_place.ilike(pattern),
+                    SoughtChild.separation_place.ilike(pattern),
+                    ChildRegistration.current_place.ilike(pattern),
+                )
             )
         )
     if min_score is not None:
         stmt = stmt.where(PotentialMatch.score >= min_score)
-    matches = list(session.scalars(stmt).unique())
+    ids = list(session.scalars(stmt))
+    matches = list(
+        session.scalars(
+            select(PotentialMatch)
+            .where(PotentialMatch.id.in_(ids))
+            .options(
+                joinedload(PotentialMatch.child),
+                joinedload(PotentialMatch.sought_child).joinedload(SoughtChild.inquiry),
+            )
+            .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
+        ).unique()
+    )
     child_ids = [m.child_id for m in matches]
     inquiry_ids = [m.sought_child.inquiry_id for m in matches]
     referred_children = set(
