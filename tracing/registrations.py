@@ -102,6 +102,7 @@ def show(child_id: int) -> str:
         child=child,
         history=history,
         exact_location=services.may_see_exact_location(current_user.user, child),
+        proposals=services.proposals_for(session, child_ids=[child.id]),
         point=services.point_of,
     )
 

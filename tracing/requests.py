@@ -87,4 +87,5 @@ def show(inquiry_id: int) -> str:
     if inquiry is None:
         abort(404)
     services.view_inquiry(session, current_user.user, inquiry, ip=request.remote_addr)
-    return render_template("requests/show.html", inquiry=inquiry)
+    proposals = services.proposals_for(session, sought_ids=[s.id for s in inquiry.sought_children])
+    return render_template("requests/show.html", inquiry=inquiry, proposals=proposals)

@@ -1815,3 +1815,25 @@ def dashboard(session: Session, actor: User) -> Dashboard:
     top = [row.match for row in review_queue(session, actor, limit=5)] if casework else []
     pending = len(referrals_for(session, actor)) if casework else 0
     return Dashboard(counts, recent_children, recent_inquiries, top, pending)
+
+
+def proposals_for(
+    session: Session,
+    *,
+    child_ids: Sequence[int] = (),
+    sought_ids: Sequence[int] = (),
+) -> list[PotentialMatch]:
+    """Every potential match (any status) of these records, most probable first."""
+    return list(
+        session.scalars(
+            select(PotentialMatch)
+            .where(
+                or_(
+                    PotentialMatch.child_id.in_(list(child_ids)),
+                    PotentialMatch.sought_child_id.in_(list(sought_ids)),
+                )
+            )
+            .options(joinedload(PotentialMatch.sought_child), joinedload(PotentialMatch.child))
+            .order_by(PotentialMatch.score.desc())
+        ).unique()
+    )

@@ -297,3 +297,11 @@ def test_other_agency_candidate_is_masked_until_referral_accepted(
     )
     page = as_role("caseworker").get(f"/review/{match_id}").get_data(as_text=True)
     assert "Zainab" in page and "withheld" not in page
+
+
+def test_case_pages_list_their_matches(case: Case, as_role: Callable[[str], FlaskClient]) -> None:
+    client = as_role("caseworker")
+    page = client.get(f"/children/{case.child}").get_data(as_text=True)
+    assert f"/review/{case.best}" in page and f"/review/{case.sibling_match}" in page
+    registrar_page = as_role("registrar").get(f"/children/{case.child}").get_data(as_text=True)
+    assert 'id="proposals"' in registrar_page and f"/review/{case.best}" not in registrar_page
