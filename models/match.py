@@ -12,11 +12,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
     event,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -49,6 +51,13 @@ class PotentialMatch(Timestamped, Base):
         CheckConstraint(f"status IN {MATCH_STATUS_VALUES!r}", name="status_allowed"),
         CheckConstraint(
             "status <> 'rejected' OR reject_reason IS NOT NULL", name="rejection_has_reason"
+        ),
+        # A sought child is one child: at most one confirmed (or reunified) match.
+        Index(
+            "uq_potential_match_one_confirmed_per_sought_child",
+            "sought_child_id",
+            unique=True,
+            postgresql_where=text("status IN ('confirmed', 'reunified', 'reunified_elsewhere')"),
         ),
     )
 

@@ -33,15 +33,13 @@ def users() -> ResponseReturnValue:
                 form.role.data or "",
                 form.agency.data or "",
                 password,
+                audit_actor_id=current_user.id,
+                ip=request.remote_addr,
             )
         except services.ServiceError as exc:
             session.rollback()
             form.email.errors = [*form.email.errors, str(exc)]
         else:
-            services.record_audit(
-                session, current_user.id, "create_user", record=user, ip=request.remote_addr
-            )
-            session.commit()
             new_password = password
             flash(
                 f"User {user.email} created. Give them the password below; it is shown once.",

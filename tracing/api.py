@@ -54,6 +54,13 @@ def _problems(problems: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _limit(text: str | None, default: int = 100, most: int = 500) -> int:
+    try:
+        return max(1, min(int(text), most)) if text else default
+    except ValueError:
+        abort(400, description="limit is a whole number")
+
+
 @bp.get("/csrf")
 @roles_required(*ALL_ROLES)
 def csrf() -> ResponseReturnValue:
@@ -76,6 +83,8 @@ def register_child() -> ResponseReturnValue:
         )
     except services.ValidationFailed as exc:
         return jsonify(errors=_problems(exc.problems)), 422
+    except services.ServiceError as exc:
+        return jsonify(errors=[{"column": None, "message": str(exc)}]), 422
     return jsonify(id=child.id, ref=child.ref, warnings=_problems(problems)), 201
 
 
@@ -103,6 +112,8 @@ def file_inquiry() -> ResponseReturnValue:
         )
     except services.ValidationFailed as exc:
         return jsonify(errors=_problems(exc.problems)), 422
+    except services.ServiceError as exc:
+        return jsonify(errors=[{"column": None, "message": str(exc)}]), 422
     return jsonify(
         id=inquiry.id,
         ref=inquiry.ref,
@@ -118,7 +129,7 @@ def matches() -> ResponseReturnValue:
         get_session(),
         current_user.user,
         status=request.args.get("status") or None,
-        limit=min(int(request.args.get("limit", 100)), 500),
+        limit=_limit(request.args.get("limit")),
     )
     return jsonify(
         [

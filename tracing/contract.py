@@ -53,6 +53,9 @@ NAME_COLUMNS = ("given_name", "family_name", "other_names")
 RECORD_DATE_COLUMN: dict[Kind, str] = {"children": "registration_date", "requests": "request_date"}
 
 MAX_AGE = 25
+MAX_REF_LENGTH = 64
+# Tabs and line breaks are fine inside a cell; other control characters are not.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ADULT_AGE = 18
 SEX_ALIASES = {"male": "male", "m": "male", "female": "female", "f": "female", "unknown": "unknown"}
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -363,8 +366,13 @@ def validate_row(
     check = _RowCheck(row.line, ref or None)
     if "__extra__" in cells:
         check.error(None, f"the row has {cells['__extra__']} more cells than the header")
+    bad_cells = [c for c, v in cells.items() if c != "__extra__" and _CONTROL_RE.search(v)]
+    for column in bad_cells:
+        check.error(column, "the cell holds control characters (such as NUL); remove them")
     if not ref:
         check.error("ref", "ref is empty; every row needs a unique ref")
+    elif len(ref) > MAX_REF_LENGTH:
+        check.error("ref", f"ref is {len(ref)} characters long; at most {MAX_REF_LENGTH}")
     elif ref in seen:
         check.error("ref", f"duplicate ref {ref!r}, first used on line {seen[ref]}")
     else:

@@ -130,8 +130,29 @@ def open_children(session: Session) -> pd.DataFrame:
     )
 
 
+def still_sought() -> ColumnElement[bool]:
+    """A sought child is still looked for: not closed, and no confirmed match yet."""
+    from models import MatchStatus, PotentialMatch
+
+    confirmed = (
+        select(PotentialMatch.id)
+        .where(
+            PotentialMatch.sought_child_id == SoughtChild.id,
+            PotentialMatch.status.in_(
+                (
+                    MatchStatus.CONFIRMED.value,
+                    MatchStatus.REUNIFIED.value,
+                    MatchStatus.REUNIFIED_ELSEWHERE.value,
+                )
+            ),
+        )
+        .exists()
+    )
+    return SoughtChild.status.not_in(CLOSED_STATUSES) & ~confirmed
+
+
 def open_sought(session: Session) -> pd.DataFrame:
-    return load_frame(session, sought_query().where(SoughtChild.status.not_in(CLOSED_STATUSES)))
+    return load_frame(session, sought_query().where(still_sought()))
 
 
 # --------------------------------------------------------------------------- the model
@@ -293,7 +314,12 @@ def child_pool_ids(session: Session, sought: Sequence[SoughtChild]) -> list[int]
 
 def sought_touched_by(session: Session, child: ChildRegistration) -> list[int]:
     """Open sought children that a new or changed registration may be."""
-    return _retrieve(session, SoughtChild, [child], TOUCHED_LIMIT)
+    found = _retrieve(session, SoughtChild, [child], TOUCHED_LIMIT)
+    if not found:
+        return []
+    return list(
+        session.scalars(select(SoughtChild.id).where(SoughtChild.id.in_(found), still_sought()))
+    )
 
 
 # --------------------------------------------------------------------------- proposals
@@ -391,6 +417,13 @@ def write_proposals(
                 evidence = EXCLUDED.evidence,
                 engine_version = EXCLUDED.engine_version,
                 status = CASE WHEN pm.status = 'rejected' THEN 'proposed' ELSE pm.status END,
+                reject_reason = CASE WHEN pm.status = 'rejected' THEN NULL
+                                     ELSE pm.reject_reason END,
+                decided_by_id = CASE WHEN pm.status = 'rejected' THEN NULL
+                                     ELSE pm.decided_by_id END,
+                decided_at = CASE WHEN pm.status = 'rejected' THEN NULL ELSE pm.decided_at END,
+                version = CASE WHEN pm.status = 'rejected' THEN pm.version + 1
+                               ELSE pm.version END,
                 child_revision = EXCLUDED.child_revision,
                 sought_revision = EXCLUDED.sought_revision,
                 child_agency_id = EXCLUDED.child_agency_id,
@@ -408,6 +441,7 @@ def write_proposals(
             """
             DELETE FROM potential_match pm
             WHERE pm.status = 'proposed' AND pm.sought_child_id = ANY(%(scope)s)
+              AND NOT EXISTS (SELECT 1 FROM follow_up f WHERE f.match_id = pm.id)
               AND NOT EXISTS (SELECT 1 FROM proposal_staging s
                               WHERE s.child_id = pm.child_id
                                 AND s.sought_child_id = pm.sought_child_id)

@@ -26,8 +26,9 @@ def _extra(form: ChildForm) -> dict[str, object]:
     return {name: form[name].data for name in services.CHILD_EXTRA_FIELDS}
 
 
-def _child_or_404(child_id: int) -> ChildRegistration:
-    child = services.visible_child(get_session(), current_user.user, child_id)
+def _child_or_404(child_id: int, *, owned: bool = False) -> ChildRegistration:
+    find = services.owned_child if owned else services.visible_child
+    child = find(get_session(), current_user.user, child_id)
     if child is None:
         abort(404)
     return child
@@ -110,10 +111,16 @@ def show(child_id: int) -> str:
 @bp.route("/<int:child_id>/edit", methods=["GET", "POST"])
 @roles_required(*REGISTRATION_ROLES)
 def edit(child_id: int) -> ResponseReturnValue:
-    child = _child_or_404(child_id)
-    form = (
-        ChildForm(data=services.child_form_data(child)) if request.method == "GET" else ChildForm()
-    )
+    child = _child_or_404(child_id, owned=True)
+    exact = services.may_see_exact_location(current_user.user, child)
+    if request.method == "GET":
+        # The edit form shows the case's sensitive fields: audited like the case page.
+        services.view_child(get_session(), current_user.user, child, ip=request.remote_addr)
+        form = ChildForm(data=services.child_form_data(child, exact_location=exact))
+    else:
+        form = ChildForm()
+    if not exact:
+        del form.current_lat, form.current_lon
 
     def update(
         cells: dict[str, str], extra: dict[str, Any]

@@ -181,7 +181,7 @@ def close(match_id: int) -> Response:
     form = CloseForm()
     if not form.validate_on_submit():
         return _refused(match, "Give a reason for closing the case.")
-    child = services.visible_child(session, current_user.user, match.child_id)
+    child = services.owned_child(session, current_user.user, match.child_id)
     if child is None:
         abort(404)
 

@@ -127,8 +127,8 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    # Pages show children's data: never keep them in shared caches or the back button.
-    if response.mimetype == "text/html":
+    # Pages and API answers show children's data: never keep them in caches.
+    if response.mimetype in ("text/html", "application/json"):
         headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -18,6 +18,7 @@ import psycopg
 from geoalchemy2 import Geography
 from psycopg import sql
 from sqlalchemy import Select, Table, bindparam, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -93,6 +94,8 @@ def create_user(
     password: str,
     *,
     reset_if_exists: bool = False,
+    audit_actor_id: int | None = None,
+    ip: str | None = None,
 ) -> User:
     """Create a user (or, when asked, reset an existing user's password and role)."""
     email = email.strip().lower()
@@ -106,12 +109,17 @@ def create_user(
     user = session.scalar(select(User).where(User.email == email))
     if user is not None and not reset_if_exists:
         raise ServiceError(f"a user {email} exists already")
+    created = user is None
     if user is None:
         user = User(email=email, role=role, agency=agency)
         session.add(user)
     user.role, user.agency, user.active = role, agency, True
     user.failed_logins, user.locked_until = 0, None
     user.set_password(password)
+    session.flush()
+    record_audit(
+        session, audit_actor_id, "create_user" if created else "reset_user", record=user, ip=ip
+    )
     session.commit()
     return user
 
@@ -516,6 +524,12 @@ def visible_child(session: Session, actor: User, child_id: int) -> ChildRegistra
     return None
 
 
+def owned_child(session: Session, actor: User, child_id: int) -> ChildRegistration | None:
+    """The child when the actor's agency owns it: a referral shares reading, not writing."""
+    child = session.get(ChildRegistration, child_id)
+    return child if child is not None and child.agency_id == actor.agency_id else None
+
+
 def visible_inquiry(session: Session, actor: User, inquiry_id: int) -> Inquiry | None:
     inquiry = session.get(Inquiry, inquiry_id)
     if inquiry is None:
@@ -536,12 +550,24 @@ def may_see_exact_location(actor: User, child: ChildRegistration) -> bool:
 # --------------------------------------------------------------------------- registering
 
 
+def as_flag(value: Any, name: str) -> bool:
+    """A yes/no answer from a form or JSON; anything else is refused, never guessed."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "yes", "y", "on", "1"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"false", "no", "n", "off", "0", ""}:
+        return False
+    raise ValidationFailed([Problem(0, name, f"{name} must be true or false", "error")])
+
+
 class ValidationFailed(ServiceError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems if p.severity == "error"))
         self.problems = problems
 
 
+FLAG_FIELDS = frozenset({"age_estimated", "consent_tracing", "consent_sharing"})
 PERSON_EXTRA_FIELDS = (
     "age_estimated",
     "distinctive_features",
@@ -585,8 +611,15 @@ def _apply_person(
         target.separation_point = point
         changed = True
     for key in fields:
-        if key in extra and getattr(target, key) != extra[key]:
-            setattr(target, key, extra[key])
+        if key not in extra:
+            continue
+        value = extra[key]
+        if key in FLAG_FIELDS:
+            value = as_flag(value, key)
+        elif value is not None:
+            value = str(value).strip()[:2000] or None
+        if getattr(target, key) != value:
+            setattr(target, key, value)
             changed = True
     return changed
 
@@ -651,10 +684,13 @@ def update_child(
     match: bool = True,
     stats: dict[str, int] | None = None,
 ) -> tuple[bool, list[Problem]]:
+    if not may_see_exact_location(actor, child):
+        # The form never showed the exact location to this user: keep the stored one.
+        cells = {**cells, "current_lat": "", "current_lon": ""}
     record, problems = _validated("children", {**cells, "ref": child.ref})
     changed = _apply_person(child, record, extra, CHILD_EXTRA_FIELDS)
     current = _ewkt(record["current_point"])
-    if _ewkt_of(child.current_point) != current:
+    if may_see_exact_location(actor, child) and _ewkt_of(child.current_point) != current:
         child.current_point = current
         changed = True
     registration = record["registration_date"]
@@ -664,6 +700,8 @@ def update_child(
     if changed:
         child.revision += 1
         record_audit(session, actor.id, "update_child", record=child, ip=ip)
+        if not child.consent_tracing:
+            _withdraw_cross_agency(session, actor, child)
     session.commit()
     if changed and match:
         _collect(stats, match_child(session, child))
@@ -681,6 +719,21 @@ INQUIRER_FIELDS = (
     "consent_tracing",
     "consent_sharing",
 )
+
+
+def _withdraw_cross_agency(session: Session, actor: User, child: ChildRegistration) -> None:
+    """Consent to tracing withdrawn: the child's open matches with other agencies end."""
+    open_matches = session.scalars(
+        select(PotentialMatch).where(
+            PotentialMatch.child_id == child.id,
+            PotentialMatch.sought_agency_id != child.agency_id,
+            PotentialMatch.status.in_(OPEN_MATCH_STATUSES),
+        )
+    ).all()
+    for match in open_matches:
+        match.status = MatchStatus.SUPERSEDED.value
+        match.decided_by_id, match.decided_at = actor.id, dt.datetime.now(dt.UTC)
+        record_audit(session, actor.id, "withdraw_match_no_consent", record=match)
 
 
 def file_inquiry(
@@ -725,8 +778,8 @@ def file_inquiry(
         inquirer_contact=inquirer.get("inquirer_contact") or None,
         inquirer_place=inquirer.get("inquirer_place") or None,
         inquirer_language=inquirer.get("inquirer_language") or None,
-        consent_tracing=bool(inquirer.get("consent_tracing", True)),
-        consent_sharing=bool(inquirer.get("consent_sharing", False)),
+        consent_tracing=as_flag(inquirer.get("consent_tracing", True), "consent_tracing"),
+        consent_sharing=as_flag(inquirer.get("consent_sharing", False), "consent_sharing"),
         request_date=records[0][0]["request_date"].value
         if records[0][0]["request_date"]
         else dt.date.today(),
@@ -808,8 +861,9 @@ def person_form_data(person: ChildRegistration | SoughtChild) -> dict[str, Any]:
     }
 
 
-def child_form_data(child: ChildRegistration) -> dict[str, Any]:
-    current = point_of(child.current_point)
+def child_form_data(child: ChildRegistration, *, exact_location: bool) -> dict[str, Any]:
+    """A registration as form data; the exact current location only for those who may see it."""
+    current = point_of(child.current_point) if exact_location else None
     return {
         **person_form_data(child),
         "current_place": child.current_place,
@@ -840,7 +894,15 @@ def _lock_checked(session: Session, match: PotentialMatch, expected_version: int
 
 
 def _commit_decision(session: Session) -> None:
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        if "one_confirmed" in str(exc.orig):
+            raise ServiceError(
+                "this sought child has a confirmed match already; reject that one first"
+            ) from None
+        raise
 
 
 Decision = TypeVar("Decision", bound=Callable[..., Any])
@@ -867,13 +929,23 @@ def _optimistic(func: Decision) -> Decision:
     return wrapper  # type: ignore[return-value]
 
 
+def consent_allows_match(match: PotentialMatch) -> bool:
+    """Across agencies, a match exists only while both records consent to tracing."""
+    if match.child_agency_id == match.sought_agency_id:
+        return True
+    return match.child.consent_tracing and match.sought_child.consent_tracing
+
+
 def visible_match(session: Session, actor: User, match_id: int) -> PotentialMatch | None:
-    """A match is the actor's to see when their agency owns either of its records."""
+    """A match is the actor's to see when their agency owns either of its records (and,
+    across agencies, while both records consent to tracing)."""
     match = session.get(PotentialMatch, match_id)
     if match is None:
         return None
-    owners = {match.child.agency_id, match.sought_child.inquiry.agency_id}
-    return match if actor.agency_id in owners else None
+    owners = {match.child_agency_id, match.sought_agency_id}
+    if actor.agency_id not in owners or not consent_allows_match(match):
+        return None
+    return match
 
 
 @_optimistic
@@ -954,11 +1026,24 @@ def reject_match(
     match.reject_reason = reason[:2000]
     match.decided_by_id, match.decided_at = actor.id, dt.datetime.now(dt.UTC)
     match.child_revision, match.sought_revision = match.child.revision, match.sought_child.revision
-    for record in (match.child, match.sought_child):
-        if record.status == CaseStatus.VERIFICATION.value:
-            record.status = CaseStatus.TRACING.value
+    session.flush()
+    _refresh_status(session, match.child, PotentialMatch.child_id)
+    _refresh_status(session, match.sought_child, PotentialMatch.sought_child_id)
     record_audit(session, actor.id, "reject_match", record=match, ip=ip, details={"reason": reason})
     _commit_decision(session)
+
+
+def _refresh_status(session: Session, record: ChildRegistration | SoughtChild, column: Any) -> None:
+    """After a rejection, a record's status follows the matches it still has."""
+    if record.status not in (CaseStatus.VERIFICATION.value, CaseStatus.MATCH_PROPOSED.value):
+        return
+    statuses = set(session.scalars(select(PotentialMatch.status).where(column == record.id)))
+    if statuses & {MatchStatus.CONFIRMED.value, MatchStatus.IN_VERIFICATION.value}:
+        record.status = CaseStatus.VERIFICATION.value
+    elif MatchStatus.PROPOSED.value in statuses:
+        record.status = CaseStatus.MATCH_PROPOSED.value
+    else:
+        record.status = CaseStatus.TRACING.value
 
 
 def child_matched_elsewhere(session: Session, match: PotentialMatch) -> str | None:
@@ -1206,6 +1291,7 @@ def review_queue(
             next((ref for c, mid, ref in decided if c == m.child_id and mid != m.id), None),
         )
         for m in matches
+        if consent_allows_match(m)
     ]
 
 
@@ -1241,20 +1327,18 @@ def compare_match(
             .limit(3)
         ).all()
         siblings.append((other, list(proposals)))
+    # Notes about a record the actor may not see stay with that record's agency.
+    about = [FollowUp.match_id == match.id]
+    if child_visible:
+        about.append(FollowUp.child_id == child.id)
+    if sought_visible:
+        about.append(FollowUp.sought_child_id == sought.id)
     history = session.scalars(
-        select(FollowUp)
-        .where(
-            or_(
-                FollowUp.match_id == match.id,
-                FollowUp.child_id == child.id,
-                FollowUp.sought_child_id == sought.id,
-            )
-        )
-        .order_by(FollowUp.created_at)
+        select(FollowUp).where(or_(*about)).order_by(FollowUp.created_at)
     ).all()
     pending = session.scalar(
         select(Referral.id).where(
-            Referral.child_id == child.id,
+            or_(Referral.child_id == child.id, Referral.inquiry_id == sought.inquiry_id),
             Referral.to_agency_id == actor.agency_id,
             Referral.status == "pending",
         )
@@ -1286,13 +1370,19 @@ def compare_match(
 def request_referral(
     session: Session, actor: User, match: PotentialMatch, *, ip: str | None
 ) -> Referral:
-    """Ask the agency owning the candidate child to share its details."""
-    child = match.child
-    if child.agency_id == actor.agency_id:
-        raise ServiceError("your agency owns this record already")
+    """Ask the agency owning the other side of a match (the child, or the inquiry) to
+    share its details with the actor's agency."""
+    child, inquiry = match.child, match.sought_child.inquiry
+    if child.agency_id != actor.agency_id:
+        target = {"child_id": child.id, "from_agency_id": child.agency_id}
+    elif inquiry.agency_id != actor.agency_id:
+        target = {"inquiry_id": inquiry.id, "from_agency_id": inquiry.agency_id}
+    else:
+        raise ServiceError("your agency owns both records already")
     existing = session.scalar(
         select(Referral).where(
-            Referral.child_id == child.id,
+            Referral.child_id == target.get("child_id"),
+            Referral.inquiry_id == target.get("inquiry_id"),
             Referral.to_agency_id == actor.agency_id,
             Referral.status.in_(("pending", "accepted")),
         )
@@ -1300,11 +1390,10 @@ def request_referral(
     if existing is not None:
         return existing
     referral = Referral(
-        child_id=child.id,
-        from_agency_id=child.agency_id,
+        **target,
         to_agency_id=actor.agency_id,
         requested_by_id=actor.id,
-        reason=f"potential match {match.id} for {match.sought_child.ref}",
+        reason=f"potential match {match.id} for sought child {match.sought_child.ref}",
     )
     session.add(referral)
     session.flush()
@@ -1321,6 +1410,17 @@ def decide_referral(
         raise ServiceError("only the owning agency decides on a referral")
     if referral.status != "pending":
         raise ServiceError(f"this referral is {referral.status} already")
+    if accept:
+        shared = (
+            session.get(ChildRegistration, referral.child_id)
+            if referral.child_id
+            else session.get(Inquiry, referral.inquiry_id)
+        )
+        if shared is not None and not shared.consent_sharing:
+            raise ServiceError(
+                "the family did not consent to sharing this case with other agencies; "
+                "record their consent on the case before accepting"
+            )
     referral.status = "accepted" if accept else "declined"
     referral.decided_by_id = actor.id
     record_audit(session, actor.id, f"referral_{referral.status}", record=referral, ip=ip)
@@ -1445,6 +1545,15 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
     if current is None or not sought_ids:
         return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     _model_id, linker = current
+    sought_ids = list(
+        session.scalars(
+            select(SoughtChild.id).where(
+                SoughtChild.id.in_(list(sought_ids)), linkage.still_sought()
+            )
+        )
+    )
+    if not sought_ids:
+        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     inquiry_ids = select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(list(sought_ids)))
     family = session.scalars(
         select(SoughtChild).where(
@@ -1721,7 +1830,19 @@ def audit_events(
         .limit(limit)
     )
     if actor.role != Role.ADMIN.value:
-        stmt = stmt.where(User.agency_id == actor.agency_id)
+        # Their own people's actions, and anyone's reads of their agency's cases.
+        own_children = select(ChildRegistration.id).where(
+            ChildRegistration.agency_id == actor.agency_id
+        )
+        own_inquiries = select(Inquiry.id).where(Inquiry.agency_id == actor.agency_id)
+        stmt = stmt.where(
+            or_(
+                User.agency_id == actor.agency_id,
+                (AuditEvent.record_type == "child_registration")
+                & AuditEvent.record_id.in_(own_children),
+                (AuditEvent.record_type == "inquiry") & AuditEvent.record_id.in_(own_inquiries),
+            )
+        )
     if action:
         stmt = stmt.where(AuditEvent.action == action)
     if ref:

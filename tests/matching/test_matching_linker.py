@@ -140,3 +140,28 @@ def test_end_to_end_quality_floor(scenario: Scenario, linker: Linker) -> None:
     r1 = np.mean([top.get(r) == c for r, c in truth.items()])
     r10 = np.mean([(r, c) in top10 for r, c in truth.items()])
     assert r1 >= 0.75 and r10 >= 0.9, (r1, r10)
+
+
+def test_rank_does_not_depend_on_row_order(scenario: Scenario, linker: Linker) -> None:
+    a = linker.rank(scenario.children, scenario.requests, top_k=5)
+    children = scenario.children.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    sought = scenario.requests.sample(frac=1.0, random_state=2).reset_index(drop=True)
+    b = linker.rank(children, sought, top_k=5)
+    pd.testing.assert_frame_equal(
+        a[["request_ref", "child_ref", "rank"]], b[["request_ref", "child_ref", "rank"]]
+    )
+    np.testing.assert_allclose(a["score"].to_numpy(), b["score"].to_numpy(), atol=1e-9)
+
+
+def test_identifier_column_links_records() -> None:
+    children = pd.DataFrame(
+        {
+            "ref": [f"C{i}" for i in range(6)],
+            "given_name": ["Anna", "Anna", "Ben", "Carl", "Dora", "Emil"],
+            "soc_sec_id": ["111", "222", "333", "444", "555", "666"],
+        }
+    )
+    sought = pd.DataFrame({"ref": ["R1"], "given_name": ["Anna"], "soc_sec_id": ["222"]})
+    out = Linker.fit(children, sought).rank(children, sought)
+    assert out.iloc[0]["child_ref"] == "C1"
+    assert out.iloc[0]["identifier_level"] == "same"

@@ -54,7 +54,7 @@ def test_sign_in_and_out(app: Flask, client: FlaskClient, user: User) -> None:
     assert client.get("/").status_code == 302
     with app.app_context():
         actions = list(get_session().scalars(select(AuditEvent.action)))
-    assert actions == ["login"]
+    assert actions == ["create_user", "login"]
 
 
 def test_password_is_hashed_with_scrypt(app: Flask, user: User) -> None:

@@ -188,3 +188,10 @@ def test_xlsx_cells_are_read_like_csv(tmp_path: Path) -> None:
     assert record["age"] == 6
     assert record["date_of_birth"].iso() == "2020-01-02"
     assert record["separation_point"] == (11.5, 104.9)
+
+
+def test_control_characters_and_overlong_refs_are_errors() -> None:
+    v = check("C1,Ami\x00na,,,,,,,,,,,\n" + "C" * 65 + ",Idris,,,,,,,,,,,")
+    assert [(p.line, p.column) for p in v.errors] == [(2, "given_name"), (3, "ref")]
+    assert "control characters" in v.errors[0].message
+    assert "at most 64" in v.errors[1].message

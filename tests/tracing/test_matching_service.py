@@ -123,10 +123,60 @@ def test_rejected_pair_stays_rejected_until_a_record_changes(
         services.match_sought_children(session, [sought_id])
         session.commit()
         session.expire_all()
-        assert session.get(PotentialMatch, match_id).status == MatchStatus.PROPOSED.value
+        again = session.get(PotentialMatch, match_id)
+        assert again.status == MatchStatus.PROPOSED.value
+        # It comes back as a fresh proposal: the old decision is cleared.
+        assert again.reject_reason is None and again.decided_by_id is None
 
 
 def user_for(session: object, child: ChildRegistration) -> User:
     from tracing.db import get_session as current
 
     return current().scalars(select(User).where(User.agency_id == child.agency_id)).first()
+
+
+def test_follow_ups_keep_a_proposal_from_being_withdrawn(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    load_samples(runner)
+    invoke(runner, "match")
+    with app.app_context():
+        session = get_session()
+        user = services.create_user(
+            session, "cw@north.example", "caseworker", "Demo Agency", "a long enough password"
+        )
+        match = session.scalars(select(PotentialMatch).order_by(PotentialMatch.score)).first()
+        match_id = match.id
+        services.record_follow_up(
+            session, user, "interview_family", match=match, outcome="family describes a scar"
+        )
+        session.commit()
+        empty = pd.DataFrame(columns=["request_ref", "child_ref", "rank", "score"])
+        from tracing import linkage
+
+        children = linkage.open_children(session)
+        sought = linkage.open_sought(session)
+        linkage.write_proposals(session, empty, children, sought, [match.sought_child_id], "t")
+        session.commit()
+        assert session.get(PotentialMatch, match_id) is not None
+
+
+def test_one_confirmed_match_per_sought_child(app: Flask, runner: FlaskCliRunner) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    load_samples(runner)
+    invoke(runner, "match")
+    with app.app_context():
+        session = get_session()
+        sought_id = session.scalars(
+            select(PotentialMatch.sought_child_id)
+            .group_by(PotentialMatch.sought_child_id)
+            .having(__import__("sqlalchemy").func.count() > 1)
+        ).first()
+        first, second = session.scalars(
+            select(PotentialMatch).where(PotentialMatch.sought_child_id == sought_id).limit(2)
+        ).all()
+        first.status = second.status = MatchStatus.CONFIRMED.value
+        with pytest.raises(IntegrityError, match="one_confirmed"):
+            session.commit()

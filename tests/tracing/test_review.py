@@ -288,6 +288,23 @@ def test_other_agency_candidate_is_masked_until_referral_accepted(
     inbox = south_client.get("/review/referrals").get_data(as_text=True)
     assert "North" in inbox
     referral_id = int(__import__("re").search(r"/review/referrals/(\d+)/accept", inbox).group(1))
+    # Without the family's consent to sharing, the owning agency cannot accept.
+    refused = south_client.post(
+        f"/review/referrals/{referral_id}/accept",
+        data={"csrf_token": csrf_token_from(inbox)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "did not consent to sharing" in refused
+    assert "Zainab" not in as_role("caseworker").get(f"/review/{match_id}").get_data(as_text=True)
+    with app.app_context():
+        session = get_session()
+        owner = session.get(User, users["other_caseworker"])
+        stored = session.get(ChildRegistration, child.id)
+        assert owner and stored
+        cells = {**child_cells("Zainab", "Haroun")}
+        services.update_child(session, owner, stored, cells, {"consent_sharing": True}, ip=None)
+    south_client = as_role("other_caseworker")
+    inbox = south_client.get("/review/referrals").get_data(as_text=True)
     token = csrf_token_from(inbox)
     assert (
         south_client.post(
