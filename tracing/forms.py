@@ -89,6 +89,10 @@ class SoughtChildForm(PersonFieldsForm):
     pass
 
 
+class SoughtChildEditForm(FlaskForm, PersonFieldsForm):
+    submit = SubmitField("Save")
+
+
 class InquiryForm(FlaskForm):
     inquirer_name = StringField("Inquirer's name", validators=TEXT)
     inquirer_relationship = StringField("Relationship to the children", validators=TEXT)

@@ -9,11 +9,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import Inquiry
+from models import Inquiry, SoughtChild
 
 from . import services
 from .db import get_session
-from .forms import InquiryForm, apply_problems, contract_cells
+from .forms import InquiryForm, SoughtChildEditForm, apply_problems, contract_cells
 from .security import INQUIRY_ROLES, roles_required
 
 bp = Blueprint("requests", __name__, url_prefix="/inquiries")
@@ -89,3 +89,42 @@ def show(inquiry_id: int) -> str:
     services.view_inquiry(session, current_user.user, inquiry, ip=request.remote_addr)
     proposals = services.proposals_for(session, sought_ids=[s.id for s in inquiry.sought_children])
     return render_template("requests/show.html", inquiry=inquiry, proposals=proposals)
+
+
+@bp.route("/<int:inquiry_id>/sought/<int:sought_id>/edit", methods=["GET", "POST"])
+@roles_required(*INQUIRY_ROLES)
+def edit_sought(inquiry_id: int, sought_id: int) -> ResponseReturnValue:
+    session = get_session()
+    inquiry = services.owned_inquiry(session, current_user.user, inquiry_id)
+    sought = session.get(SoughtChild, sought_id)
+    if inquiry is None or sought is None or sought.inquiry_id != inquiry.id:
+        abort(404)
+    if request.method == "GET":
+        services.view_inquiry(session, current_user.user, inquiry, ip=request.remote_addr)
+        form = SoughtChildEditForm(data=services.person_form_data(sought))
+    else:
+        form = SoughtChildEditForm()
+    failed = False
+    if form.validate_on_submit():
+        try:
+            changed, problems = services.update_sought_child(
+                session,
+                current_user.user,
+                sought,
+                contract_cells(form),
+                {name: form[name].data for name in services.PERSON_EXTRA_FIELDS},
+                ip=request.remote_addr,
+                match=current_app.config["REALTIME_MATCHING"],
+            )
+        except services.ValidationFailed as exc:
+            failed = True
+            apply_problems(form, exc.problems)
+        else:
+            for message in apply_problems(form, problems):
+                flash(message, "warning")
+            flash("Saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("requests.show", inquiry_id=inquiry.id))
+    status = 400 if failed or form.errors else 200
+    return render_template(
+        "requests/edit_sought.html", form=form, inquiry=inquiry, sought=sought
+    ), status

@@ -1958,3 +1958,41 @@ def proposals_for(
             .order_by(PotentialMatch.score.desc())
         ).unique()
     )
+
+
+def owned_inquiry(session: Session, actor: User, inquiry_id: int) -> Inquiry | None:
+    """The inquiry when the actor's agency filed it: a referral shares reading only."""
+    inquiry = session.get(Inquiry, inquiry_id)
+    return inquiry if inquiry is not None and inquiry.agency_id == actor.agency_id else None
+
+
+def update_sought_child(
+    session: Session,
+    actor: User,
+    sought: SoughtChild,
+    cells: dict[str, str],
+    extra: dict[str, Any],
+    *,
+    ip: str | None = None,
+    match: bool = True,
+    stats: dict[str, int] | None = None,
+) -> tuple[bool, list[Problem]]:
+    """Correct a sought child's details; a change is matched again at once."""
+    request_date = sought.inquiry.request_date
+    record, problems = _validated(
+        "requests",
+        {
+            **cells,
+            "ref": sought.ref,
+            "request_date": request_date.isoformat() if request_date else "",
+        },
+    )
+    changed = _apply_person(sought, record, extra, PERSON_EXTRA_FIELDS)
+    if changed:
+        sought.revision += 1
+        record_audit(session, actor.id, "update_sought_child", record=sought, ip=ip)
+    session.commit()
+    if changed and match:
+        _collect(stats, match_sought_children(session, [sought.id]))
+        session.commit()
+    return changed, problems

@@ -39,6 +39,7 @@ EXPECTED: dict[str, set[str] | str] = {
     "requests.index": INQ,
     "requests.new": INQ,
     "requests.show": INQ,
+    "requests.edit_sought": INQ,
     "search.index": REG | INQ,
     "review.queue": CASE,
     "review.compare": CASE,
@@ -106,6 +107,7 @@ def matrix(fresh_database_url: str) -> Iterator[tuple[Flask, dict[str, int]]]:
                 "inquiry_id": inquiry.id,
                 "match_id": match.id,
                 "referral_id": referral.id,
+                "sought_id": inquiry.sought_children[0].id,
                 "user_id": south.id,
             }
         yield app, ids

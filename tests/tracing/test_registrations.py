@@ -149,3 +149,24 @@ def test_other_agencies_records_are_not_found(
     other = as_role("other_caseworker")
     assert other.get(location).status_code == 404
     assert other.get(location + "/edit").status_code == 404
+
+
+def test_edit_a_sought_child(app: Flask, as_role: Callable[[str], FlaskClient]) -> None:
+    client = as_role("helpdesk")
+    location = post_form(
+        client,
+        "/inquiries/new",
+        {"inquirer_name": "Halima Adam", "children-0-given_name": "Amina", "children-0-age": "6"},
+    ).headers["Location"]
+    with app.app_context():
+        sought = get_session().scalars(select(SoughtChild)).one()
+        sought_id = sought.id
+    edit = f"{location}/sought/{sought_id}/edit"
+    assert 'value="Amina"' in client.get(edit).get_data(as_text=True)
+    bad = post_form(client, edit, {"given_name": "Amina", "age": "40"})
+    assert bad.status_code == 400 and "outside 0–25" in bad.get_data(as_text=True)
+    assert post_form(client, edit, {"given_name": "Aminah", "age": "6"}).status_code == 302
+    with app.app_context():
+        sought = get_session().get(SoughtChild, sought_id)
+        assert sought is not None and (sought.given_name, sought.revision) == ("Aminah", 2)
+    assert as_role("other_caseworker").get(edit).status_code == 404
