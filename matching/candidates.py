@@ -2,9 +2,11 @@
 
 Keys: each name token's variant/phonetic/skeleton codes (alone when rare, with an age
 band when common), pairs of name tokens, parents' name tokens (with an age band when
-common), and a geographic cell of the separation point with an age band.  A pair's
-pre-score is the sum over shared keys of log(N / block size); the best ``max_per_sought``
-candidates of each sought child are kept.
+common), a geographic cell of the separation point with an age band, and an identifier.
+A pair's pre-score sums, over the pieces of evidence it shares (each sought name token,
+token pair, parent's token, place), the rarity log(N / block size) of its rarest shared
+key, plus a cheap age/sex term; the best ``max_per_sought`` candidates of each sought
+child are kept.
 """
 
 from __future__ import annotations
@@ -62,9 +64,13 @@ class KeySet:
         return np.concatenate(self.rec), np.concatenate(self.val), np.concatenate(self.banded)
 
 
-def _record_keys(r: Records, tab: I64, n_vals: int, geo_neigh: bool) -> tuple[I64, I64]:
-    """All (record, key value) rows of a frame; values are offset by key type."""
+def _record_keys(r: Records, tab: I64, n_vals: int, geo_neigh: bool) -> tuple[I64, I64, I64]:
+    """All (record, key value, slot) rows of a frame; values are offset by key type.
+
+    The slot names the piece of evidence (a name token, a pair of tokens, a parent's
+    name token, the place): a pair's pre-score counts each slot once, by its rarest key."""
     rows: list[tuple[I64, I64]] = []
+    slots: list[int] = []
     n = len(r)
     # name tokens
     for j in range(r.name.shape[1]):
@@ -72,6 +78,7 @@ def _record_keys(r: Records, tab: I64, n_vals: int, geo_neigh: bool) -> tuple[I6
         ok = np.nonzero(t >= 0)[0]
         for k in range(tab.shape[1]):
             rows.append((ok, tab[t[ok], k]))
+            slots.append(j)
     # pairs of name tokens (tf keys)
     base = n_vals
     for j in range(r.name.shape[1]):
@@ -81,6 +88,7 @@ def _record_keys(r: Records, tab: I64, n_vals: int, geo_neigh: bool) -> tuple[I6
             ka, kb = tab[a[ok], 0], tab[b[ok], 0]
             lo, hi = np.minimum(ka, kb), np.maximum(ka, kb)
             rows.append((ok, base + lo * n_vals + hi))
+            slots.append(8 + j * 8 + k)
     base2 = base + n_vals * n_vals + n_vals
     # parents (tf keys, separate namespaces for mother / father)
     for off, arr in ((0, r.mother), (1, r.father)):
@@ -88,6 +96,7 @@ def _record_keys(r: Records, tab: I64, n_vals: int, geo_neigh: bool) -> tuple[I6
             t = arr[:, j]
             ok = np.nonzero(t >= 0)[0]
             rows.append((ok, base2 + 2 * tab[t[ok], 0] + off))
+            slots.append(72 + off * 8 + j)
     base3 = base2 + 2 * n_vals + 2
     # geography
     has = ~np.isnan(r.lat)
@@ -97,16 +106,34 @@ def _record_keys(r: Records, tab: I64, n_vals: int, geo_neigh: bool) -> tuple[I6
     offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)] if geo_neigh else [(0, 0)]
     for dy, dx in offsets:
         rows.append((idx, base3 + (gy + dy) * 2000 + (gx + dx)))
+        slots.append(90)
+    # identifier (exact)
+    base4 = base3 + 2000 * 2000 + 2000
+    idx = np.nonzero(r.ident_len > 0)[0]
+    if len(idx):
+        words = np.ascontiguousarray(r.ident[idx]).view(np.uint64).astype(np.int64)
+        h = np.zeros(len(idx), dtype=np.int64)
+        for k in range(words.shape[1]):
+            h = (h * 1_000_003 + (words[:, k] % (1 << 40))) % (1 << 40)
+        rows.append((idx, base4 + h))
+        slots.append(91)
     recs = np.concatenate([a for a, _ in rows]) if rows else np.zeros(0, np.int64)
     vals = np.concatenate([b for _, b in rows]) if rows else np.zeros(0, np.int64)
+    slot = (
+        np.concatenate(
+            [np.full(len(a), sl, dtype=np.int64) for (a, _), sl in zip(rows, slots, strict=True)]
+        )
+        if rows
+        else np.zeros(0, np.int64)
+    )
     # dedupe (record, value)
     code = recs * 0 + vals
     order = np.lexsort((code, recs))
-    recs, vals = recs[order], vals[order]
+    recs, vals, slot = recs[order], vals[order], slot[order]
     keep = np.ones(len(recs), dtype=bool)
     keep[1:] = (recs[1:] != recs[:-1]) | (vals[1:] != vals[:-1])
     del n
-    return recs[keep], vals[keep]
+    return recs[keep], vals[keep], slot[keep]
 
 
 def _expand(s_code: I64, s_rec: I64, c_sorted_code: I64, c_sorted_rec: I64) -> tuple[I64, I64, I64]:
@@ -124,6 +151,20 @@ def _expand(s_code: I64, s_rec: I64, c_sorted_code: I64, c_sorted_rec: I64) -> t
     return s_idx, c_sorted_rec[offs], codes
 
 
+def _age_sex_prescore(s: Records, c: Records, ps: I64, pc: I64) -> F64:
+    """Cheap evidence beyond the shared keys: ages (birth years) and sex.
+
+    Generic log-ratio-like values: the same child's estimated ages rarely differ by more
+    than a few years, and its sex is rarely recorded wrongly."""
+    d = np.abs(s.birth[ps] - c.birth[pc])
+    age = np.select(
+        [d <= 1.0, d <= 2.0, d <= 3.0, d <= 5.0, d > 5.0], [2.0, 1.0, 0.0, -1.5, -3.0], 0.0
+    )
+    xs, xc = s.sex[ps], c.sex[pc]
+    sex = np.where((xs > 0) & (xc > 0), np.where(xs == xc, 0.5, -2.5), 0.0)
+    return np.asarray(age + sex, dtype=np.float64)
+
+
 def candidate_pairs(
     v: Vocab,
     s: Records,
@@ -132,12 +173,12 @@ def candidate_pairs(
     max_per_sought: int = 400,
     plain_cap: int = 600,
     band_cap: int = 1500,
-    chunk: int = 1000,
+    chunk: int = 250,
 ) -> tuple[IntArr, IntArr, F64]:
     """Candidate pairs (sought index, child index, pre-score), sorted by sought then pre-score."""
     tab, n_vals = _token_key_table(v)
-    s_rec, s_val = _record_keys(s, tab, n_vals, geo_neigh=True)
-    c_rec, c_val = _record_keys(c, tab, n_vals, geo_neigh=False)
+    s_rec, s_val, s_slot = _record_keys(s, tab, n_vals, geo_neigh=True)
+    c_rec, c_val, _c_slot = _record_keys(c, tab, n_vals, geo_neigh=False)
     nc = max(len(c), 1)
     # block sizes of plain keys on the child side
     uval, cnt = np.unique(c_val, return_counts=True)
@@ -175,14 +216,17 @@ def candidate_pairs(
         ]
     )
     s_recs3 = np.concatenate([s_rec, s_rec, s_rec])
+    s_slot3 = np.concatenate([s_slot, s_slot, s_slot])
     ok = s_codes >= 0
-    s_codes, s_recs3 = s_codes[ok], s_recs3[ok]
+    s_codes, s_recs3, s_slot3 = s_codes[ok], s_recs3[ok], s_slot3[ok]
     # drop banded blocks that are still too large
     pos = np.searchsorted(ucode, s_codes).clip(0, max(len(ucode) - 1, 0))
     bsize = np.where(ucode[pos] == s_codes, ucnt[pos], 0) if len(ucode) else np.zeros(0)
     keep = (bsize > 0) & (bsize <= band_cap)
     s_codes, s_recs3, bsize = s_codes[keep], s_recs3[keep], bsize[keep]
+    s_slot3 = s_slot3[keep]
     s_w = np.log(nc / bsize.astype(np.float64)) + 0.1
+    c_ref_rank = np.argsort(np.argsort(c.ref.astype(str), kind="stable"), kind="stable")
     out_s: list[I64] = []
     out_c: list[I64] = []
     out_w: list[F64] = []
@@ -198,12 +242,21 @@ def candidate_pairs(
             c_codes, s_codes[m], side="left"
         )
         w = np.repeat(s_w[m], lens)
+        sl = np.repeat(s_slot3[m], lens)
         pair = si * nc + ci
         up, inv = np.unique(pair, return_inverse=True)
-        score = np.bincount(inv, weights=w)
+        # each slot counts once per pair, with its rarest shared key
+        ks = inv.astype(np.int64) * 128 + sl
+        o = np.lexsort((-w, ks))
+        ks, w_o, inv_o = ks[o], w[o], inv[o]
+        firsts = np.ones(len(ks), dtype=bool)
+        firsts[1:] = ks[1:] != ks[:-1]
         ps, pc = up // nc, up % nc
+        score: F64 = np.bincount(
+            inv_o[firsts], weights=w_o[firsts], minlength=len(up)
+        ) + _age_sex_prescore(s, c, ps, pc)
         # top max_per_sought per sought record
-        order2 = np.lexsort((-score, ps))
+        order2 = np.lexsort((c_ref_rank[pc], -score, ps))  # ties: by ref, not row order
         ps, pc, score = ps[order2], pc[order2], score[order2]
         first = np.ones(len(ps), dtype=bool)
         first[1:] = ps[1:] != ps[:-1]

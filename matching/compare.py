@@ -42,7 +42,19 @@ FIELDS: tuple[FieldSpec, ...] = (
         family=False,
         tf=True,
     ),
-    FieldSpec("name_conflict", ("none", "1 part differs", "2+ parts differ"), family=False),
+    # name parts left over, in two groups by how many parts agree (the group is set by the
+    # name level, and only the split within the group is evidence: see score.SEGMENTS)
+    FieldSpec(
+        "name_conflict",
+        (
+            "none (2+ agree)",
+            "1+ parts differ (2+ agree)",
+            "none",
+            "1 part differs",
+            "2+ parts differ",
+        ),
+        family=False,
+    ),
     FieldSpec(
         "age",
         tuple("young " + a for a in _AGE_LEVELS) + tuple("older " + a for a in _AGE_LEVELS),
@@ -57,9 +69,10 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("mother", ("2+ parts agree", "1 part agrees", "similar", "different"), True, tf=True),
     FieldSpec("father", ("2+ parts agree", "1 part agrees", "similar", "different"), True, tf=True),
     FieldSpec("place", ("<=5km", "<=25km", "<=60km", "<=150km", ">150km"), family=True),
-    FieldSpec("place_name", ("same", "different"), family=True),
+    FieldSpec("place_name", ("2+ parts agree", "1 part agrees", "different"), family=True),
     FieldSpec("sep_date", ("<=3d", "<=15d", "<=60d", "<=1y", ">1y"), family=True),
     FieldSpec("language", ("same", "different"), family=True),
+    FieldSpec("identifier", ("same", "1-2 characters differ", "different"), family=False),
 )
 FIELD_INDEX = {f.name: i for i, f in enumerate(FIELDS)}
 TF_FIELDS = ("name", "mother", "father")
@@ -251,7 +264,9 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     # frequency of an agreeing token: the larger of both sides' key frequencies
     lfa = _token_logf(tfa.log_name, an)[:, :, None]
     lfb = _token_logf(tfa.log_name, bn)[:, None, :]
-    pair_lf = np.where(lvl >= T_PHONETIC, np.maximum(lfa, lfb), np.inf).min(axis=2)
+    # a value's own frequency tells only for the same value (or a listed variant): two
+    # tokens that merely sound alike agree far more often than either token's frequency
+    pair_lf = np.where(lvl >= T_VARIANT, np.maximum(lfa, lfb), np.inf).min(axis=2)
     ns, nf, ua, ub, lf1, lf2, idx = _bag_summary(lvl, pair_lf)
     has = (an >= 0).any(axis=1) & (bn >= 0).any(axis=1)
     name_lvl = np.select(
@@ -259,7 +274,8 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     )
     levels[:, 0] = np.where(has, name_lvl, -1)
     conflict = np.minimum(ua, ub)
-    levels[:, 1] = np.where(has, np.minimum(conflict, 2), -1)
+    conflict_lvl = np.where(ns >= 2, np.minimum(conflict, 1), 2 + np.minimum(conflict, 2))
+    levels[:, 1] = np.where(has, conflict_lvl, -1)
     # TF: one agreeing value -> its frequency; two or more -> the pair's co-frequency
     rows = np.arange(P)
     k1 = tfa.key_id[np.where(an[rows, idx[:, 0]] >= 0, an[rows, idx[:, 0]], 0)]
@@ -275,7 +291,7 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
         pl = token_levels(v, a, b)
         lfa = _token_logf(tab, a)[:, :, None]
         lfb = _token_logf(tab, b)[:, None, :]
-        plf = np.where(pl >= T_PHONETIC, np.maximum(lfa, lfb), np.inf).min(axis=2)
+        plf = np.where(pl >= T_VARIANT, np.maximum(lfa, lfb), np.inf).min(axis=2)
         ns_, nf_, _ua, _ub, l1, l2, _ = _bag_summary(pl, plf)
         has_p = (a >= 0).any(axis=1) & (b >= 0).any(axis=1)
         lv = np.select([ns_ >= 2, ns_ == 1, nf_ >= 1], [0, 1, 2], 3)
@@ -317,9 +333,9 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
         np.isnan(km), -1, np.select([km <= 5, km <= 25, km <= 60, km <= 150], [0, 1, 2, 3], 4)
     )
     pa, pb = s.place[si], c.place[ci]
-    share = ((pa[:, :, None] == pb[:, None, :]) & (pa[:, :, None] >= 0)).any(axis=(1, 2))
+    share = ((pa[:, :, None] == pb[:, None, :]) & (pa[:, :, None] >= 0)).any(axis=2).sum(axis=1)
     has_pl = (pa >= 0).any(axis=1) & (pb >= 0).any(axis=1) & np.isnan(km)
-    levels[:, 8] = np.where(has_pl, np.where(share, 0, 1), -1)
+    levels[:, 8] = np.where(has_pl, np.select([share >= 2, share == 1], [0, 1], 2), -1)
 
     # --- separation date, language ---------------------------------------------------------
     dd = np.abs(s.sep[si] - c.sep[ci]) * 365.25
@@ -328,6 +344,14 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     )
     gs, gc = s.lang[si], c.lang[ci]
     levels[:, 10] = np.where((gs >= 0) & (gc >= 0), (gs != gc).astype(np.int8), -1)
+
+    # --- identifier (national id, social security number...) --------------------------
+    la, lb = s.ident_len[si], c.ident_len[ci]
+    has_id = (la > 0) & (lb > 0)
+    if has_id.any():
+        diff = (s.ident[si] != c.ident[ci]).sum(axis=1)
+        id_lvl = np.select([diff == 0, (diff <= 2) & (la == lb)], [0, 1], 2)
+        levels[:, 11] = np.where(has_id, id_lvl, -1)
     return Comparison(levels, tf_logu)
 
 
@@ -346,7 +370,7 @@ def compare_chunked(
     c: Records,
     si: IntArr,
     ci: IntArr,
-    chunk: int = 200_000,
+    chunk: int = 50_000,
 ) -> Comparison:
     if len(si) <= chunk:
         return compare(v, tfa, s, c, si, ci)

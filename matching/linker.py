@@ -15,6 +15,7 @@ import pandas as pd
 
 from matching.candidates import candidate_pairs
 from matching.compare import (
+    FIELD_INDEX,
     FIELDS,
     T_PHONETIC,
     Comparison,
@@ -23,7 +24,7 @@ from matching.compare import (
     compare_chunked,
     token_levels,
 )
-from matching.rank import probabilities
+from matching.rank import Ranked, probabilities
 from matching.records import (
     Records,
     Vocab,
@@ -31,10 +32,11 @@ from matching.records import (
     reference_year,
     tokenize_frame,
 )
-from matching.score import Model, em, level_counts, normalise, pair_scores
+from matching.score import Model, PairScores, em, level_counts, normalise, pair_scores
 from matching.variants import SEED_GROUPS, VariantTable
 
-ENGINE_VERSION = "ftr-fs-0.1"
+ENGINE_VERSION = "ftr-fs-0.2"
+EM_SOUGHT = 2500  # sought children whose candidates EM learns from
 IntArr = npt.NDArray[np.int32]
 
 
@@ -144,9 +146,29 @@ class Linker:
         if labels is not None and len(labels):
             si, ci, fixed = _add_labels(sess, si, ci, labels)
         comp = compare_chunked(sess.vocab, sess.tfa, s, c, si, ci)
+        # name parts left over are only telling given how many parts agree: their u comes
+        # from the candidates (nearly all non-matches that share a name part), not random pairs
+        u = _conditional_u(u, comp)
         # siblings sought in the same inquiry, per sought child (registered ones scale by rho)
         sib_per_sought = 2.0 * len(sib[0]) / max(ns, 1)
-        model = em(comp, si, ci, ns, nc, u, s_model, fixed=fixed, sib_per_sought=sib_per_sought)
+        # EM on the candidates of a random sample of inquiries (siblings stay together):
+        # a few thousand sought children pin the parameters down, and EM is the costly part
+        keep = _em_sample(s.inquiry, rng, EM_SOUGHT)
+        if fixed is not None:
+            keep[si[~np.isnan(fixed)]] = True
+        pm = keep[si]
+        remap = np.cumsum(keep) - 1
+        model = em(
+            Comparison(comp.levels[pm], comp.tf_logu[pm]),
+            remap[si[pm]].astype(np.int32),
+            ci[pm],
+            int(keep.sum()),
+            nc,
+            u,
+            s_model,
+            fixed=None if fixed is None else fixed[pm],
+            sib_per_sought=sib_per_sought,
+        )
         info = {
             "engine": ENGINE_VERSION,
             "seed": seed,
@@ -197,12 +219,31 @@ class Linker:
 
     # ------------------------------------------------------------------ scoring
     def _score(
-        self, sess: _Session, si: IntArr, ci: IntArr, comp: Comparison | None = None
+        self,
+        sess: _Session,
+        si: IntArr,
+        ci: IntArr,
+        comp: Comparison | None = None,
+        top_k: int | None = None,
     ) -> pd.DataFrame:
         if comp is None:
             comp = compare_chunked(sess.vocab, sess.tfa, sess.s, sess.c, si, ci)
         ps = pair_scores(self.model, comp)
         rk = probabilities(self.model, ps, si, ci, sess.s.inquiry, len(sess.s), len(sess.c))
+        if top_k is not None and len(si):
+            # keep the best top_k per sought child before building the (large) frame;
+            # ties are broken by the child's ref so that row order does not matter
+            cref = sess.c.ref[ci].astype(str)
+            order = np.lexsort((cref, -rk.prob, si))
+            s_sorted = si[order]
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = s_sorted[1:] != s_sorted[:-1]
+            start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+            keep = np.sort(order[(np.arange(len(order)) - start) < top_k])
+            si, ci = si[keep], ci[keep]
+            comp = Comparison(comp.levels[keep], comp.tf_logu[keep])
+            ps = PairScores(ps.field_w[keep], ps.llr_m[keep], ps.llr_s[keep])
+            rk = Ranked(rk.prob[keep], rk.prior, rk.sibling[keep], rk.competition[keep])
         out: dict[str, Any] = {
             "request_ref": sess.s.ref[si].astype(str),
             "child_ref": sess.c.ref[ci].astype(str),
@@ -232,8 +273,10 @@ class Linker:
         sess = self._session(children, sought)
         si, ci = self._candidates_idx(sess)
         comp = self._cache.get("comp") if self._cache.get("si") is si else None
-        df = self._score(sess, si, ci, comp)
-        df = df.sort_values(["request_ref", "score"], ascending=[True, False], kind="stable")
+        df = self._score(sess, si, ci, comp, top_k=top_k)
+        df = df.sort_values(
+            ["request_ref", "score", "child_ref"], ascending=[True, False, True], kind="stable"
+        )
         df["rank"] = df.groupby("request_ref", sort=False).cumcount() + 1
         df = df[df["rank"] <= top_k]
         cols = ["request_ref", "child_ref", "rank", "score"]
@@ -355,6 +398,32 @@ def _variant_table(pairs: list[tuple[str, str]]) -> VariantTable:
     for a, b in pairs:
         table.add_pair(a, b)
     return table
+
+
+def _conditional_u(
+    u: list[npt.NDArray[np.float64]], comp: Comparison
+) -> list[npt.NDArray[np.float64]]:
+    f = FIELD_INDEX["name_conflict"]
+    out = [x.copy() for x in u]
+    if len(comp.levels) >= 100:
+        out[f] = normalise(level_counts(comp.levels), 1.0)[f]
+    return out
+
+
+def _em_sample(
+    inquiry: npt.NDArray[np.int64], rng: np.random.Generator, target: int
+) -> npt.NDArray[np.bool_]:
+    """Sought children of randomly chosen inquiries, about ``target`` of them."""
+    n = len(inquiry)
+    if n <= target:
+        return np.ones(n, dtype=bool)
+    uniq = np.unique(inquiry)
+    order = rng.permutation(len(uniq))
+    pos = np.empty(len(uniq), dtype=np.int64)
+    pos[order] = np.arange(len(uniq))
+    rank_of = pos[np.searchsorted(uniq, inquiry)]
+    k = int(np.ceil(len(uniq) * target / n))
+    return np.asarray(rank_of < k, dtype=bool)
 
 
 def _sibling_pairs(inquiry: npt.NDArray[np.int64]) -> tuple[IntArr, IntArr]:

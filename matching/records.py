@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -23,7 +24,9 @@ FloatArr = npt.NDArray[np.float64]
 
 K_NAME = 5
 K_PARENT = 4
-K_PLACE = 4
+K_PLACE = 6
+K_IDENT = 16
+IDENT_COLUMNS = ("identifier", "soc_sec_id", "national_id", "id_number")
 
 _PARENT_REL = {
     "mother": "mother",
@@ -35,8 +38,42 @@ _PARENT_REL = {
     "papa": "father",
 }
 _PLACE_STOP = frozenset(
-    {"camp", "village", "town", "city", "district", "market", "road", "near", "the", "of", "and"}
+    {
+        "camp",
+        "village",
+        "town",
+        "city",
+        "district",
+        "market",
+        "road",
+        "near",
+        "the",
+        "of",
+        "and",
+        "street",
+        "avenue",
+        "lane",
+        "place",
+        "st",
+        "rd",
+        "ave",
+    }
 )
+
+
+def place_tokens(text: str) -> list[str]:
+    """Tokens of a place text (digits kept: a postcode or house number is evidence)."""
+    from anyascii import anyascii
+
+    words = re.split(r"[^0-9a-z]+", anyascii(text).lower())
+    return [w for w in words if len(w) >= 3 and w not in _PLACE_STOP]
+
+
+def _ident(df: pd.DataFrame) -> list[str]:
+    for col in IDENT_COLUMNS:
+        if col in df.columns:
+            return [re.sub(r"[^0-9a-z]", "", t.lower()) for t in _text(df[col])]
+    return [""] * len(df)
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -118,10 +155,14 @@ def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
                 mo = list(dict.fromkeys(mo + it))
             else:
                 fa = list(dict.fromkeys(fa + it))
+        # a parent's name part that is also the child's own (a family name, a Sudanese
+        # patronymic) is already counted in the name: leave it out of the parent's bag
+        own = {skeleton(t) for t in toks}
+        mo = [t for t in mo if skeleton(t) not in own] or mo[:0]
+        fa = [t for t in fa if skeleton(t) not in own] or fa[:0]
         mothers.append(mo[:K_PARENT])
         fathers.append(fa[:K_PARENT])
-        pl = [t for t in normalize_name(place[i]) if t not in _PLACE_STOP and len(t) >= 3]
-        places.append(pl[:K_PLACE])
+        places.append(list(dict.fromkeys(place_tokens(place[i])))[:K_PLACE])
     return TokenLists(names, mothers, fathers, places)
 
 
@@ -249,6 +290,8 @@ class Records:
     lang: IntArr
     inquiry: npt.NDArray[np.int64]
     age_now: FloatArr
+    ident: npt.NDArray[np.uint8]  # (n, K_IDENT) identifier characters, 0-padded
+    ident_len: IntArr  # 0 = no identifier
     extra: dict[str, object] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -295,6 +338,12 @@ def build_records(
     for i, pl in enumerate(toks.place):
         for j, t in enumerate(pl):
             place[i, j] = place_index.setdefault(t, len(place_index))
+    ids = [t[:K_IDENT] for t in _ident(df)]
+    ident = np.zeros((n, K_IDENT), dtype=np.uint8)
+    for i, t in enumerate(ids):
+        b = t.encode("ascii", "ignore")
+        ident[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
+    ident_len = np.array([len(t) for t in ids], dtype=np.int32)
     if sought:
         inq_txt = _text(_col(df, "inquiry_ref"))
         inq_index: dict[str, int] = {}
@@ -324,6 +373,8 @@ def build_records(
         lang=lang,
         inquiry=inquiry,
         age_now=np.asarray(age_now, dtype=np.float64),
+        ident=ident,
+        ident_len=ident_len,
     )
 
 

@@ -7,8 +7,13 @@
 * m: EM on the candidate pairs, each field estimated only on pairs where it is present,
   with a weak Dirichlet prior, monotone weights (pool-adjacent-violators) and the
   one-to-one rule in the E-step (a sought child is at most one registered child and a
-  registered child answers at most one inquiry).  Caseworkers' decisions fix the
-  posterior of labelled pairs.
+  registered child answers at most one inquiry).  Each field group's m is counted on
+  the pairs that the *other* fields make near-certain matches (leave-one-group-out
+  posterior >= SHARPEN): under conditional independence this selection does not bias
+  the field's own distribution, while plain EM confirms itself and learns "same name"
+  rather than "same child".  Caseworkers' decisions fix the posterior of labelled pairs.
+* u of ``name_conflict`` (name parts left unmatched) is taken from the candidate pairs,
+  which already share a name part: on random pairs it would double-count the name.
 """
 
 from __future__ import annotations
@@ -87,19 +92,26 @@ def pav_monotone(m: FloatArr, u: FloatArr, counts: FloatArr) -> FloatArr:
     return np.asarray(out / out.sum(), dtype=np.float64)
 
 
-def _age_segments() -> list[tuple[int, int]]:
-    return [(0, 5), (5, 10)]
+# Fields whose levels fall in groups set by a covariate (age: young/older children;
+# name_conflict: how many name parts agree, which the name field already counts). Only
+# the split within a group is evidence: each group's share of m follows u.
+SEGMENTS: dict[str, list[tuple[int, int]]] = {
+    "age": [(0, 5), (5, 10)],
+    "name_conflict": [(0, 2), (2, 5)],
+}
 
 
 def monotone(m: list[FloatArr], u: list[FloatArr]) -> list[FloatArr]:
     res: list[FloatArr] = []
     for f, spec in enumerate(FIELDS):
-        if spec.name == "age":
+        if spec.name in SEGMENTS:
             mm = m[f].copy()
-            for lo, hi in _age_segments():
+            for lo, hi in SEGMENTS[spec.name]:
                 seg = mm[lo:hi]
                 tot = seg.sum()
-                mm[lo:hi] = pav_monotone(seg / tot, u[f][lo:hi] / u[f][lo:hi].sum(), seg) * tot
+                # the age group is a covariate, not evidence: its share follows u
+                share = u[f][lo:hi].sum()
+                mm[lo:hi] = pav_monotone(seg / tot, u[f][lo:hi] / share, seg) * share
             res.append(mm)
         else:
             res.append(pav_monotone(m[f], u[f], m[f]))
@@ -219,6 +231,44 @@ def _pattern_counts(table: npt.NDArray[np.int64], wpat: FloatArr) -> list[FloatA
     return out
 
 
+# fields whose evidence is estimated together (left out together in the M-step)
+SHARPEN = 0.9
+FIELD_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("name",),
+    ("name_conflict",),  # its u is conditional on the name level: a group of its own
+    ("age", "dob"),
+    ("sex",),
+    ("mother",),
+    ("father",),
+    ("place", "place_name"),
+    ("sep_date",),
+    ("language",),
+)
+
+
+def _group_index() -> list[list[int]]:
+    names = [f.name for f in FIELDS]
+    out: list[list[int]] = []
+    seen: set[int] = set()
+    for g in FIELD_GROUPS:
+        idx = [names.index(n) for n in g if n in names]
+        out.append(idx)
+        seen.update(idx)
+    out.extend([[i] for i in range(len(names)) if i not in seen])
+    return out
+
+
+def _pattern_group_llr(
+    table: npt.NDArray[np.int64], w: list[FloatArr], groups: list[list[int]]
+) -> FloatArr:
+    out = np.zeros((table.shape[0], len(groups)))
+    for g, fields in enumerate(groups):
+        for f in fields:
+            ok = table[:, f] >= 0
+            out[:, g] += np.where(ok, w[f][np.where(ok, table[:, f], 0)], 0.0)
+    return out
+
+
 def em(
     comp: Comparison,
     si: IntArr,
@@ -228,12 +278,20 @@ def em(
     u: list[FloatArr],
     s: list[FloatArr] | None,
     fixed: FloatArr | None = None,
-    iterations: int = 25,
+    iterations: int = 10,
     prior_strength: float = 30.0,
     sharpen: bool = True,
     sib_per_sought: float = 0.0,
+    leave_out: bool = True,
 ) -> Model:
     """Constrained EM for m (and the class shares) on candidate pairs.
+
+    Each field group's m is estimated with the match posterior computed *without* that
+    group's own evidence (leave-one-group-out), so that a field cannot confirm itself:
+    plain EM drifts towards "same name" rather than "same child".
+
+    With ``leave_out=False`` it is classic EM (full posterior for every field); with
+    ``sharpen`` only pairs whose (leave-out) posterior reaches ``SHARPEN`` count as matches.
 
     ``fixed`` holds caseworkers' decisions per pair: 1 = match, 0 = non-match, NaN = none.
     """
@@ -244,40 +302,55 @@ def em(
     model = Model([p.copy() for p in pm], u, s_, 0.5, 0.5 * sib_per_sought, n_children, has_s)
     pid, table = _patterns(comp.levels)
     n_pat = table.shape[0]
+    groups = _group_index()
+    name_group = next(g for g, fs in enumerate(groups) if 0 in fs)
     adj = tf_adjustment(model, comp).sum(axis=1)  # depends on u only
     fixed_mask = None if fixed is None else ~np.isnan(fixed)
-    for _ in range(iterations):
-        if has_s and s is not None:
-            model.s = [model.m[f] if family[f] else s[f] for f in range(len(FIELDS))]
-        wm, ws = model.field_weights()
-        llr_m = _pattern_llr(table, wm)[pid] + adj
-        lo_m = np.log(model.rho / ((1.0 - model.rho) * max(n_children, 1))) + llr_m
-        if has_s:
-            llr_s = _pattern_llr(table, ws)[pid] + adj
-            lo_s = np.log(max(model.sib_rate, 1e-9) / max(n_children, 1)) + llr_s
-        else:
-            lo_s = np.full(len(pid), -np.inf)
-        # one-to-one: a sought child is at most one of its candidates (P = o / (1 + sum o))
+    prior0 = np.log(1.0 / max(n_children, 1))
+
+    def posterior(
+        lo_m: FloatArr, lo_s: FloatArr, sharp: bool = sharpen
+    ) -> tuple[FloatArr, FloatArr]:
         logo = lo_m - np.logaddexp(0.0, lo_s)
         r_m = np.exp(_soft_one(logo, si, n_sought))
-        # ... and a registered child answers one family
         r_m = _cap_groups(r_m, ci, n_children, 1.0)
         r_s = (1.0 / (1.0 + np.exp(-np.clip(lo_s, -300, 300)))) if has_s else np.zeros(len(pid))
         if fixed is not None and fixed_mask is not None:
             r_m = np.where(fixed_mask, fixed, r_m)
             r_s = np.where(fixed_mask & (fixed > 0), 0.0, r_s)
-        r_s = np.minimum(r_s, 1.0 - r_m)
-        if sharpen:
-            r_m = np.where(r_m >= 0.5, r_m, 0.0)
-        cm = _pattern_counts(
-            table, np.bincount(pid, weights=r_m, minlength=n_pat).astype(np.float64)
-        )
-        new_m = [
-            (cm[f] + prior_strength * pm[f]) / (cm[f].sum() + prior_strength)
-            for f in range(len(FIELDS))
-        ]
+        if sharp:
+            r_m = np.where(r_m >= SHARPEN, r_m, 0.0)
+        return r_m, np.minimum(r_s, 1.0 - r_m)
+
+    for _ in range(iterations):
+        if has_s and s is not None:
+            model.s = [model.m[f] if family[f] else s[f] for f in range(len(FIELDS))]
+        wm, ws = model.field_weights()
+        gm = _pattern_group_llr(table, wm, groups)
+        gs = _pattern_group_llr(table, ws, groups)
+        llr_m = gm.sum(axis=1)[pid] + adj
+        llr_s = gs.sum(axis=1)[pid] + adj
+        base_m = np.log(model.rho / (1.0 - model.rho)) + prior0
+        base_s = np.log(max(model.sib_rate, 1e-9)) + prior0
+        lo_m = base_m + llr_m
+        lo_s = base_s + llr_s if has_s else np.full(len(pid), -np.inf)
+        # the share of sought children who are registered: the plain posterior
+        r_full, _ = posterior(lo_m, lo_s, sharp=False)
+        new_m: list[FloatArr] = [pm[f] for f in range(len(FIELDS))]
+        for g, fields in enumerate(groups):
+            drop_m = gm[:, g][pid] + (adj if g == name_group else 0.0)
+            drop_s = gs[:, g][pid] + (adj if g == name_group else 0.0)
+            if leave_out:
+                r_g, _ = posterior(lo_m - drop_m, lo_s - drop_s if has_s else lo_s)
+            else:  # classic EM: the full posterior for every field
+                r_g = posterior(lo_m, lo_s)[0] if sharpen else r_full
+            cm = _pattern_counts(
+                table, np.bincount(pid, weights=r_g, minlength=n_pat).astype(np.float64)
+            )
+            for f in fields:
+                new_m[f] = (cm[f] + prior_strength * pm[f]) / (cm[f].sum() + prior_strength)
         model.m = monotone(new_m, u)
-        model.rho = float(np.clip(r_m.sum() / max(n_sought, 1), 0.02, 0.98))
+        model.rho = float(np.clip(r_full.sum() / max(n_sought, 1), 0.02, 0.98))
         if has_s:
             model.sib_rate = float(np.clip(sib_per_sought * model.rho, 1e-3, 3.0))
     if has_s and s is not None:
