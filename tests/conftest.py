@@ -110,8 +110,15 @@ def db_session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(fresh_database_url: str) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "DATABASE_URL": fresh_database_url, "SECRET_KEY": "test"})
+def app(fresh_database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": fresh_database_url,
+            "SECRET_KEY": "test",
+            "PHOTO_FOLDER": str(tmp_path / "photos"),
+        }
+    )
     yield app
     app.extensions["ftr.engine"].dispose()
 

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -82,6 +83,9 @@ class ChildForm(FlaskForm, PersonFieldsForm):
     )
     consent_tracing = BooleanField("Consent to tracing", default=True)
     consent_sharing = BooleanField("Consent to sharing with other agencies", default=False)
+    photo = FileField(
+        "Photo (JPEG or PNG)", validators=[FileAllowed(["jpg", "jpeg", "png"], "JPEG or PNG only")]
+    )
     submit = SubmitField("Save")
 
 

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from models import ChildRegistration, FollowUp
 
@@ -57,10 +69,25 @@ def _save_form(
     failed = False
     if form.validate_on_submit():
         try:
+            photo = form.photo.data.read() if form.photo.data else b""
+            if photo:
+                services.photo_suffix(photo)  # refuse a bad photo before storing anything
             saved, problems, message = save(contract_cells(form, EXTRA_CELLS), _extra(form))
+            if photo:
+                services.store_photo(
+                    get_session(),
+                    current_user.user,
+                    saved,
+                    photo,
+                    _photo_folder(),
+                    ip=request.remote_addr,
+                )
         except services.ValidationFailed as exc:
             failed = True
             apply_problems(form, exc.problems)
+        except services.ServiceError as exc:
+            failed = True
+            form.photo.errors = [*form.photo.errors, str(exc)]
         else:
             for warning in apply_problems(form, problems):
                 flash(warning, "warning")
@@ -137,3 +164,23 @@ def edit(child_id: int) -> ResponseReturnValue:
         return child, problems, "Saved." if changed else "Nothing changed."
 
     return _save_form(form, child, update)
+
+
+def _photo_folder() -> Path:
+    configured = current_app.config.get("PHOTO_FOLDER")
+    return Path(configured) if configured else Path(current_app.instance_path) / "photos"
+
+
+@bp.get("/<int:child_id>/photo")
+@roles_required(*REGISTRATION_ROLES)
+def photo(child_id: int) -> Response:
+    child = _child_or_404(child_id)
+    if not child.photo_path:
+        abort(404)
+    services.record_audit(
+        get_session(), current_user.id, "view_photo", record=child, ip=request.remote_addr
+    )
+    get_session().commit()
+    response = send_from_directory(_photo_folder(), child.photo_path)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1996,3 +1996,41 @@ def update_sought_child(
         _collect(stats, match_sought_children(session, [sought.id]))
         session.commit()
     return changed, problems
+
+
+PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+def photo_suffix(data: bytes) -> str:
+    """The file ending for a photo's bytes; a refusal for anything but a small JPEG/PNG."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise ServiceError("the photo is larger than 5 MB")
+    suffix = next((ext for magic, ext in PHOTO_TYPES.items() if data.startswith(magic)), None)
+    if suffix is None:
+        raise ServiceError("the photo must be a JPEG or PNG image")
+    return suffix
+
+
+def store_photo(
+    session: Session,
+    actor: User,
+    child: ChildRegistration,
+    data: bytes,
+    folder: Any,
+    *,
+    ip: str | None = None,
+) -> str:
+    """Keep a child's photo under a random name; the type is read from the bytes, never
+    from the uploaded name. Returns the stored file name."""
+    from pathlib import Path
+
+    suffix = photo_suffix(data)
+    directory = Path(folder)
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}{suffix}"
+    (directory / name).write_bytes(data)
+    child.photo_path = name
+    record_audit(session, actor.id, "store_photo", record=child, ip=ip)
+    session.commit()
+    return name

@@ -36,6 +36,7 @@ EXPECTED: dict[str, set[str] | str] = {
     "registrations.new": REG,
     "registrations.show": REG,
     "registrations.edit": REG,
+    "registrations.photo": REG,
     "requests.index": INQ,
     "requests.new": INQ,
     "requests.show": INQ,

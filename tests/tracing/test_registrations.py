@@ -170,3 +170,41 @@ def test_edit_a_sought_child(app: Flask, as_role: Callable[[str], FlaskClient]) 
         sought = get_session().get(SoughtChild, sought_id)
         assert sought is not None and (sought.given_name, sought.revision) == ("Aminah", 2)
     assert as_role("other_caseworker").get(edit).status_code == 404
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def test_photo_upload_is_checked_stored_and_served_to_the_agency_only(
+    app: Flask, as_role: Callable[[str], FlaskClient]
+) -> None:
+    import io
+
+    from ..conftest import csrf_token_from
+
+    client = as_role("registrar")
+
+    def submit(data: bytes, name: str) -> object:
+        token = csrf_token_from(client.get("/children/new").get_data(as_text=True))
+        return client.post(
+            "/children/new",
+            data={**CHILD, "csrf_token": token, "photo": (io.BytesIO(data), name)},
+            content_type="multipart/form-data",
+        )
+
+    fake = submit(b"<html>not an image</html>", "photo.png")
+    assert fake.status_code == 400 and "JPEG or PNG image" in fake.get_data(as_text=True)
+    assert count(app, ChildRegistration) == 0
+    response = submit(PNG, "amina.png")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'alt="Photo of the child"' in page
+    photo = client.get(response.headers["Location"] + "/photo")
+    assert photo.status_code == 200 and photo.data == PNG
+    photo.close()
+    assert (
+        as_role("other_caseworker").get(response.headers["Location"] + "/photo").status_code == 404
+    )
