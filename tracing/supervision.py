@@ -13,12 +13,12 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
 
 def histogram(values: list[int], bins: int = 8) -> list[tuple[str, int]]:
-    """Counts of days-to-reunification in equal-width bins, for the bar chart."""
+    """Counts of days-to-reunification in bins of whole weeks, for the bar chart."""
     if not values:
         return []
     top = max(values) + 1
-    width = max(1, -(-top // bins))
-    counts = [0] * (-(-top // width))
+    width = 7 * max(1, -(-top // (7 * bins)))  # whole weeks, at most `bins` bars
+    counts = [0] * max(1, -(-top // width))
     for value in values:
         counts[max(0, value) // width] += 1
     return [(f"{i * width}–{(i + 1) * width - 1}", n) for i, n in enumerate(counts)]

@@ -58,7 +58,7 @@ def test_register_file_match_confirm_reunify_close(
         assert result.exit_code == 0, result.output
     assert runner.invoke(cli, ["match"]).exit_code == 0
     with app.app_context():
-        for role in ("registrar", "helpdesk", "caseworker"):
+        for role in ("registrar", "helpdesk", "caseworker", "supervisor"):
             services.create_user(get_session(), f"{role}@demo.example", role, AGENCY, PASSWORD)
 
     # The field team registers a boy found near Izium.
@@ -124,3 +124,13 @@ def test_register_file_match_confirm_reunify_close(
     page.get_by_role("button", name="Close the case").click()
     expect(page.locator(".flash-success")).to_contain_text("closed")
     shoot(page, tmp_path, "caseworker-reunified-closed")
+
+    # The supervisor sees the reunification in the agency's figures and the audit trail.
+    sign_out(page)
+    sign_in(page, live_server, "supervisor")
+    page.locator("header nav").get_by_role("link", name="Supervision").click()
+    expect(page.locator("#time-to-reunification")).to_contain_text("1 child reunified")
+    shoot(page, tmp_path, "supervisor-overview")
+    page.get_by_role("link", name="Audit trail").click()
+    expect(page.locator("#audit")).to_contain_text("confirm_match")
+    shoot(page, tmp_path, "supervisor-audit", full_page=False)

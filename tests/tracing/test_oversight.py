@@ -100,3 +100,21 @@ def test_admin_creates_and_deactivates_users(
     response = post_form(client, "/admin/agencies", {"name": "UNHCR", "code": "UNHCR"})
     assert response.status_code == 302
     assert "UNHCR" in client.get("/admin/agencies").get_data(as_text=True)
+
+
+def test_histogram_bins_whole_weeks() -> None:
+    from tracing.supervision import histogram
+
+    assert histogram([]) == []
+    assert histogram([0]) == [("0–6", 1)]
+    assert histogram([3, 10, 12, 50]) == [
+        ("0–6", 1),
+        ("7–13", 2),
+        ("14–20", 0),
+        ("21–27", 0),
+        ("28–34", 0),
+        ("35–41", 0),
+        ("42–48", 0),
+        ("49–55", 1),
+    ]
+    assert len(histogram([400])) <= 8
