@@ -37,6 +37,7 @@ from matching.variants import SEED_GROUPS, VariantTable
 
 ENGINE_VERSION = "ftr-fs-0.2"
 EM_SOUGHT = 2500  # sought children whose candidates EM learns from
+NAME_ALIKE_LEVEL = 3  # name level "1 part agrees" or better: a name-alike pair
 IntArr = npt.NDArray[np.int32]
 
 
@@ -134,6 +135,15 @@ class Linker:
         rc = rng.integers(0, max(nc, 1), n_rand).astype(np.int32)
         comp_r = compare_chunked(sess.vocab, sess.tfa, s, c, rs, rc)
         u = normalise(level_counts(comp_r.levels), 1.0)
+        # the other fields' u among random pairs that share a name part: name-alikes
+        # (the pairs the engine must tell apart) come from the same regions and events
+        # more often than random pairs do
+        alike = comp_r.levels[:, FIELD_INDEX["name"]] <= NAME_ALIKE_LEVEL
+        alike &= comp_r.levels[:, FIELD_INDEX["name"]] >= 0
+        if alike.sum() >= 2000:
+            u_alike = normalise(level_counts(comp_r.levels[alike]), 1.0)
+            skip = {FIELD_INDEX["name"], FIELD_INDEX["name_conflict"]}
+            u = [u[f] if f in skip else u_alike[f] for f in range(len(FIELDS))]
         # sibling personal-field distribution from children sought together
         sib = _sibling_pairs(s.inquiry)
         s_model: list[npt.NDArray[np.float64]] | None = None

@@ -231,8 +231,9 @@ def _pattern_counts(table: npt.NDArray[np.int64], wpat: FloatArr) -> list[FloatA
     return out
 
 
+# a pair counts towards a field's m when the other fields make it at least this likely
+SHARPEN = 0.97
 # fields whose evidence is estimated together (left out together in the M-step)
-SHARPEN = 0.9
 FIELD_GROUPS: tuple[tuple[str, ...], ...] = (
     ("name",),
     ("name_conflict",),  # its u is conditional on the name level: a group of its own
