@@ -71,11 +71,55 @@ def database_exists(name: str) -> bool:
 # --------------------------------------------------------------------------- building
 
 
+def fit_sample(session: Any, seed: int) -> None:
+    """Fit the engine on 20,000 × 5,000 records of the store and propose their matches,
+    so that the review queue has work (a full `ftr match` of this store is a bulk job)."""
+    from sqlalchemy import func as sa_func
+
+    from matching import Linker
+    from tracing import linkage
+
+    t = time.perf_counter()
+    children_frame = linkage.load_frame(
+        session, linkage.children_query().order_by(sa_func.random()).limit(20_000)
+    )
+    sought_frame = linkage.load_frame(
+        session, linkage.sought_query().order_by(sa_func.random()).limit(5_000)
+    )
+    linker = Linker.fit(children_frame, sought_frame, seed=seed)
+    linkage.save_linker(session, linker, None)
+    ranked = linker.rank(children_frame, sought_frame, top_k=10)
+    linkage.write_proposals(
+        session, ranked, children_frame, sought_frame, sought_frame["id"].tolist(), "bench"
+    )
+    session.commit()
+    print(
+        f"fitted the engine on {len(children_frame):,} × {len(sought_frame):,} records and "
+        f"proposed their matches in {time.perf_counter() - t:.0f} s",
+        flush=True,
+    )
+
+
+def ensure_current_model(url: str, seed: int) -> None:
+    """A reused store fitted by an older engine version is fitted again."""
+    from models.db import make_engine, make_sessionmaker
+    from tracing import linkage
+
+    engine = make_engine(url)
+    session = make_sessionmaker(engine)()
+    try:
+        if linkage.current_linker(session) is None:
+            fit_sample(session, seed)
+    finally:
+        session.close()
+        engine.dispose()
+
+
 def build_store(url: str, children: int, sought: int, seed: int) -> None:
     import generate
 
     from models.db import make_engine, make_sessionmaker
-    from tracing import contract, linkage, services
+    from tracing import contract, services
 
     started = time.perf_counter()
     scenario = generate.generate("mixed", children, sought, seed=seed)
@@ -107,37 +151,10 @@ def build_store(url: str, children: int, sought: int, seed: int) -> None:
                     f"imported {report.stored:,} {kind} in {time.perf_counter() - t:.0f} s",
                     flush=True,
                 )
-        # Fit on a sample, as `ftr match --refit` would on a smaller store, and propose
-        # matches for that sample so that the queue has work.
-        t = time.perf_counter()
-        from sqlalchemy import func as sa_func
-
-        from models import ChildRegistration, SoughtChild
-
-        children_frame = linkage.load_frame(
-            session, linkage.children_query().order_by(sa_func.random()).limit(20_000)
-        )
-        sought_frame = linkage.load_frame(
-            session, linkage.sought_query().order_by(sa_func.random()).limit(5_000)
-        )
-        from matching import Linker
-
-        linker = Linker.fit(children_frame, sought_frame, seed=seed)
-        linkage.save_linker(session, linker, None)
-        ranked = linker.rank(children_frame, sought_frame, top_k=10)
-        linkage.write_proposals(
-            session, ranked, children_frame, sought_frame, sought_frame["id"].tolist(), "bench"
-        )
-        session.commit()
-        print(
-            f"fitted the engine on 20,000 × 5,000 and proposed matches in "
-            f"{time.perf_counter() - t:.0f} s",
-            flush=True,
-        )
+        fit_sample(session, seed)
         services.create_user(
             session, EMAIL, "caseworker", "Bench Agency", PASSWORD, reset_if_exists=True
         )
-        del ChildRegistration, SoughtChild
     finally:
         session.close()
         engine.dispose()
@@ -480,6 +497,8 @@ def main() -> None:
         admin_sql(f"CREATE DATABASE {args.database}")
         command.upgrade(alembic_config(url), "head")
         build_store(url, args.children, args.sought, args.seed)
+    else:
+        ensure_current_model(url, args.seed)
     counts = (
         subprocess.run(
             [

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from matching import Linker
+from matching.linker import ENGINE_VERSION
 from models import CaseStatus, ChildRegistration, Inquiry, LinkageModel, SoughtChild
 
 from .contract import partial_date
@@ -162,8 +163,14 @@ _LINKERS: dict[int, Linker] = {}
 
 
 def current_linker(session: Session) -> tuple[int, Linker] | None:
-    """The newest fitted engine in the store (cached per process), or None."""
-    model_id = session.scalar(select(func.max(LinkageModel.id)))
+    """The newest engine fitted by this engine version (cached per process), or None.
+
+    Parameters fitted by another version of the engine may not fit its comparison
+    levels: they are never used; `ftr match` fits the engine again.
+    """
+    model_id = session.scalar(
+        select(func.max(LinkageModel.id)).where(LinkageModel.engine_version == ENGINE_VERSION)
+    )
     if model_id is None:
         return None
     if model_id not in _LINKERS:
@@ -178,7 +185,7 @@ def current_linker(session: Session) -> tuple[int, Linker] | None:
 def save_linker(session: Session, linker: Linker, created_by_id: int | None) -> LinkageModel:
     parameters = linker.to_dict()
     model = LinkageModel(
-        engine_version=str(parameters.get("engine", "ftr")),
+        engine_version=ENGINE_VERSION,
         parameters=json.loads(json.dumps(parameters)),
         trained_on=dict(linker.info),
         created_by_id=created_by_id,

@@ -180,3 +180,22 @@ def test_one_confirmed_match_per_sought_child(app: Flask, runner: FlaskCliRunner
         first.status = second.status = MatchStatus.CONFIRMED.value
         with pytest.raises(IntegrityError, match="one_confirmed"):
             session.commit()
+
+
+def test_a_model_fitted_by_another_engine_version_is_not_used(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    from models import LinkageModel
+    from tracing import linkage
+
+    load_samples(runner)
+    invoke(runner, "match")
+    with app.app_context():
+        session = get_session()
+        assert linkage.current_linker(session) is not None
+        for model in session.scalars(select(LinkageModel)):
+            model.engine_version = "ftr-fs-0.0"
+        session.commit()
+        linkage._LINKERS.clear()
+        assert linkage.current_linker(session) is None
+    assert "engine refitted" in invoke(runner, "match")
