@@ -17,7 +17,7 @@ from typing import cast as cast_type
 import psycopg
 from geoalchemy2 import Geography
 from psycopg import sql
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -1788,29 +1788,28 @@ class Overview:
         )
 
 
+def _status_counts(session: Session, statuses: Select[Any]) -> list[tuple[str, int]]:
+    """(status, count) for a query selecting one status column, in status order."""
+    column = statuses.selected_columns[0]
+    stmt = statuses.add_columns(func.count()).group_by(column).order_by(column)
+    return [(status, count) for status, count in session.execute(stmt).all()]
+
+
 def overview(session: Session, actor: User) -> Overview:
     """Cases by status and time from registration to reunification, for the actor's agency."""
     agency = actor.agency_id
-    children = session.execute(
-        select(ChildRegistration.status, func.count())
-        .where(ChildRegistration.agency_id == agency)
-        .group_by(ChildRegistration.status)
-        .order_by(ChildRegistration.status)
-    ).all()
-    sought = session.execute(
-        select(SoughtChild.status, func.count())
+    children = _status_counts(
+        session, select(ChildRegistration.status).where(ChildRegistration.agency_id == agency)
+    )
+    sought = _status_counts(
+        session,
+        select(SoughtChild.status)
         .join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
-        .where(Inquiry.agency_id == agency)
-        .group_by(SoughtChild.status)
-        .order_by(SoughtChild.status)
-    ).all()
-    matches = session.execute(
-        select(PotentialMatch.status, func.count())
-        .join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
-        .where(ChildRegistration.agency_id == agency)
-        .group_by(PotentialMatch.status)
-        .order_by(PotentialMatch.status)
-    ).all()
+        .where(Inquiry.agency_id == agency),
+    )
+    matches = _status_counts(
+        session, select(PotentialMatch.status).where(PotentialMatch.child_agency_id == agency)
+    )
     dates = session.execute(
         select(FollowUp.occurred_on, ChildRegistration.registration_date)
         .join(ChildRegistration, FollowUp.child_id == ChildRegistration.id)
@@ -1821,9 +1820,9 @@ def overview(session: Session, actor: User) -> Overview:
         )
     ).all()
     return Overview(
-        [(s, n) for s, n in children],
-        [(s, n) for s, n in sought],
-        [(s, n) for s, n in matches],
+        children,
+        sought,
+        matches,
         [(done - registered).days for done, registered in dates if done and registered],
     )
 
