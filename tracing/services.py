@@ -1707,10 +1707,6 @@ def _name_similarity(query_tokens: list[str], record_tokens: list[str]) -> float
     return total / len(query_tokens)
 
 
-SEARCH_HITS_LIMIT = 3000
-SEARCH_SCORED_LIMIT = 150
-
-
 def search_people(
     session: Session,
     actor: User,
@@ -1737,27 +1733,17 @@ def search_people(
     for kind, model in people:
         if kind not in kinds:
             continue
-        # A bounded set of index hits, the closest by trigram similarity, then the rows.
-        found: Any = select(model.id, model.search_text).where(
+        stmt: Select[Any] = select(model).where(
             or_(model.name_keys.overlap(keys), model.search_text.op("%")(text))
         )
         if model is ChildRegistration:
-            found = found.where(ChildRegistration.agency_id == actor.agency_id)
+            stmt = stmt.where(ChildRegistration.agency_id == actor.agency_id)
         else:
-            found = found.join(Inquiry, SoughtChild.inquiry_id == Inquiry.id).where(
+            stmt = stmt.join(Inquiry, SoughtChild.inquiry_id == Inquiry.id).where(
                 Inquiry.agency_id == actor.agency_id
             )
-        bounded = found.limit(SEARCH_HITS_LIMIT).subquery()
-        closest = (
-            select(bounded.c.id)
-            .order_by(func.similarity(bounded.c.search_text, text).desc())
-            .limit(SEARCH_SCORED_LIMIT)
-        )
-        records = cast_type(
-            list[ChildRegistration | SoughtChild],
-            list(session.scalars(select(model).where(model.id.in_(closest)))),
-        )
-        for record in records:
+        record: ChildRegistration | SoughtChild
+        for record in session.scalars(stmt.limit(500)):
             score = _name_similarity(tokens, record.search_text.split())
             if score >= 0.75:
                 hits.append(SearchHit(kind, record, score))
