@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from typing import cast as cast_type
@@ -497,31 +497,40 @@ def authenticate(
 # --------------------------------------------------------------------------- access
 
 
-def can_see_agency_records(actor: User, agency_id: int) -> bool:
-    return actor.agency_id == agency_id
+def _referred_ids(session: Session, actor: User, column: Any, ids: Iterable[int]) -> set[int]:
+    """Of these record ids, those referred to the actor's agency and accepted.
 
-
-def _referred_to(
-    session: Session, actor: User, *, child_id: int | None = None, inquiry_id: int | None = None
-) -> bool:
-    stmt = select(Referral.id).where(
-        Referral.to_agency_id == actor.agency_id, Referral.status == "accepted"
+    `column` is `Referral.child_id` or `Referral.inquiry_id`."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(column).where(
+                Referral.to_agency_id == actor.agency_id,
+                Referral.status == "accepted",
+                column.in_(wanted),
+            )
+        )
     )
-    if child_id is not None:
-        stmt = stmt.where(Referral.child_id == child_id)
-    if inquiry_id is not None:
-        stmt = stmt.where(Referral.inquiry_id == inquiry_id)
-    return session.scalar(stmt.limit(1)) is not None
+
+
+def _sees_child(session: Session, actor: User, child: ChildRegistration) -> bool:
+    return child.agency_id == actor.agency_id or bool(
+        _referred_ids(session, actor, Referral.child_id, [child.id])
+    )
+
+
+def _sees_inquiry(session: Session, actor: User, inquiry: Inquiry) -> bool:
+    return inquiry.agency_id == actor.agency_id or bool(
+        _referred_ids(session, actor, Referral.inquiry_id, [inquiry.id])
+    )
 
 
 def visible_child(session: Session, actor: User, child_id: int) -> ChildRegistration | None:
     """The child when the actor's agency owns it or had it referred; None otherwise."""
     child = session.get(ChildRegistration, child_id)
-    if child is None:
-        return None
-    if child.agency_id == actor.agency_id or _referred_to(session, actor, child_id=child.id):
-        return child
-    return None
+    return child if child is not None and _sees_child(session, actor, child) else None
 
 
 def owned_child(session: Session, actor: User, child_id: int) -> ChildRegistration | None:
@@ -532,11 +541,7 @@ def owned_child(session: Session, actor: User, child_id: int) -> ChildRegistrati
 
 def visible_inquiry(session: Session, actor: User, inquiry_id: int) -> Inquiry | None:
     inquiry = session.get(Inquiry, inquiry_id)
-    if inquiry is None:
-        return None
-    if inquiry.agency_id == actor.agency_id or _referred_to(session, actor, inquiry_id=inquiry.id):
-        return inquiry
-    return None
+    return inquiry if inquiry is not None and _sees_inquiry(session, actor, inquiry) else None
 
 
 def may_see_exact_location(actor: User, child: ChildRegistration) -> bool:
@@ -968,7 +973,7 @@ def confirm_match(
 ) -> int:
     """Confirm child C for sought child S. Every other open proposal for S is closed;
     other proposals for C stay open (a second relative may have filed for the same
-    child) and are flagged by `child_matched_elsewhere`. Returns how many were closed."""
+    child) and are flagged by `matched_elsewhere`. Returns how many were closed."""
     _lock_checked(session, match, expected_version)
     if match.status not in OPEN_MATCH_STATUSES:
         raise ServiceError(f"this match is {match.status.replace('_', ' ')} already")
@@ -1046,20 +1051,24 @@ def _refresh_status(session: Session, record: ChildRegistration | SoughtChild, c
         record.status = CaseStatus.TRACING.value
 
 
-def child_matched_elsewhere(session: Session, match: PotentialMatch) -> str | None:
-    """The inquiry ref another confirmed match ties this match's child to, if any."""
-    other = session.scalar(
-        select(Inquiry.ref)
-        .join(SoughtChild, SoughtChild.inquiry_id == Inquiry.id)
-        .join(PotentialMatch, PotentialMatch.sought_child_id == SoughtChild.id)
+def matched_elsewhere(session: Session, matches: Sequence[PotentialMatch]) -> dict[int, str]:
+    """For each match whose child another confirmed (or reunified) match already ties to
+    an inquiry: match id -> that inquiry's ref. One query for a whole page."""
+    decided = session.execute(
+        select(PotentialMatch.child_id, PotentialMatch.id, Inquiry.ref)
+        .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+        .join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
         .where(
-            PotentialMatch.child_id == match.child_id,
-            PotentialMatch.id != match.id,
+            PotentialMatch.child_id.in_([m.child_id for m in matches]),
             PotentialMatch.status.in_((MatchStatus.CONFIRMED.value, MatchStatus.REUNIFIED.value)),
         )
-        .limit(1)
-    )
-    return other
+    ).all()
+    found: dict[int, str] = {}
+    for m in matches:
+        ref = next((r for c, mid, r in decided if c == m.child_id and mid != m.id), None)
+        if ref is not None:
+            found[m.id] = ref
+    return found
 
 
 # --------------------------------------------------------------------------- casework
@@ -1178,16 +1187,6 @@ class QueueRow:
     matched_elsewhere: str | None
 
 
-def _owns_or_referred_child(session: Session, actor: User, child: ChildRegistration) -> bool:
-    return child.agency_id == actor.agency_id or _referred_to(session, actor, child_id=child.id)
-
-
-def _owns_or_referred_inquiry(session: Session, actor: User, inquiry: Inquiry) -> bool:
-    return inquiry.agency_id == actor.agency_id or _referred_to(
-        session, actor, inquiry_id=inquiry.id
-    )
-
-
 def review_queue(
     session: Session,
     actor: User,
@@ -1252,43 +1251,20 @@ def review_queue(
             .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
         ).unique()
     )
-    child_ids = [m.child_id for m in matches]
-    inquiry_ids = [m.sought_child.inquiry_id for m in matches]
-    referred_children = set(
-        session.scalars(
-            select(Referral.child_id).where(
-                Referral.to_agency_id == actor.agency_id,
-                Referral.status == "accepted",
-                Referral.child_id.in_(child_ids),
-            )
-        )
+    referred_children = _referred_ids(
+        session, actor, Referral.child_id, (m.child_id for m in matches)
     )
-    referred_inquiries = set(
-        session.scalars(
-            select(Referral.inquiry_id).where(
-                Referral.to_agency_id == actor.agency_id,
-                Referral.status == "accepted",
-                Referral.inquiry_id.in_(inquiry_ids),
-            )
-        )
+    referred_inquiries = _referred_ids(
+        session, actor, Referral.inquiry_id, (m.sought_child.inquiry_id for m in matches)
     )
-    # One query for "child already matched to inquiry X" over the whole page.
-    decided = session.execute(
-        select(PotentialMatch.child_id, PotentialMatch.id, Inquiry.ref)
-        .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
-        .join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
-        .where(
-            PotentialMatch.child_id.in_(child_ids),
-            PotentialMatch.status.in_((MatchStatus.CONFIRMED.value, MatchStatus.REUNIFIED.value)),
-        )
-    ).all()
+    elsewhere = matched_elsewhere(session, matches)
     return [
         QueueRow(
             m,
             m.child.agency_id == actor.agency_id or m.child_id in referred_children,
             m.sought_child.inquiry.agency_id == actor.agency_id
             or m.sought_child.inquiry_id in referred_inquiries,
-            next((ref for c, mid, ref in decided if c == m.child_id and mid != m.id), None),
+            elsewhere.get(m.id),
         )
         for m in matches
         if consent_allows_match(m)
@@ -1314,8 +1290,8 @@ def compare_match(
 ) -> Comparison:
     """Both records side by side with the engine's evidence; the read is audited."""
     child, sought = match.child, match.sought_child
-    child_visible = _owns_or_referred_child(session, actor, child)
-    sought_visible = _owns_or_referred_inquiry(session, actor, sought.inquiry)
+    child_visible = _sees_child(session, actor, child)
+    sought_visible = _sees_inquiry(session, actor, sought.inquiry)
     siblings = []
     for other in sought.inquiry.sought_children:
         if other.id == sought.id:
@@ -1361,7 +1337,7 @@ def compare_match(
         evidence=list(evidence.get("fields", [])),
         prior_weight=float(evidence.get("prior_weight", 0.0)),
         siblings=siblings,
-        matched_elsewhere=child_matched_elsewhere(session, match),
+        matched_elsewhere=matched_elsewhere(session, [match]).get(match.id),
         history=list(history),
         referral_pending=pending is not None,
     )
