@@ -8,7 +8,7 @@ of the agreeing value(s), used for term-frequency adjustment in :mod:`matching.s
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -125,6 +125,19 @@ class TFTables:
     mother: dict[str, int]
     father: dict[str, int]
     name_pairs: dict[str, int]
+    _by_first: dict[str, list[tuple[str, int]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def pairs_by_first(self) -> dict[str, list[tuple[str, int]]]:
+        """``name_pairs`` indexed by the pair's first key (built once)."""
+        if self._by_first is None:
+            index: dict[str, list[tuple[str, int]]] = {}
+            for pair, count in self.name_pairs.items():
+                first, _, second = pair.partition("|")
+                index.setdefault(first, []).append((second, count))
+            self._by_first = index
+        return self._by_first
 
     @staticmethod
     def count(vocab: Vocab, recs: list[Records]) -> TFTables:
@@ -179,12 +192,15 @@ class TFArrays:
         nk = max(len(kidx), 1)
         codes: list[int] = []
         vals: list[float] = []
-        for pk, c in tf.name_pairs.items():
-            k1, _, k2 = pk.partition("|")
-            if k1 in kidx and k2 in kidx:
-                a, b = sorted((kidx[k1], kidx[k2]))
-                codes.append(a * nk + b)
-                vals.append(float(np.log((c + 0.5) / n)))
+        # only the pairs among this session's keys: a few records need not walk the table
+        by_first = tf.pairs_by_first()
+        for k1, i1 in kidx.items():
+            for k2, c in by_first.get(k1, ()):
+                i2 = kidx.get(k2)
+                if i2 is not None:
+                    a, b = sorted((i1, i2))
+                    codes.append(a * nk + b)
+                    vals.append(float(np.log((c + 0.5) / n)))
         order = np.argsort(np.array(codes, dtype=np.int64))
         return TFArrays(
             log_name=logs(tf.name),

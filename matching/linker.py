@@ -52,8 +52,9 @@ class _Session:
 
 
 def _fingerprint(df: pd.DataFrame) -> str:
-    h = pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
-    return hashlib.blake2b(h.tobytes() + str(list(df.columns)).encode()).hexdigest()
+    """A digest of a frame's columns and values (repr is exact for floats, NaN and None)."""
+    text = repr((list(df.columns), df.to_numpy().tolist()))
+    return hashlib.blake2b(text.encode()).hexdigest()
 
 
 def _make_session(
@@ -110,6 +111,7 @@ class Linker:
         self.variant_pairs: list[tuple[str, str]] = list(variant_pairs or [])
         self.info: dict[str, Any] = dict(info or {})
         self._cache: dict[str, Any] = {}
+        self._variant_cache: tuple[tuple[tuple[str, str], ...], VariantTable] | None = None
         self.max_per_sought = 400
 
     # ------------------------------------------------------------------ fitting
@@ -189,6 +191,7 @@ class Linker:
         }
         linker = cls(model, tf, variant_pairs, info)
         linker._cache = {
+            "shape": (children.shape, sought.shape),
             "key": (_fingerprint(children), _fingerprint(sought)),
             "sess": sess,
             "si": si,
@@ -200,15 +203,23 @@ class Linker:
 
     # ------------------------------------------------------------------ sessions
     def _variants(self) -> VariantTable:
-        return _variant_table(self.variant_pairs)
+        pairs = tuple(self.variant_pairs)
+        if self._variant_cache is None or self._variant_cache[0] != pairs:
+            self._variant_cache = (pairs, _variant_table(self.variant_pairs))
+        return self._variant_cache[1]
 
     def _session(self, children: pd.DataFrame, sought: pd.DataFrame) -> _Session:
-        key = (_fingerprint(children), _fingerprint(sought))
-        if self._cache.get("key") == key:
-            sess: _Session = self._cache["sess"]
-            return sess
+        # Fingerprints are only worth computing when the frames may be the cached ones
+        # (fit, then rank the same data); the service's small calls never are.
+        shape = (children.shape, sought.shape)
+        key = None
+        if self._cache.get("shape") == shape:
+            key = (_fingerprint(children), _fingerprint(sought))
+            if self._cache.get("key") == key:
+                sess: _Session = self._cache["sess"]
+                return sess
         sess, _ = _make_session(children, sought, self._variants(), self.tf)
-        self._cache = {"key": key, "sess": sess}
+        self._cache = {"shape": shape, "key": key, "sess": sess}
         return sess
 
     def _candidates_idx(self, sess: _Session) -> tuple[IntArr, IntArr]:

@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -96,17 +97,30 @@ def _num(series: pd.Series) -> FloatArr:
     return np.asarray(pd.to_numeric(series, errors="coerce"), dtype=np.float64)
 
 
+@lru_cache(maxsize=50_000)
+def _date_parts(text: str) -> tuple[float, float, float]:
+    """(year, month, day) of one ISO date text, NaN where unknown or invalid."""
+
+    def number(part: str) -> float:
+        return float(part) if part.isdigit() else math.nan
+
+    t = text.strip()
+    year, month, day = number(t[0:4]), number(t[5:7]), number(t[8:10])
+    if not 1900 <= year <= 2200:
+        return math.nan, math.nan, math.nan
+    if not 1 <= month <= 12:
+        return year, math.nan, math.nan
+    if not 1 <= day <= 31:
+        day = math.nan
+    return year, month, day
+
+
 def parse_dates(series: pd.Series) -> tuple[FloatArr, FloatArr, FloatArr]:
     """(year, month, day) as floats, NaN where unknown; accepts YYYY, YYYY-MM, YYYY-MM-DD."""
-    s = pd.Series(_text(series), dtype=object).str.strip()
-    year = np.asarray(pd.to_numeric(s.str.slice(0, 4), errors="coerce"), dtype=np.float64)
-    month = np.asarray(pd.to_numeric(s.str.slice(5, 7), errors="coerce"), dtype=np.float64)
-    day = np.asarray(pd.to_numeric(s.str.slice(8, 10), errors="coerce"), dtype=np.float64)
-    bad_y = (year < 1900) | (year > 2200)
-    year[bad_y] = np.nan
-    month[(month < 1) | (month > 12) | np.isnan(year)] = np.nan
-    day[(day < 1) | (day > 31) | np.isnan(month)] = np.nan
-    return year, month, day
+    # A plain loop over a cache: dates repeat, and pandas' string methods cost more than
+    # the parsing for the few records the service scores at a time.
+    parts = np.array([_date_parts(t) for t in _text(series)], dtype=np.float64).reshape(-1, 3)
+    return parts[:, 0].copy(), parts[:, 1].copy(), parts[:, 2].copy()
 
 
 def date_years(year: FloatArr, month: FloatArr, day: FloatArr) -> FloatArr:
@@ -173,12 +187,7 @@ class Vocab:
         self.variants = variants
         self.index: dict[str, int] = {}
         self.tokens: list[str] = []
-        self._skel_canon: dict[str, list[int]] = {}
-        for gid, group in enumerate(variants.groups):
-            for name in group:
-                ids = self._skel_canon.setdefault(skeleton(name), [])
-                if gid not in ids:
-                    ids.append(gid)
+        self._skel_canon = variants.groups_by_key(skeleton)
         self.codes: dict[str, int] = {}
         self.finalised = False
 

@@ -14,7 +14,7 @@ extra pairs (``add_pair``) and the fitted :class:`matching.Linker` stores them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 SEED_GROUPS: tuple[tuple[str, ...], ...] = (
     # --- Arabic (Sudan, Chad, wider Arab world) -----------------------------------
@@ -289,11 +289,13 @@ class VariantTable:
     def __init__(self, groups: Iterable[Iterable[str]] = SEED_GROUPS) -> None:
         self.groups: list[list[str]] = []
         self._index: dict[str, list[int]] = {}
+        self._by_key: dict[Callable[[str], str], dict[str, list[int]]] = {}
         for group in groups:
             self.add_group(group)
 
     def add_group(self, names: Iterable[str]) -> int:
         members = [n for n in dict.fromkeys(names) if n]
+        self._by_key.clear()
         gid = len(self.groups)
         self.groups.append(members)
         for name in members:
@@ -306,6 +308,7 @@ class VariantTable:
         """Declare two spellings equivalent (e.g. from a confirmed match)."""
         if not a or not b or a == b:
             return
+        self._by_key.clear()
         ga, gb = self._index.get(a), self._index.get(b)
         if ga and gb and set(ga) & set(gb):
             return
@@ -319,6 +322,19 @@ class VariantTable:
             self._index.setdefault(a, []).append(gid)
         else:
             self.add_group([a, b])
+
+    def groups_by_key(self, key: Callable[[str], str]) -> dict[str, list[int]]:
+        """Group ids by ``key`` of their members (e.g. consonant skeletons), built once."""
+        index = self._by_key.get(key)
+        if index is None:
+            index = {}
+            for gid, group in enumerate(self.groups):
+                for name in group:
+                    ids = index.setdefault(key(name), [])
+                    if gid not in ids:
+                        ids.append(gid)
+            self._by_key[key] = index
+        return index
 
     def group_ids(self, token: str) -> list[int]:
         return self._index.get(token, [])
