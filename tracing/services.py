@@ -1750,7 +1750,7 @@ def search_people(
     for kind, model in people:
         if kind not in kinds:
             continue
-        stmt: Select[Any] = select(model.id, model.ref, model.search_text).where(
+        stmt: Select[int, str, str] = select(model.id, model.ref, model.search_text).where(
             or_(model.name_keys.overlap(keys), model.search_text.op("%")(joined))
         )
         if model is ChildRegistration:
@@ -1769,8 +1769,11 @@ def search_people(
     for kind, model in people:
         wanted = [record_id for _s, _r, k, record_id in best if k == kind]
         if wanted:
-            for record in session.scalars(select(model).where(model.id.in_(wanted))):
-                loaded[kind, record.id] = record
+            found = cast_type(
+                Sequence[ChildRegistration | SoughtChild],
+                session.scalars(select(model).where(model.id.in_(wanted))).all(),
+            )
+            loaded.update(((kind, record.id), record) for record in found)
     hits = [SearchHit(kind, loaded[kind, record_id], -score) for score, _r, kind, record_id in best]
     record_audit(session, actor.id, "search", details={"query": query[:200], "hits": len(scored)})
     session.commit()
