@@ -192,6 +192,8 @@ def _cyrillic_uk(text: str) -> str:
 
 def to_ascii(text: str) -> str:
     """Transliterate non-Arabic text to lower-case ASCII."""
+    if text.isascii():
+        return text.lower()
     if any(_is_cyrillic(c) for c in text) and any(c in _UK_LETTERS for c in text):
         text = "".join(
             _cyrillic_uk(part) if any(_is_cyrillic(c) for c in part) else part
@@ -290,6 +292,8 @@ def _latin_tokens(text: str) -> list[str]:
 def _normalize_cached(text: str) -> tuple[str, ...]:
     if not text.strip():
         return ()
+    if text.isascii():  # most names: one Latin run
+        return tuple(_latin_tokens(text))
     tokens: list[str] = []
     # split mixed-script text into runs: Arabic runs get skeletons, others ASCII
     runs: list[tuple[bool, str]] = []

@@ -180,6 +180,12 @@ def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
     return TokenLists(names, mothers, fathers, places)
 
 
+@lru_cache(maxsize=200_000)
+def _deletion_keys(token: str) -> tuple[str, ...]:
+    """The token and every string one deletion away (the typo neighbourhood's keys)."""
+    return (token, *dict.fromkeys(token[:k] + token[k + 1 :] for k in range(len(token))))
+
+
 class Vocab:
     """Integer coding of tokens with per-token features used by the comparisons."""
 
@@ -251,9 +257,8 @@ class Vocab:
         for i, tok in enumerate(self.tokens):
             if len(tok) < 4:
                 continue
-            buckets.setdefault(tok, []).append(i)
-            for k in range(len(tok)):
-                buckets.setdefault(tok[:k] + tok[k + 1 :], []).append(i)
+            for variant in _deletion_keys(tok):
+                buckets.setdefault(variant, []).append(i)
         best: dict[int, tuple[int, str, int]] = {}
         for members in buckets.values():
             if len(members) < 2:

@@ -130,6 +130,7 @@ def matches() -> ResponseReturnValue:
         current_user.user,
         status=request.args.get("status") or None,
         limit=_limit(request.args.get("limit")),
+        offset=max(request.args.get("offset", 0, type=int) or 0, 0),
     )
     return jsonify(
         [

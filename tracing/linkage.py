@@ -240,13 +240,21 @@ _SELECTIVE_SQL = {
 }
 
 
+# Keys seen covering COMMON_KEY_LIMIT records or more, per database and table. A store
+# only grows (closed cases are few), so a key once common stays common: remembering it
+# saves counting it again, which is the costly count (a GIN bitmap of thousands of rows).
+_COMMON_KEYS: dict[tuple[str, str], set[str]] = {}
+
+
 def _selective_keys(session: Session, table: str, keys: Iterable[str]) -> list[str]:
     """The keys shared by fewer than COMMON_KEY_LIMIT records of `table`, in one query."""
-    keys = sorted(set(keys))
+    common = _COMMON_KEYS.setdefault((str(session.get_bind().engine.url), table), set())
+    keys = sorted(set(keys) - common)
     if not keys:
         return []
-    found = session.scalars(_SELECTIVE_SQL[table], {"keys": keys, "lim": COMMON_KEY_LIMIT})
-    return list(found)
+    found = list(session.scalars(_SELECTIVE_SQL[table], {"keys": keys, "lim": COMMON_KEY_LIMIT}))
+    common.update(set(keys) - set(found))
+    return found
 
 
 def _geography(value: Any) -> Any:

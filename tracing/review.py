@@ -43,6 +43,10 @@ def queue() -> str:
     except ValueError:
         form.min_score.errors = ["a number between 0 and 1"]
         min_score = None
+    page = request.args.get("page", 1, type=int) or 1
+    page = max(page, 1)
+    size = services.QUEUE_PAGE_SIZE
+    # one row more than a page tells whether there is a next page
     rows = services.review_queue(
         get_session(),
         current_user.user,
@@ -50,8 +54,18 @@ def queue() -> str:
         agency=form.agency.data or None,
         area=form.area.data or None,
         min_score=min_score,
+        limit=size + 1,
+        offset=(page - 1) * size,
     )
-    return render_template("review/queue.html", form=form, rows=rows)
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "review/queue.html",
+        form=form,
+        rows=rows[:size],
+        page=page,
+        has_next=len(rows) > size,
+        filters=filters,
+    )
 
 
 @bp.get("/<int:match_id>")

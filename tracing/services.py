@@ -19,7 +19,7 @@ from geoalchemy2 import Geography
 from psycopg import sql
 from sqlalchemy import Select, Table, bindparam, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -1215,6 +1215,9 @@ class QueueRow:
     matched_elsewhere: str | None
 
 
+QUEUE_PAGE_SIZE = 50
+
+
 def review_queue(
     session: Session,
     actor: User,
@@ -1223,9 +1226,11 @@ def review_queue(
     agency: str | None = None,
     area: str | None = None,
     min_score: float | None = None,
-    limit: int = 200,
+    limit: int = QUEUE_PAGE_SIZE,
+    offset: int = 0,
 ) -> list[QueueRow]:
-    """Matches that touch the actor's agency, most probable first."""
+    """Matches that touch the actor's agency, most probable first: `limit` rows from
+    `offset` on (rows another agency's missing consent hides are left out)."""
     # First the ids, from the match table alone (its agency columns are indexed); the
     # joins are made only for the filters that need them; then the rows.
     stmt = (
@@ -1238,6 +1243,7 @@ def review_queue(
         )
         .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
         .limit(limit)
+        .offset(offset)
     )
     if status:
         stmt = stmt.where(PotentialMatch.status == status)
@@ -1273,6 +1279,7 @@ def review_queue(
             select(PotentialMatch)
             .where(PotentialMatch.id.in_(ids))
             .options(
+                defer(PotentialMatch.evidence),  # the queue shows no evidence: skip its JSON
                 joinedload(PotentialMatch.child),
                 joinedload(PotentialMatch.sought_child).joinedload(SoughtChild.inquiry),
             )
@@ -1585,7 +1592,8 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
     )
     ranked = linker.rank(children, sought, top_k=linkage.TOP_K)
     counts = linkage.write_proposals(session, ranked, children, sought, sought_ids, ENGINE_VERSION)
-    _mark_proposed(session, sought_ids, children["id"].tolist())
+    proposed = children.loc[children["ref"].isin(ranked["child_ref"]), "id"]
+    _mark_proposed(session, sought_ids, proposed.tolist())
     return {**counts, "candidates": len(pool)}
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from models import ChildRegistration, MatchStatus, PotentialMatch, SoughtChild, User
-from tracing import services
+from tracing import linkage, services
 from tracing.cli import cli
 from tracing.db import get_session
 
@@ -199,3 +200,43 @@ def test_a_model_fitted_by_another_engine_version_is_not_used(
         linkage._LINKERS.clear()
         assert linkage.current_linker(session) is None
     assert "engine refitted" in invoke(runner, "match")
+
+
+def test_an_import_leaves_planner_statistics(app: Flask, runner: FlaskCliRunner) -> None:
+    # The name-key queries of real-time matching are planned on these statistics.
+    load_samples(runner)
+    with app.app_context():
+        analysed = get_session().scalars(
+            text(
+                "SELECT tablename FROM pg_stats WHERE attname = 'name_keys'"
+                " AND most_common_elems IS NOT NULL ORDER BY tablename"
+            )
+        )
+        assert list(analysed) == ["child_registration", "sought_child"]
+
+
+def test_common_name_keys_are_left_to_pair_keys(
+    app: Flask, runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_samples(runner)
+    monkeypatch.setattr(linkage, "COMMON_KEY_LIMIT", 20)
+    monkeypatch.setattr(linkage, "_COMMON_KEYS", {})
+    with app.app_context():
+        session = get_session()
+        counts = dict(
+            session.execute(
+                text(
+                    "SELECT k, count(*) FROM child_registration, unnest(name_keys) AS k"
+                    " GROUP BY k ORDER BY k"
+                )
+            ).all()
+        )
+        common = [k for k, n in counts.items() if n >= 20][:5]
+        rare = [k for k, n in counts.items() if n < 20][:5]
+        assert common and rare
+        selective = linkage._selective_keys(session, "child_registration", common + rare)
+        assert sorted(selective) == sorted(rare)
+        # remembered, so that the next record with a common name does not count it again
+        url = str(session.get_bind().engine.url)
+        assert set(common) == linkage._COMMON_KEYS[url, "child_registration"]
+        assert linkage._selective_keys(session, "child_registration", common) == []

@@ -117,6 +117,23 @@ def test_queue_orders_by_probability_and_filters(
     assert f'data-match="{case.best}"' not in page and f'data-match="{case.weak}"' in page
 
 
+def test_queue_pages_keep_the_order_and_the_filters(
+    case: Case, as_role: Callable[[str], FlaskClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "QUEUE_PAGE_SIZE", 2)
+    client = as_role("caseworker")
+    pattern = r'data-match="(\d+)"'
+    first = client.get("/review/").get_data(as_text=True)
+    assert [int(x) for x in __import__("re").findall(pattern, first)] == [case.best, case.weak]
+    assert 'rel="next" href="/review/?page=2"' in first and 'rel="prev"' not in first
+    second = client.get("/review/?page=2").get_data(as_text=True)
+    assert [int(x) for x in __import__("re").findall(pattern, second)] == [case.sibling_match]
+    assert 'rel="prev" href="/review/?page=1"' in second and 'rel="next"' not in second
+    filtered = client.get("/review/?min_score=0.2").get_data(as_text=True)
+    assert 'href="/review/?page=2&amp;min_score=0.2"' in filtered
+    assert client.get("/review/?page=junk").status_code == 200
+
+
 def test_compare_shows_evidence_and_siblings_and_is_audited(
     app: Flask, case: Case, as_role: Callable[[str], FlaskClient]
 ) -> None:
