@@ -400,6 +400,12 @@ def phonetic_codes(token: str) -> tuple[str, str, str]:
 
 def token_keys(token: str) -> list[str]:
     """Blocking keys of one token (shared by the in-memory engine and the store)."""
+    return list(_token_keys(token))
+
+
+@lru_cache(maxsize=200_000)
+def _token_keys(token: str) -> tuple[str, ...]:
+    # cached: names follow a Zipf law, and imports, matching and search ask again and again
     table = _seed_table()
     keys: list[str] = []
     canon = table.canonical(token)
@@ -415,7 +421,7 @@ def token_keys(token: str) -> list[str]:
     if f not in (p, s):
         keys.append("p:" + f)
     keys.append("s:" + sk)
-    return list(dict.fromkeys(keys))
+    return tuple(dict.fromkeys(keys))
 
 
 def name_keys(tokens: list[str]) -> list[str]:

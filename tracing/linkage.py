@@ -246,7 +246,7 @@ _SELECTIVE_SQL = {
 _COMMON_KEYS: dict[tuple[str, str], set[str]] = {}
 
 
-def _selective_keys(session: Session, table: str, keys: Iterable[str]) -> list[str]:
+def selective_keys(session: Session, table: str, keys: Iterable[str]) -> list[str]:
     """The keys shared by fewer than COMMON_KEY_LIMIT records of `table`, in one query."""
     common = _COMMON_KEYS.setdefault((str(session.get_bind().engine.url), table), set())
     keys = sorted(set(keys) - common)
@@ -276,7 +276,7 @@ def _retrieve(
     similarity of the normalised names come first.
     """
     blocks = sorted({k for p in people for k in p.block_keys})
-    names = _selective_keys(
+    names = selective_keys(
         session, str(model.__tablename__), (k for p in people for k in p.name_keys)
     )
     text_query = " ".join(p.search_text for p in people)

@@ -234,9 +234,9 @@ def test_common_name_keys_are_left_to_pair_keys(
         common = [k for k, n in counts.items() if n >= 20][:5]
         rare = [k for k, n in counts.items() if n < 20][:5]
         assert common and rare
-        selective = linkage._selective_keys(session, "child_registration", common + rare)
+        selective = linkage.selective_keys(session, "child_registration", common + rare)
         assert sorted(selective) == sorted(rare)
         # remembered, so that the next record with a common name does not count it again
         url = str(session.get_bind().engine.url)
         assert set(common) == linkage._COMMON_KEYS[url, "child_registration"]
-        assert linkage._selective_keys(session, "child_registration", common) == []
+        assert linkage.selective_keys(session, "child_registration", common) == []
