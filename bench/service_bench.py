@@ -160,6 +160,82 @@ def build_store(url: str, children: int, sought: int, seed: int) -> None:
         engine.dispose()
 
 
+# --------------------------------------------------------------------------- quality
+
+
+def store_quality(url: str, children: int, sought: int, seed: int, samples: int) -> None:
+    """How well real-time matching finds the true child in the full store.
+
+    The generator is seeded, so generating the store's scenario again gives the truth.
+    For sampled sought children whose child is registered, matching runs as it does when
+    an inquiry is filed (`services.match_sought_children`: retrieval from the indexes,
+    then the engine), inside a transaction that is rolled back; the bench reports how
+    often the true child was retrieved, and proposed first or in the top 10.
+    """
+    import generate
+    from sqlalchemy import select
+
+    from models import ChildRegistration, PotentialMatch, SoughtChild
+    from models.db import make_engine, make_sessionmaker
+    from tracing import services
+
+    scenario = generate.generate("mixed", children, sought, seed=seed)
+    child_of = dict(
+        zip(scenario.truth_children["person_id"], scenario.truth_children["ref"], strict=True)
+    )
+    registered = [
+        (ref, child_of[person])
+        for ref, person in zip(
+            scenario.truth_requests["ref"], scenario.truth_requests["person_id"], strict=True
+        )
+        if person in child_of
+    ]
+    chosen = random.Random(seed).sample(registered, min(samples, len(registered)))
+    engine = make_engine(url)
+    session = make_sessionmaker(engine)()
+    retrieved = first = top10 = 0
+    pools: list[int] = []
+    try:
+        for sought_ref, child_ref in chosen:
+            sought_id = session.scalar(select(SoughtChild.id).where(SoughtChild.ref == sought_ref))
+            child_id = session.scalar(
+                select(ChildRegistration.id).where(ChildRegistration.ref == child_ref)
+            )
+            if sought_id is None or child_id is None:
+                continue
+            counts = services.match_sought_children(session, [sought_id])
+            pools.append(counts["candidates"])
+            ranked = list(
+                session.scalars(
+                    select(PotentialMatch.child_id)
+                    .where(PotentialMatch.sought_child_id == sought_id)
+                    .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
+                )
+            )
+            session.rollback()
+            retrieved += child_id in ranked or _in_pool(session, sought_id, child_id)
+            first += bool(ranked) and ranked[0] == child_id
+            top10 += child_id in ranked[:10]
+    finally:
+        session.rollback()
+        session.close()
+        engine.dispose()
+    n = len(pools)
+    print(f"\nReal-time matching in the full store, {n} sought children whose child is registered")
+    print(f"  true child among the retrieved candidates: {retrieved / n:.3f}")
+    print(f"  true child proposed first:                 {first / n:.3f}")
+    print(f"  true child among the top 10 proposals:     {top10 / n:.3f}")
+    print(f"  mean candidates retrieved:                 {statistics.mean(pools):,.0f}")
+
+
+def _in_pool(session: Any, sought_id: int, child_id: int) -> bool:
+    from models import SoughtChild
+    from tracing import linkage
+
+    sought = session.get(SoughtChild, sought_id)
+    return child_id in linkage.child_pool_ids(session, [sought])
+
+
 # --------------------------------------------------------------------------- latency
 
 
@@ -485,6 +561,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--database", default="ftr_bench_service")
     parser.add_argument("--reuse", action="store_true", help="reuse the database if it exists")
+    parser.add_argument(
+        "--quality",
+        type=int,
+        default=300,
+        metavar="N",
+        help="sought children to check real-time matching's quality on (0: skip)",
+    )
     args = parser.parse_args()
 
     from alembic import command
@@ -525,6 +608,8 @@ def main() -> None:
         f"store: {int(counts[0]):,} registered children, {int(counts[1]):,} sought children "
         f"in {int(counts[2]):,} inquiries, {int(counts[3]):,} potential matches"
     )
+    if args.quality:
+        store_quality(url, args.children, args.sought, args.seed, args.quality)
     latencies(url, args.samples, args.seed)
     soak(url, args.clients, args.seconds, args.seed)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql
-from sqlalchemy import ColumnElement, Select, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, select, text
 from sqlalchemy.orm import Session
 
 from matching import Linker
@@ -33,6 +33,7 @@ POOL_LIMIT = 600
 TOUCHED_LIMIT = 30
 KEY_HITS_LIMIT = 3000
 NEARBY_LIMIT = 100
+COMMON_AGE_LIMIT = 200
 NEARBY_METRES = 50_000
 CLOSED_STATUSES = (
     CaseStatus.CLOSED.value,
@@ -262,6 +263,34 @@ def _geography(value: Any) -> Any:
     return func.ST_GeogFromText(value) if isinstance(value, str) else value
 
 
+def _age_window(age: int) -> tuple[int, int]:
+    """Ages a child estimated at `age` may have been given elsewhere (±1 when small)."""
+    spread = 1 if age <= 5 else 3
+    return age - spread, age + spread
+
+
+def _best_hits(
+    session: Session,
+    model: type[ChildRegistration] | type[SoughtChild],
+    condition: ColumnElement[bool],
+    text_query: str,
+    limit: int,
+) -> list[int]:
+    """Open records meeting an indexed condition, the `limit` most similar by name."""
+    hits = (
+        select(model.id, model.search_text)
+        .where(condition, model.status.not_in(CLOSED_STATUSES))
+        .limit(KEY_HITS_LIMIT)
+        .subquery()
+    )
+    stmt = (
+        select(hits.c.id)
+        .order_by(func.similarity(hits.c.search_text, text_query).desc(), hits.c.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
 def _retrieve(
     session: Session,
     model: type[ChildRegistration] | type[SoughtChild],
@@ -270,39 +299,46 @@ def _retrieve(
 ) -> list[int]:
     """Open records of `model` that may be one of `people`, best first.
 
-    Three ways in, all indexed: pair keys (two name tokens, or a name and a parent's
-    name), name keys that are not too common (GIN), and the nearest separation points
-    of a similar age (GiST). Within the key matches, pair-key hits and then trigram
-    similarity of the normalised names come first.
+    Four ways in, all indexed, each its own query (OR-ed together under a LIMIT, the
+    hits of one would crowd out the others): pair keys (two name tokens, or a name and
+    a parent's name); name keys that are not too common (GIN); a common name key
+    (Mohammed, Fatima) within the person's age window, for the small children known by
+    one name only; and the nearest separation points of a similar age (GiST). Within
+    each, the records with the most similar normalised names come first.
     """
+    table = str(model.__tablename__)
     blocks = sorted({k for p in people for k in p.block_keys})
-    names = selective_keys(
-        session, str(model.__tablename__), (k for p in people for k in p.name_keys)
-    )
+    all_keys = {k for p in people for k in p.name_keys}
+    names = selective_keys(session, table, all_keys)
     text_query = " ".join(p.search_text for p in people)
     found: dict[int, None] = {}
-    conditions: list[ColumnElement[bool]] = []
     if blocks:
-        conditions.append(model.block_keys.overlap(blocks))
-    if names:
-        conditions.append(model.name_keys.overlap(names))
-    if conditions:
-        # A bounded set of key matches first, then the best of them by similarity.
-        hits = (
-            select(model.id, model.block_keys, model.search_text)
-            .where(or_(*conditions), model.status.not_in(CLOSED_STATUSES))
-            .limit(KEY_HITS_LIMIT)
-            .subquery()
-        )
-        stmt = (
-            select(hits.c.id)
-            .order_by(
-                hits.c.block_keys.overlap(blocks or [""]).desc(),
-                func.similarity(hits.c.search_text, text_query).desc(),
+        found.update(
+            dict.fromkeys(
+                _best_hits(session, model, model.block_keys.overlap(blocks), text_query, limit)
             )
-            .limit(limit)
         )
-        found.update(dict.fromkeys(session.scalars(stmt)))
+    if names:
+        found.update(
+            dict.fromkeys(
+                _best_hits(session, model, model.name_keys.overlap(names), text_query, limit)
+            )
+        )
+    for person in people:
+        common = sorted(set(person.name_keys) - set(names))
+        if not common or person.age is None:
+            continue
+        low, high = _age_window(person.age)
+        condition = and_(model.name_keys.overlap(common), model.age.between(low, high))
+        if " " in person.search_text:
+            # a person with two names or more reaches the others through pair keys:
+            # here, only the records known by one name
+            condition = and_(condition, model.search_text.not_like("% %"))
+        found.update(
+            dict.fromkeys(
+                _best_hits(session, model, condition, person.search_text, COMMON_AGE_LIMIT)
+            )
+        )
     for person in people:
         if person.separation_point is None:
             continue
