@@ -24,6 +24,9 @@ class CaseStatus(enum.StrEnum):
     REUNIFIED = "reunified"
     REUNIFIED_ELSEWHERE = "reunified_elsewhere"
     FOLLOW_UP = "follow_up"
+    # Kept for records brought from systems that mark transfers this way. FTR's own
+    # transfers (tracing.services.transfer_child) keep the case's status, so that the
+    # case goes on being matched and worked; it is not a closed status either.
     TRANSFERRED = "transferred"
     CLOSED = "closed"
 

@@ -6,12 +6,15 @@ X-CSRFToken header (GET /api/csrf gives it), so the API is no way around CSRF.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+
+from models import ChildRegistration, Inquiry
 
 from . import contract, services
 from .db import get_session
@@ -21,6 +24,7 @@ from .security import (
     INQUIRY_ROLES,
     REGISTRATION_ROLES,
     SEARCH_ROLES,
+    TRANSFER_ROLES,
     roles_required,
     searchable_kinds,
 )
@@ -179,6 +183,52 @@ def decide(match_id: int) -> ResponseReturnValue:
         session.rollback()
         return jsonify(error=str(exc)), 422
     return jsonify(id=match.id, status=match.status, version=match.version)
+
+
+def _transfer(
+    transfer: Callable[..., ChildRegistration | Inquiry], record_id: int
+) -> ResponseReturnValue:
+    """`{"to_agency_id": ..., "reason": ...}`: hand the case to that agency."""
+    data = _body()
+    try:
+        to_agency = int(data.get("to_agency_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        message = "to_agency_id is the id of an agency"
+        return jsonify(errors=[{"column": "to_agency_id", "message": message}]), 422
+    try:
+        record = transfer(
+            get_session(),
+            current_user.user,
+            record_id,
+            to_agency,
+            str(data.get("reason") or ""),
+            ip=request.remote_addr,
+        )
+    except services.NotFound:
+        abort(404)
+    except services.NotAllowed as exc:
+        return jsonify(errors=[{"column": None, "message": str(exc)}]), 403
+    except services.ServiceError as exc:
+        return jsonify(errors=[{"column": None, "message": str(exc)}]), 422
+    return jsonify(
+        id=record.id, ref=record.ref, agency_id=record.agency_id, agency=record.agency.name
+    )
+
+
+@bp.post("/children/<int:child_id>/transfer")
+@roles_required(*TRANSFER_ROLES)
+def transfer_child(child_id: int) -> ResponseReturnValue:
+    if services.visible_child(get_session(), current_user.user, child_id) is None:
+        abort(404)
+    return _transfer(services.transfer_child, child_id)
+
+
+@bp.post("/inquiries/<int:inquiry_id>/transfer")
+@roles_required(*TRANSFER_ROLES)
+def transfer_inquiry(inquiry_id: int) -> ResponseReturnValue:
+    if services.visible_inquiry(get_session(), current_user.user, inquiry_id) is None:
+        abort(404)
+    return _transfer(services.transfer_inquiry, inquiry_id)
 
 
 @bp.get("/search")

@@ -186,6 +186,15 @@ class CloseForm(FlaskForm):
     close = SubmitField("Close the case")
 
 
+class TransferForm(FlaskForm):
+    """Hand a case to another agency; the choices are set by the page (other agencies)."""
+
+    # The service refuses an unknown agency or the owner itself, with its own message.
+    to_agency = SelectField("Transfer to", coerce=int, validate_choice=False)
+    reason = TextAreaField("Reason for the transfer", validators=[DataRequired(), Length(max=2000)])
+    transfer = SubmitField("Transfer the case")
+
+
 class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing

@@ -1,4 +1,4 @@
-"""Registered children: register, read (audited), edit, list."""
+"""Registered children: register, read (audited), edit, list, transfer to another agency."""
 
 from __future__ import annotations
 
@@ -21,13 +21,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
-from models import ChildRegistration, FollowUp
+from models import ChildRegistration, Inquiry
 
 from . import services
 from .db import get_session
-from .forms import ChildForm, apply_problems, contract_cells
-from .security import REGISTRATION_ROLES, roles_required
+from .forms import ChildForm, TransferForm, apply_problems, contract_cells
+from .security import REGISTRATION_ROLES, TRANSFER_ROLES, roles_required
 
 bp = Blueprint("registrations", __name__, url_prefix="/children")
 
@@ -122,13 +123,11 @@ def show(child_id: int) -> str:
     session = get_session()
     child = _child_or_404(child_id)
     services.view_child(session, current_user.user, child, ip=request.remote_addr)
-    history = session.scalars(
-        select(FollowUp).where(FollowUp.child_id == child.id).order_by(FollowUp.created_at)
-    ).all()
     return render_template(
         "registrations/show.html",
         child=child,
-        history=history,
+        history=services.case_history(session, child),
+        transfer=transfer_form(child),
         exact_location=services.may_see_exact_location(current_user.user, child),
         proposals=services.proposals_for(session, child_ids=[child.id]),
         point=services.point_of,
@@ -164,6 +163,61 @@ def edit(child_id: int) -> ResponseReturnValue:
         return child, problems, "Saved." if changed else "Nothing changed."
 
     return _save_form(form, child, update)
+
+
+def transfer_form(record: ChildRegistration | Inquiry) -> TransferForm | None:
+    """The transfer form of a case page, for those who may transfer the case only."""
+    if not services.may_transfer(current_user.user, record):
+        return None
+    form = TransferForm()
+    targets = services.transfer_targets(get_session(), current_user.user)
+    form.to_agency.choices = [SelectChoice(a.id, a.name) for a in targets]
+    return form
+
+
+def transferred(
+    transfer: Callable[..., ChildRegistration | Inquiry],
+    record_id: int,
+    case_page: str,
+    home_page: str,
+) -> Response:
+    """Run a transfer from a case page's form: to the agency's list on success (the case
+    is the other agency's now), back to the case page with the refusal otherwise."""
+    form = TransferForm()
+    back = redirect(case_page)
+    if not form.validate_on_submit() or form.to_agency.data is None:
+        flash("Choose an agency and give a reason for the transfer.", "error")
+        return back
+    try:
+        record = transfer(
+            get_session(),
+            current_user.user,
+            record_id,
+            form.to_agency.data,
+            form.reason.data or "",
+            ip=request.remote_addr,
+        )
+    except services.NotFound:
+        abort(404)
+    except services.NotAllowed:
+        abort(403)
+    except services.ServiceError as exc:
+        flash(str(exc), "error")
+        return back
+    flash(f"{record.ref} transferred to {record.agency.name}.", "success")
+    return redirect(home_page)
+
+
+@bp.post("/<int:child_id>/transfer")
+@roles_required(*TRANSFER_ROLES)
+def transfer(child_id: int) -> Response:
+    _child_or_404(child_id)
+    return transferred(
+        services.transfer_child,
+        child_id,
+        url_for("registrations.show", child_id=child_id),
+        url_for("registrations.index" if current_user.role in REGISTRATION_ROLES else "home.index"),
+    )
 
 
 def _photo_folder() -> Path:

@@ -1,4 +1,5 @@
-"""Tracing requests: file an inquiry for one or more sought children; read it (audited)."""
+"""Tracing requests: file an inquiry for one or more sought children; read it (audited);
+transfer it to another agency."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from models import Inquiry, SoughtChild
 
 from . import services
 from .db import get_session
 from .forms import InquiryForm, SoughtChildEditForm, apply_problems, contract_cells
-from .security import INQUIRY_ROLES, roles_required
+from .registrations import transfer_form, transferred
+from .security import INQUIRY_ROLES, TRANSFER_ROLES, roles_required
 
 bp = Blueprint("requests", __name__, url_prefix="/inquiries")
 
@@ -88,7 +91,26 @@ def show(inquiry_id: int) -> str:
         abort(404)
     services.view_inquiry(session, current_user.user, inquiry, ip=request.remote_addr)
     proposals = services.proposals_for(session, sought_ids=[s.id for s in inquiry.sought_children])
-    return render_template("requests/show.html", inquiry=inquiry, proposals=proposals)
+    return render_template(
+        "requests/show.html",
+        inquiry=inquiry,
+        proposals=proposals,
+        history=services.case_history(session, inquiry),
+        transfer=transfer_form(inquiry),
+    )
+
+
+@bp.post("/<int:inquiry_id>/transfer")
+@roles_required(*TRANSFER_ROLES)
+def transfer(inquiry_id: int) -> Response:
+    if services.visible_inquiry(get_session(), current_user.user, inquiry_id) is None:
+        abort(404)
+    return transferred(
+        services.transfer_inquiry,
+        inquiry_id,
+        url_for("requests.show", inquiry_id=inquiry_id),
+        url_for("requests.index" if current_user.role in INQUIRY_ROLES else "home.index"),
+    )
 
 
 @bp.route("/<int:inquiry_id>/sought/<int:sought_id>/edit", methods=["GET", "POST"])

@@ -38,6 +38,9 @@ INQUIRY_ROLES = frozenset({Role.HELPDESK.value, Role.CASEWORKER.value, Role.SUPE
 CASEWORK_ROLES = frozenset({Role.CASEWORKER.value, Role.SUPERVISOR.value})
 OVERSIGHT_ROLES = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
 SEARCH_ROLES = REGISTRATION_ROLES | INQUIRY_ROLES
+# Handing a case to another agency: the owning agency's supervisors and administrators
+# (the service checks the agency; administrators use the API, as they read no case files).
+TRANSFER_ROLES = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
 ROUTE_ROLES: dict[str, frozenset[str] | None] = {}  # endpoint -> roles (None: public)
 
 

@@ -45,7 +45,7 @@ import pandas as pd
 
 from matching import Linker
 from matching.linker import ENGINE_VERSION
-from matching.normalize import name_keys, normalize_name, token_keys
+from matching.normalize import normalize_name, token_keys
 
 from . import linkage
 from .contract import (
@@ -154,12 +154,6 @@ def _date_parts(value: PartialDate | None) -> tuple[dt.date | None, str | None]:
     return (value.value, value.precision) if value else (None, None)
 
 
-@functools.lru_cache(maxsize=200_000)
-def _token_keys(token: str) -> tuple[str, ...]:
-    # Names follow a Zipf law: caching per token makes key generation cheap on imports.
-    return tuple(token_keys(token))
-
-
 def store_keys(
     names: Sequence[str | None], parents: Sequence[str | None]
 ) -> tuple[list[str], list[str], str]:
@@ -176,7 +170,7 @@ def store_keys(
     parent_tokens: list[str] = []
     for name in parents:
         parent_tokens.extend(normalize_name(name or ""))
-    primary = {t: _token_keys(t)[0] for t in {*tokens, *parent_tokens}}
+    primary = {t: token_keys(t)[0] for t in {*tokens, *parent_tokens}}
     blocks = {
         "x:" + "|".join(sorted((primary[a], primary[b])))
         for i, a in enumerate(tokens)
@@ -184,7 +178,7 @@ def store_keys(
         if primary[a] != primary[b]
     }
     blocks |= {f"m:{primary[a]}|{primary[b]}" for a in tokens for b in parent_tokens}
-    keys = list(dict.fromkeys(k for t in tokens for k in _token_keys(t)))
+    keys = list(dict.fromkeys(k for t in tokens for k in token_keys(t)))
     return keys, sorted(blocks), " ".join(tokens)
 
 
@@ -1438,6 +1432,227 @@ def decide_referral(
     session.commit()
 
 
+# --------------------------------------------------------------------------- transfers
+
+
+class NotFound(ServiceError):
+    """No such record, or one outside the actor's agency: the pages answer 404."""
+
+
+class NotAllowed(ServiceError):
+    """The actor sees the record but may not do this to it: the pages answer 403."""
+
+
+# A transfer hands a whole case to another agency: a decision for the owning agency's
+# supervisors (and administrators, e.g. when an agency leaves a response), never for a
+# caseworker alone, and never for an agency that only had the case referred.
+TRANSFER_ROLES = (Role.SUPERVISOR.value, Role.ADMIN.value)
+
+
+def may_transfer(actor: User, record: ChildRegistration | Inquiry) -> bool:
+    return actor.role in TRANSFER_ROLES and record.agency_id == actor.agency_id
+
+
+def transfer_targets(session: Session, actor: User) -> list[Agency]:
+    """The agencies a case of the actor's agency may go to: every other one, by name."""
+    return list(
+        session.scalars(select(Agency).where(Agency.id != actor.agency_id).order_by(Agency.name))
+    )
+
+
+def _carry_referrals(
+    session: Session, column: Any, record_id: int, to_agency_id: int
+) -> dict[str, list[int]]:
+    """The referrals of a transferred case. One to the new owner is pointless now (it
+    owns the case) and is withdrawn. The others, pending or accepted, now answer to the
+    new owner: it decides the pending requests, and sharing already accepted goes on
+    (the family consented to sharing, which a transfer requires), so that another
+    agency working a match with the case keeps reading it. Declined and withdrawn
+    referrals are history and stay as they were."""
+    live = session.scalars(
+        select(Referral).where(column == record_id, Referral.status.in_(("pending", "accepted")))
+    ).all()
+    carried: dict[str, list[int]] = {"withdrawn": [], "moved": []}
+    for referral in live:
+        if referral.to_agency_id == to_agency_id:
+            referral.status = "withdrawn"
+            carried["withdrawn"].append(referral.id)
+        else:
+            referral.from_agency_id = to_agency_id
+            carried["moved"].append(referral.id)
+    return carried
+
+
+def _transfer(
+    session: Session,
+    actor: User,
+    record: ChildRegistration | Inquiry,
+    to_agency_id: int,
+    reason: str,
+    *,
+    ip: str | None,
+) -> None:
+    """Hand a case (locked by the caller) to another agency, in one transaction.
+
+    The case keeps its status: a transfer changes who works the case, not how far the
+    case has come, so matching goes on as before and a verification under way stays
+    under way. `CaseStatus.TRANSFERRED` is deliberately not used: it would erase the
+    step the case had reached, the case flow (`_mark_proposed`, `_refresh_status`)
+    would no longer move it, and the new owner would inherit a case that looks done.
+    The transfer is an event in the case history (the audit trail) instead.
+    """
+    try:
+        if not may_transfer(actor, record):
+            raise NotAllowed(
+                "only a supervisor or administrator of the agency that owns the case "
+                "may transfer it"
+            )
+        reason = (reason or "").strip()
+        if not reason:
+            raise ServiceError("give a reason for the transfer")
+        target = session.get(Agency, to_agency_id)
+        if target is None:
+            raise ServiceError("there is no such agency to transfer the case to")
+        source = record.agency
+        if target.id == source.id:
+            raise ServiceError(f"the case belongs to {source.name} already")
+        if not record.consent_sharing:
+            raise ServiceError(
+                "the family did not consent to sharing this case with other agencies, and "
+                "a transfer hands it to another agency; record their consent on the case "
+                "before transferring it"
+            )
+        details: dict[str, Any] = {}
+        record.agency = target
+        # The match table's copies of the owners follow, so that the new owner's review
+        # queue shows the case's proposals and the old owner's no longer does.
+        if isinstance(record, ChildRegistration):
+            matches = update(PotentialMatch).where(PotentialMatch.child_id == record.id)
+            matches = matches.values(child_agency_id=target.id)
+            referral_column = Referral.child_id
+        else:
+            # Sought children have no owner of their own: they follow their inquiry.
+            sought_ids = [s.id for s in record.sought_children]
+            matches = update(PotentialMatch).where(PotentialMatch.sought_child_id.in_(sought_ids))
+            matches = matches.values(sought_agency_id=target.id)
+            referral_column = Referral.inquiry_id
+            details["sought_children"] = [s.ref for s in record.sought_children]
+        session.execute(matches, execution_options={"synchronize_session": "fetch"})
+        carried = _carry_referrals(session, referral_column, record.id, target.id)
+        record_audit(
+            session,
+            actor.id,
+            "transfer",
+            record=record,
+            ip=ip,
+            details={
+                "from_agency_id": source.id,
+                "from_agency": source.name,
+                "to_agency_id": target.id,
+                "to_agency": target.name,
+                "reason": reason[:2000],
+                "referrals_withdrawn": carried["withdrawn"],
+                "referrals_moved": carried["moved"],
+                **details,
+            },
+        )
+        session.commit()
+    except ServiceError:
+        session.rollback()
+        raise
+
+
+def transfer_child(
+    session: Session,
+    actor: User,
+    child_id: int,
+    to_agency_id: int,
+    reason: str,
+    *,
+    ip: str | None = None,
+) -> ChildRegistration:
+    """Transfer a registered child's case to another agency (Primero's "transfer").
+
+    Refused (NotFound) when the actor's agency cannot see the case, (NotAllowed) unless
+    the actor is a supervisor or administrator of the owning agency, and (ServiceError)
+    without a reason, to an unknown agency or the owner itself, or without the family's
+    consent to sharing."""
+    child = session.get(ChildRegistration, child_id, with_for_update=True, populate_existing=True)
+    if child is None or not _sees_child(session, actor, child):
+        session.rollback()
+        raise NotFound("no such case")
+    _transfer(session, actor, child, to_agency_id, reason, ip=ip)
+    return child
+
+
+def transfer_inquiry(
+    session: Session,
+    actor: User,
+    inquiry_id: int,
+    to_agency_id: int,
+    reason: str,
+    *,
+    ip: str | None = None,
+) -> Inquiry:
+    """Transfer an inquiry, with its sought children, to another agency (rules as for
+    `transfer_child`)."""
+    inquiry = session.get(Inquiry, inquiry_id, with_for_update=True, populate_existing=True)
+    if inquiry is None or not _sees_inquiry(session, actor, inquiry):
+        session.rollback()
+        raise NotFound("no such inquiry")
+    _transfer(session, actor, inquiry, to_agency_id, reason, ip=ip)
+    return inquiry
+
+
+@dataclass
+class HistoryEntry:
+    at: dt.datetime
+    on: dt.date
+    what: str
+    outcome: str
+    note: str
+
+
+def case_history(session: Session, record: ChildRegistration | Inquiry) -> list[HistoryEntry]:
+    """A case's history, oldest first: its follow-ups (an inquiry's are those of its sought
+    children) and, from the audit trail, its transfers between agencies."""
+    if isinstance(record, ChildRegistration):
+        about = FollowUp.child_id == record.id
+        label: dict[int | None, str] = {}
+    else:
+        label = {s.id: f" ({s.ref})" for s in record.sought_children}
+        about = FollowUp.sought_child_id.in_(list(label))
+    entries = [
+        HistoryEntry(
+            f.created_at,
+            f.occurred_on or f.created_at.date(),
+            f.kind.replace("_", " ") + label.get(f.sought_child_id, ""),
+            f.outcome or "",
+            f.note or "",
+        )
+        for f in session.scalars(select(FollowUp).where(about))
+    ]
+    transfers = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.record_type == record.__tablename__,
+            AuditEvent.record_id == record.id,
+            AuditEvent.action == "transfer",
+        )
+    )
+    entries += [
+        HistoryEntry(
+            event.at,
+            event.at.date(),
+            "transfer",
+            f"from {event.details.get('from_agency')} to {event.details.get('to_agency')}",
+            str(event.details.get("reason") or ""),
+        )
+        for event in transfers
+    ]
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
 # --------------------------------------------------------------------------- matching
 
 
@@ -1720,7 +1935,7 @@ def _name_similarity(query_tokens: list[str], record_tokens: list[str]) -> float
         q_keys = set(token_keys(q))
         best = 0.0
         for r in record_tokens:
-            if q == r or (q_keys & set(token_keys(r))):
+            if q == r or not q_keys.isdisjoint(token_keys(r)):
                 best = 1.0
                 break
             best = max(best, jellyfish.jaro_winkler_similarity(q, r))
@@ -1747,8 +1962,7 @@ def search_people(
     tokens = normalize_name(query)
     if not tokens:
         return []
-    keys = name_keys(tokens)
-    joined = " ".join(tokens)
+    keys, pairs, joined = store_keys([" ".join(tokens)], [])
     # Score the index hits on their stored search text first; load only the best records.
     scored: list[tuple[float, str, str, int]] = []
     people: tuple[tuple[str, type[ChildRegistration] | type[SoughtChild]], ...] = (
@@ -1758,19 +1972,36 @@ def search_people(
     for kind, model in people:
         if kind not in kinds:
             continue
-        stmt: Select[int, str, str] = select(model.id, model.ref, model.search_text).where(
-            or_(model.name_keys.overlap(keys), model.search_text.op("%")(joined))
-        )
-        if model is ChildRegistration:
-            stmt = stmt.where(ChildRegistration.agency_id == actor.agency_id)
-        else:
-            stmt = stmt.join(Inquiry, SoughtChild.inquiry_id == Inquiry.id).where(
-                Inquiry.agency_id == actor.agency_id
-            )
-        for record_id, ref, search_text in session.execute(stmt.limit(SEARCH_POOL)):
-            score = _name_similarity(tokens, search_text.split())
-            if score >= 0.75:
-                scored.append((-score, ref, kind, record_id))
+        # A very common name alone (Mohammed) would fill the pool with arbitrary records:
+        # its key counts only when the query has nothing better, that is pairs of its
+        # tokens (Mohammed Ali) or rarer keys; trigram similarity catches spellings.
+        # One query per way in, most precise first: OR-ed together with a LIMIT, the
+        # planner walks a whole table checking each row instead of using the indexes.
+        selective = linkage.selective_keys(session, str(model.__tablename__), keys)
+        ways = []
+        if pairs:
+            ways.append(model.block_keys.overlap(pairs))
+        if selective or not pairs:
+            ways.append(model.name_keys.overlap(selective or keys))
+        ways.append(model.search_text.op("%")(joined))
+        seen: set[int] = set()
+        for way in ways:
+            stmt: Select[int, str, str] = select(model.id, model.ref, model.search_text).where(way)
+            if model is ChildRegistration:
+                stmt = stmt.where(ChildRegistration.agency_id == actor.agency_id)
+            else:
+                stmt = stmt.join(Inquiry, SoughtChild.inquiry_id == Inquiry.id).where(
+                    Inquiry.agency_id == actor.agency_id
+                )
+            if seen:
+                stmt = stmt.where(model.id.not_in(seen))
+            for record_id, ref, search_text in session.execute(stmt.limit(SEARCH_POOL - len(seen))):
+                seen.add(record_id)
+                score = _name_similarity(tokens, search_text.split())
+                if score >= 0.75:
+                    scored.append((-score, ref, kind, record_id))
+            if len(seen) >= SEARCH_POOL:
+                break
     scored.sort()
     best = scored[:limit]
     loaded: dict[tuple[str, int], ChildRegistration | SoughtChild] = {}

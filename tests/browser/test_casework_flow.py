@@ -105,9 +105,11 @@ def test_register_file_match_confirm_reunify_close(
     shoot(page, tmp_path, "helpdesk-inquiry-page")
     sign_out(page)
 
-    # The caseworker finds the proposal at the top of the queue and verifies it.
+    # The caseworker covers Izium: the queue, filtered to that area, shows the proposal.
     sign_in(page, live_server, "caseworker")
     page.locator("header nav").get_by_role("link", name="Review queue").click()
+    page.locator("#queue-filter").get_by_label("Area").fill("Izium")
+    page.locator("#queue-filter").get_by_role("button", name="Filter").click()
     row = page.locator(".queue-row", has_text="Oleksandr Hrytsenko").filter(has_text="Aleksandr")
     expect(row).to_have_count(1)
     shoot(page, tmp_path, "caseworker-review-queue", full_page=False)

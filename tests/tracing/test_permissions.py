@@ -25,6 +25,8 @@ REG = {"registrar", "caseworker", "supervisor"}
 INQ = {"helpdesk", "caseworker", "supervisor"}
 CASE = {"caseworker", "supervisor"}
 OVERSIGHT = {"supervisor", "admin"}
+# Transfers: supervisors and administrators (of the owning agency; the service checks).
+TRANSFER = {"supervisor", "admin"}
 SIGNED_IN = set(ROLES)
 
 EXPECTED: dict[str, set[str] | str] = {
@@ -37,10 +39,12 @@ EXPECTED: dict[str, set[str] | str] = {
     "registrations.show": REG,
     "registrations.edit": REG,
     "registrations.photo": REG,
+    "registrations.transfer": TRANSFER,
     "requests.index": INQ,
     "requests.new": INQ,
     "requests.show": INQ,
     "requests.edit_sought": INQ,
+    "requests.transfer": TRANSFER,
     "search.index": REG | INQ,
     "review.queue": CASE,
     "review.compare": CASE,
@@ -61,6 +65,8 @@ EXPECTED: dict[str, set[str] | str] = {
     "api.file_inquiry": INQ,
     "api.matches": CASE,
     "api.decide": CASE,
+    "api.transfer_child": TRANSFER,
+    "api.transfer_inquiry": TRANSFER,
     "api.search": REG | INQ,
 }
 SECRET_NAME = "Zainab-Haroun-Secret"
