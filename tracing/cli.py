@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
+from matching.linker import FIT_MAX_CHILDREN, FIT_MAX_SOUGHT
 
 from . import contract, linkage, services
 from .db import get_session
@@ -210,38 +212,85 @@ def import_requests(file: Path, agency: str | None, report: Path | None, match: 
 # --------------------------------------------------------------------------- matching
 
 
-def _run_match(refit: bool) -> services.MatchSummary:
-    stages = ["loading records", "fitting the engine", "ranking", "writing proposals"]
-    with click.progressbar(
-        length=len(stages), label="Matching", file=sys.stderr, item_show_func=lambda s: s
-    ) as bar:
+def _run_match(refit: bool, chunk_size: int = services.MATCH_CHUNK_SIZE) -> services.MatchSummary:
+    """`services.match_all` with its stages on stderr, a progress bar over the chunks of
+    sought children, and a summary."""
+    with contextlib.ExitStack() as stack:
+        bar: Any = None
 
         def on_stage(name: str) -> None:
-            bar.update(1, name)
+            click.echo(f"Matching: {name}", err=True)
 
-        summary = services.match_all(get_session(), refit=refit, on_stage=on_stage)
-        bar.update(len(stages) - bar.pos)
-    timing = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
+        def on_progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = stack.enter_context(
+                    click.progressbar(
+                        length=total,
+                        label=f"Ranking {chunk_size:,} sought children a chunk",
+                        file=sys.stderr,
+                        show_pos=True,
+                    )
+                )
+            bar.update(done - bar.pos)
+
+        summary = services.match_all(
+            get_session(),
+            refit=refit,
+            chunk_size=chunk_size,
+            on_stage=on_stage,
+            on_progress=on_progress,
+        )
+    seconds = summary.seconds
+    timing = ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
+    fitted = ""
+    if summary.fitted:
+        sample = " on a sample" if summary.fitted_on_sample else ""
+        fitted = f"\n  engine refitted{sample} (model {summary.model_id})"
     click.echo(
-        f"matched {summary.sought} open sought children against {summary.children} "
-        f"registered children: {summary.proposed} new proposals, {summary.updated} updated, "
-        f"{summary.withdrawn} withdrawn"
-        + (f"; engine refitted (model {summary.model_id})" if summary.fitted else "")
-        + (f" ({timing})" if timing else "")
+        f"matched {summary.sought:,} open sought children against {summary.children:,} "
+        f"registered children in {summary.chunks:,} chunk{'' if summary.chunks == 1 else 's'}"
+        f"\n  {summary.candidates_scored:,} candidate pairs scored"
+        f"\n  {summary.proposed:,} new proposals, {summary.updated:,} updated, "
+        f"{summary.withdrawn:,} withdrawn"
+        + fitted
+        + (f"\n  seconds: {timing} (total {sum(seconds.values()):.1f})" if timing else "")
     )
     return summary
 
 
 @cli.command("match")
-@click.option("--refit", is_flag=True, help="Fit the engine again on the store and decisions.")
+@click.option(
+    "--refit",
+    is_flag=True,
+    help=(
+        "Fit the engine again on the store and the caseworkers' decisions (done anyway "
+        "when no engine of this version is stored). Beyond "
+        f"{FIT_MAX_CHILDREN:,} registered or {FIT_MAX_SOUGHT:,} sought "
+        "children it is fitted on a sample: whole inquiries, their best candidates and "
+        "other children at random, with the whole store's name frequencies."
+    ),
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=services.MATCH_CHUNK_SIZE,
+    show_default=True,
+    help="Sought children ranked and written at a time (whole inquiries); memory grows with it.",
+)
 @click.option(
     "--save-params",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the engine's parameters (readable JSON), e.g. for `ftr link --params`.",
 )
-def match_command(refit: bool, save_params: Path | None) -> None:
-    """Re-run matching over every open record in one bulk pass."""
-    _run_match(refit)
+def match_command(refit: bool, chunk_size: int, save_params: Path | None) -> None:
+    """Re-run matching over every open record in one bulk pass.
+
+    Sought children are ranked against all registered children a chunk at a time, and
+    each chunk's proposals are committed before the next: an interrupted run loses one
+    chunk at most, and running again is safe.
+    """
+    _run_match(refit, chunk_size)
     if save_params:
         current = linkage.current_linker(get_session())
         if current is not None:
