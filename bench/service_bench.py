@@ -1,8 +1,10 @@
 """Service benchmark: the store at scale, request latencies, and a concurrent soak.
 
 1. Builds a store of generated records (default 200,000 registered children and
-   50,000 sought children) through the import path, fits the engine on a sample and
-   writes proposals for it (so that the review queue has work).
+   50,000 sought children) through the import path, then runs `ftr match --refit` over
+   it (the engine fitted on a sample, every sought child ranked, a chunk at a time).
+   With `--quality N`, checks real-time matching against the generator's truth for N
+   sought children whose child is registered.
 2. Prints p50/p95 for registering a child with its matching, filing an inquiry for two
    children with its matching, opening the review queue and a name search, each next
    to the same request with matching switched off (the baseline), and the mean number
@@ -71,36 +73,21 @@ def database_exists(name: str) -> bool:
 # --------------------------------------------------------------------------- building
 
 
-def fit_sample(session: Any, seed: int) -> None:
-    """Fit the engine on 20,000 × 5,000 records of the store and propose their matches,
-    so that the review queue has work (a full `ftr match` of this store is a bulk job)."""
-    from sqlalchemy import func as sa_func
-
-    from matching import Linker
-    from tracing import linkage
+def fit_and_match(session: Any) -> None:
+    """Fit the engine and match the whole store, as `ftr match --refit` does (the engine
+    is fitted on a sample, then every open sought child is ranked, a chunk at a time)."""
+    from tracing import services
 
     t = time.perf_counter()
-    children_frame = linkage.load_frame(
-        session, linkage.children_query().order_by(sa_func.random()).limit(20_000)
-    )
-    sought_frame = linkage.load_frame(
-        session, linkage.sought_query().order_by(sa_func.random()).limit(5_000)
-    )
-    linker = Linker.fit(children_frame, sought_frame, seed=seed)
-    linkage.save_linker(session, linker, None)
-    ranked = linker.rank(children_frame, sought_frame, top_k=10)
-    linkage.write_proposals(
-        session, ranked, children_frame, sought_frame, sought_frame["id"].tolist(), "bench"
-    )
-    session.commit()
+    summary = services.match_all(session, refit=True)
     print(
-        f"fitted the engine on {len(children_frame):,} × {len(sought_frame):,} records and "
-        f"proposed their matches in {time.perf_counter() - t:.0f} s",
+        f"ftr match --refit: {summary.sought:,} sought × {summary.children:,} registered "
+        f"children, {summary.proposed:,} proposals, in {time.perf_counter() - t:.0f} s",
         flush=True,
     )
 
 
-def ensure_current_model(url: str, seed: int) -> None:
+def ensure_current_model(url: str) -> None:
     """A reused store fitted by an older engine version is fitted again."""
     from models.db import make_engine, make_sessionmaker
     from tracing import linkage
@@ -109,7 +96,7 @@ def ensure_current_model(url: str, seed: int) -> None:
     session = make_sessionmaker(engine)()
     try:
         if linkage.current_linker(session) is None:
-            fit_sample(session, seed)
+            fit_and_match(session)
     finally:
         session.close()
         engine.dispose()
@@ -151,7 +138,7 @@ def build_store(url: str, children: int, sought: int, seed: int) -> None:
                     f"imported {report.stored:,} {kind} in {time.perf_counter() - t:.0f} s",
                     flush=True,
                 )
-        fit_sample(session, seed)
+        fit_and_match(session)
         services.create_user(
             session, EMAIL, "caseworker", "Bench Agency", PASSWORD, reset_if_exists=True
         )
@@ -581,7 +568,7 @@ def main() -> None:
         command.upgrade(alembic_config(url), "head")
         build_store(url, args.children, args.sought, args.seed)
     else:
-        ensure_current_model(url, args.seed)
+        ensure_current_model(url)
     counts = (
         subprocess.run(
             [

@@ -441,8 +441,8 @@ def write_proposals(
 ) -> dict[str, int]:
     """Store ranked pairs as potential matches for the sought children in scope.
 
-    Proposals and matches in verification get the new score and evidence (without
-    touching their lock version); a rejected pair comes back only when one of its
+    Proposals and matches in verification get the new score and evidence when these
+    changed (without touching their lock version); a rejected pair comes back only when one of its
     records changed since the rejection; decided matches are left alone; proposals that
     fell out of the ranking are withdrawn.
     """
@@ -505,7 +505,13 @@ def write_proposals(
                 child_agency_id = EXCLUDED.child_agency_id,
                 sought_agency_id = EXCLUDED.sought_agency_id,
                 updated_at = now()
-            WHERE pm.status IN ('proposed', 'in_verification')
+            WHERE (pm.status IN ('proposed', 'in_verification')
+                   AND (pm.score, pm.evidence, pm.engine_version, pm.child_revision,
+                        pm.sought_revision, pm.child_agency_id, pm.sought_agency_id)
+                       IS DISTINCT FROM
+                       (EXCLUDED.score, EXCLUDED.evidence, EXCLUDED.engine_version,
+                        EXCLUDED.child_revision, EXCLUDED.sought_revision,
+                        EXCLUDED.child_agency_id, EXCLUDED.sought_agency_id))
                OR (pm.status = 'rejected' AND (pm.child_revision <> EXCLUDED.child_revision
                                             OR pm.sought_revision <> EXCLUDED.sought_revision))
             RETURNING (xmax = 0) AS inserted
