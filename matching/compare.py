@@ -125,17 +125,18 @@ class TFTables:
     mother: dict[str, int]
     father: dict[str, int]
     name_pairs: dict[str, int]
-    _by_first: dict[str, list[tuple[str, int]]] | None = field(
+    _by_first: dict[str, dict[str, int]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
-    def pairs_by_first(self) -> dict[str, list[tuple[str, int]]]:
-        """``name_pairs`` indexed by the pair's first key (built once)."""
+    def pairs_by_first(self) -> dict[str, dict[str, int]]:
+        """``name_pairs`` indexed by the pair's first key (built once: the tables are
+        fitted and then only read)."""
         if self._by_first is None:
-            index: dict[str, list[tuple[str, int]]] = {}
+            index: dict[str, dict[str, int]] = {}
             for pair, count in self.name_pairs.items():
                 first, _, second = pair.partition("|")
-                index.setdefault(first, []).append((second, count))
+                index.setdefault(first, {})[second] = count
             self._by_first = index
         return self._by_first
 
@@ -195,9 +196,17 @@ class TFArrays:
         # only the pairs among this session's keys: a few records need not walk the table
         by_first = tf.pairs_by_first()
         for k1, i1 in kidx.items():
-            for k2, c in by_first.get(k1, ()):
-                i2 = kidx.get(k2)
-                if i2 is not None:
+            partners = by_first.get(k1)
+            if not partners:
+                continue
+            # walk the shorter side: a common name has thousands of partners
+            found: list[tuple[int | None, int | None]]
+            if len(partners) <= len(kidx):
+                found = [(kidx.get(k2), c) for k2, c in partners.items()]
+            else:
+                found = [(i2, partners.get(k2)) for k2, i2 in kidx.items()]
+            for i2, c in found:
+                if i2 is not None and c is not None:
                     a, b = sorted((i1, i2))
                     codes.append(a * nk + b)
                     vals.append(float(np.log((c + 0.5) / n)))

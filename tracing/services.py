@@ -1786,6 +1786,13 @@ def match_all(
         summary.withdrawn += counts["withdrawn"]
         progress(number + 1, len(ranking))
     summary.candidates_scored = ranking.candidates
+    # the pass updated many records' statuses: merge their index entries, as an import does
+    t = clock()
+    refresh_statistics(session, "children")
+    refresh_statistics(session, "requests")
+    session.execute(text("ANALYZE potential_match"))
+    session.commit()
+    summary.seconds["statistics"] = clock() - t
     return summary
 
 

@@ -83,3 +83,17 @@ def test_radius_query_uses_the_gist_index(db_session: Session, agency: Agency) -
     assert "_st_expand" in plan
     found = db_session.scalars(text(query)).all()
     assert 0 < len(found) < 100
+
+
+def test_gin_indexes_keep_small_pending_lists(db_session: Session) -> None:
+    # Every query reads a GIN pending list in full (models/person.py): keep it small.
+    options = dict(
+        db_session.execute(
+            text(
+                "SELECT c.relname, array_to_string(c.reloptions, ',') FROM pg_class c"
+                " JOIN pg_am am ON am.oid = c.relam WHERE c.relkind = 'i' AND am.amname = 'gin'"
+            )
+        ).all()
+    )
+    assert len(options) == 6
+    assert set(options.values()) == {"gin_pending_list_limit=256"}
