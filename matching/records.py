@@ -102,7 +102,8 @@ def _date_parts(text: str) -> tuple[float, float, float]:
     """(year, month, day) of one ISO date text, NaN where unknown or invalid."""
 
     def number(part: str) -> float:
-        return float(part) if part.isdigit() else math.nan
+        # isdigit() accepts "²" and other digits float() refuses; only ASCII 0-9 parse.
+        return float(part) if part.isascii() and part.isdecimal() else math.nan
 
     t = text.strip()
     year, month, day = number(t[0:4]), number(t[5:7]), number(t[8:10])

@@ -134,7 +134,7 @@ def matches() -> ResponseReturnValue:
         current_user.user,
         status=request.args.get("status") or None,
         limit=_limit(request.args.get("limit")),
-        offset=max(request.args.get("offset", 0, type=int) or 0, 0),
+        offset=request.args.get("offset", 0, type=int) or 0,  # the service clamps it
     )
     return jsonify(
         [

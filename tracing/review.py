@@ -26,6 +26,8 @@ from .security import CASEWORK_ROLES, roles_required
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
+QUEUE_FILTERS = ("status", "agency", "area", "min_score")
+
 
 def _match_or_404(match_id: int) -> PotentialMatch:
     match = services.visible_match(get_session(), current_user.user, match_id)
@@ -43,9 +45,9 @@ def queue() -> str:
     except ValueError:
         form.min_score.errors = ["a number between 0 and 1"]
         min_score = None
-    page = request.args.get("page", 1, type=int) or 1
-    page = max(page, 1)
     size = services.QUEUE_PAGE_SIZE
+    last_page = services.MAX_QUEUE_OFFSET // size
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), last_page)
     # one row more than a page tells whether there is a next page
     rows = services.review_queue(
         get_session(),
@@ -57,7 +59,9 @@ def queue() -> str:
         limit=size + 1,
         offset=(page - 1) * size,
     )
-    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the form's own filters go into the paging links: any other argument would
+    # reach url_for (which refuses some names, e.g. _external) or rewrite the link.
+    filters = {name: request.args[name] for name in QUEUE_FILTERS if request.args.get(name)}
     return render_template(
         "review/queue.html",
         form=form,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ from typing import cast as cast_type
 import psycopg
 from geoalchemy2 import Geography
 from psycopg import sql
-from sqlalchemy import Select, Table, bindparam, func, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, Table, and_, bindparam, exists, func, or_, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, defer, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -61,6 +62,7 @@ from .contract import (
     validate_row,
 )
 
+log = logging.getLogger(__name__)
 IMPORT_BATCH_SIZE = 2000
 DEFAULT_AGENCY = "Demo Agency"
 
@@ -164,13 +166,18 @@ def store_keys(
     common name (one key can cover thousands of children) is made selective by block
     keys that pair two tokens of the child's names, or one of them with a parent's.
     """
-    tokens: list[str] = []
-    for name in names:
-        tokens.extend(normalize_name(name or ""))
+    tokens = [t for name in names for t in normalize_name(name or "")]
+    parent_tokens = [t for name in parents for t in normalize_name(name or "")]
+    return token_index_keys(tokens, parent_tokens)
+
+
+def token_index_keys(
+    tokens: Sequence[str], parent_tokens: Sequence[str] = ()
+) -> tuple[list[str], list[str], str]:
+    """`store_keys` of names already normalised: normalising twice is not idempotent
+    (a token's own normal form can lose a letter again), so a search query that has its
+    tokens keys them as they are."""
     tokens = list(dict.fromkeys(tokens))
-    parent_tokens: list[str] = []
-    for name in parents:
-        parent_tokens.extend(normalize_name(name or ""))
     primary = {t: token_keys(t)[0] for t in {*tokens, *parent_tokens}}
     blocks = {
         "x:" + "|".join(sorted((primary[a], primary[b])))
@@ -414,16 +421,26 @@ def refresh_statistics(session: Session, kind: Kind) -> None:
     bulk load's whole GIN pending list and are planned on empty statistics, until
     autovacuum comes by (if it is on at all): measured on a 200k store, 300 ms instead
     of 10 ms per query. Both statements may run inside the import's transaction.
+
+    Both need the tables' owner: a deployment whose application role does not own them
+    (the safer set-up) leaves the upkeep to autovacuum, and the import goes on.
     """
     for model in _IMPORTED_TABLES[kind]:
         table = _table(model)
-        session.execute(text(f'ANALYZE "{table.name}"'))  # nosec B608: a model's table name
-        for index in table.indexes:
-            if index.dialect_options["postgresql"].get("using") == "gin":
-                session.execute(
-                    text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"),
-                    {"index": index.name},
-                )
+        try:
+            with session.begin_nested():
+                # ANALYZE only warns when not the owner; gin_clean_pending_list raises.
+                session.execute(text(f'ANALYZE "{table.name}"'))  # nosec B608: a table name
+                for index in table.indexes:
+                    if index.dialect_options["postgresql"].get("using") == "gin":
+                        session.execute(
+                            text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"),
+                            {"index": index.name},
+                        )
+        except DBAPIError as exc:
+            if not isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
+                raise
+            log.warning("statistics of %s left to autovacuum: %s", table.name, exc.orig)
 
 
 # --------------------------------------------------------------------------- spatial queries
@@ -1211,6 +1228,10 @@ class QueueRow:
 
 
 QUEUE_PAGE_SIZE = 50
+MAX_QUEUE_ROWS = 1000
+# Far past any real queue, well inside PostgreSQL's bigint: a forged ?page=1e20 gets an
+# empty page, not an error.
+MAX_QUEUE_OFFSET = 10**9
 
 
 def review_queue(
@@ -1227,18 +1248,34 @@ def review_queue(
     """Matches that touch the actor's agency, most probable first: `limit` rows from
     `offset` on (rows another agency's missing consent hides are left out)."""
     # First the ids, from the match table alone (its agency columns are indexed); the
-    # joins are made only for the filters that need them; then the rows.
+    # joins are made only for the filters that need them; then the rows. The consent
+    # rule (`consent_allows_match`) is part of the query, so that LIMIT and OFFSET count
+    # only rows the actor may see and the pages neither skip nor repeat one.
+    consented = or_(
+        PotentialMatch.child_agency_id == PotentialMatch.sought_agency_id,
+        and_(
+            exists()
+            .where(
+                ChildRegistration.id == PotentialMatch.child_id, ChildRegistration.consent_tracing
+            )
+            .correlate(PotentialMatch),  # not the area filter's join of the same table
+            exists()
+            .where(SoughtChild.id == PotentialMatch.sought_child_id, SoughtChild.consent_tracing)
+            .correlate(PotentialMatch),
+        ),
+    )
     stmt = (
         select(PotentialMatch.id)
         .where(
             or_(
                 PotentialMatch.child_agency_id == actor.agency_id,
                 PotentialMatch.sought_agency_id == actor.agency_id,
-            )
+            ),
+            consented,
         )
         .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
-        .limit(limit)
-        .offset(offset)
+        .limit(max(0, min(limit, MAX_QUEUE_ROWS)))
+        .offset(max(0, min(offset, MAX_QUEUE_OFFSET)))
     )
     if status:
         stmt = stmt.where(PotentialMatch.status == status)
@@ -1297,7 +1334,6 @@ def review_queue(
             elsewhere.get(m.id),
         )
         for m in matches
-        if consent_allows_match(m)
     ]
 
 
@@ -2026,7 +2062,7 @@ def search_people(
     tokens = normalize_name(query)
     if not tokens:
         return []
-    keys, pairs, joined = store_keys([" ".join(tokens)], [])
+    keys, pairs, joined = token_index_keys(tokens)
     # Score the index hits on their stored search text first; load only the best records.
     scored: list[tuple[float, str, str, int]] = []
     people: tuple[tuple[str, type[ChildRegistration] | type[SoughtChild]], ...] = (

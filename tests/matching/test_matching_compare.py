@@ -138,3 +138,19 @@ def test_parent_name_part_shared_with_the_child_is_not_counted_twice() -> None:
         {"given_name": "Oksana", "family_name": "Melnyk", "mother_name": "Anna Melnyk"},
     )
     assert out["mother"] == "different"
+
+
+def test_dates_parse_partial_and_refuse_non_ascii_digits() -> None:
+    """Partial ISO dates keep what is known; digits float() cannot read ("²", Arabic-Indic)
+    count as unknown instead of raising."""
+    from matching.records import parse_dates
+
+    year, month, day = parse_dates(
+        pd.Series(["2019-03-04", "2019-03", "2019", "²019-01-01", "2019-٠٣-01", None, "soon"])
+    )
+    assert year[:3].tolist() == [2019.0, 2019.0, 2019.0]
+    assert month[:2].tolist() == [3.0, 3.0]
+    assert day[0] == 4.0
+    assert np.isnan(day[1]) and np.isnan(month[2])
+    assert np.isnan(year[3]) and np.isnan(year[5]) and np.isnan(year[6])
+    assert year[4] == 2019.0 and np.isnan(month[4])

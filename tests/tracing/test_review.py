@@ -134,6 +134,57 @@ def test_queue_pages_keep_the_order_and_the_filters(
     assert client.get("/review/?page=junk").status_code == 200
 
 
+def test_queue_pages_count_only_rows_the_caseworker_may_see(
+    app: Flask,
+    case: Case,
+    users: dict[str, int],
+    as_role: Callable[[str], FlaskClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cross-agency match hidden by missing consent takes no place on a page: the page
+    is full and the next page link is there (the hidden row once ate both)."""
+    with app.app_context():
+        session = get_session()
+        registrar = session.get(User, users["registrar"])
+        south = session.get(User, users["other_caseworker"])
+        assert registrar and south
+        stranger, _ = services.register_child(
+            session, registrar, child_cells("Amina", "Yousif"), {}
+        )
+        stranger.agency_id = south.agency_id
+        stranger.consent_tracing = False
+        session.add(
+            PotentialMatch(
+                child_id=stranger.id,
+                sought_child_id=case.sought,
+                score=0.99,
+                evidence=EVIDENCE,
+                engine_version="test",
+            )
+        )
+        session.commit()
+    monkeypatch.setattr(services, "QUEUE_PAGE_SIZE", 2)
+    client = as_role("caseworker")
+    pattern = r'data-match="(\d+)"'
+    first = client.get("/review/").get_data(as_text=True)
+    assert [int(x) for x in __import__("re").findall(pattern, first)] == [case.best, case.weak]
+    assert 'rel="next"' in first
+    second = client.get("/review/?page=2").get_data(as_text=True)
+    assert [int(x) for x in __import__("re").findall(pattern, second)] == [case.sibling_match]
+
+
+def test_queue_survives_forged_paging_and_arguments(
+    case: Case, as_role: Callable[[str], FlaskClient]
+) -> None:
+    client = as_role("caseworker")
+    for query in ("page=100000000000000000000", "page=-3", "_external=1&page=2", "_anchor=x"):
+        response = client.get(f"/review/?{query}")
+        assert response.status_code == 200, query
+    assert "_external" not in client.get("/review/?_external=1&area=a").get_data(as_text=True)
+    api = client.get("/api/matches?offset=100000000000000000000")
+    assert api.status_code == 200 and api.get_json() == []
+
+
 def test_compare_shows_evidence_and_siblings_and_is_audited(
     app: Flask, case: Case, as_role: Callable[[str], FlaskClient]
 ) -> None:
