@@ -126,7 +126,7 @@ def show(child_id: int) -> str:
     return render_template(
         "registrations/show.html",
         child=child,
-        history=services.case_history(session, child),
+        history=services.case_history(session, child, current_user.user),
         transfer=transfer_form(child),
         exact_location=services.may_see_exact_location(current_user.user, child),
         proposals=services.proposals_for(session, child_ids=[child.id]),

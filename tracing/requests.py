@@ -95,7 +95,7 @@ def show(inquiry_id: int) -> str:
         "requests/show.html",
         inquiry=inquiry,
         proposals=proposals,
-        history=services.case_history(session, inquiry),
+        history=services.case_history(session, inquiry, current_user.user),
         transfer=transfer_form(inquiry),
     )
 

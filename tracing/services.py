@@ -1369,12 +1369,14 @@ def compare_match(
             .limit(3)
         ).all()
         siblings.append((other, list(proposals)))
-    # Notes about a record the actor may not see stay with that record's agency.
+    # Notes about a record the actor may not see stay with that record's agency; notes
+    # of this match go to both agencies working it, those of the records' other matches
+    # only as `follow_up_visible_to` allows.
     about = [FollowUp.match_id == match.id]
     if child_visible:
-        about.append(FollowUp.child_id == child.id)
+        about.append(and_(FollowUp.child_id == child.id, follow_up_visible_to(actor)))
     if sought_visible:
-        about.append(FollowUp.sought_child_id == sought.id)
+        about.append(and_(FollowUp.sought_child_id == sought.id, follow_up_visible_to(actor)))
     history = session.scalars(
         select(FollowUp).where(or_(*about)).order_by(FollowUp.created_at)
     ).all()
@@ -1490,10 +1492,20 @@ def may_transfer(actor: User, record: ChildRegistration | Inquiry) -> bool:
     return actor.role in TRANSFER_ROLES and record.agency_id == actor.agency_id
 
 
+def _has_active_user() -> Any:
+    """An agency with at least one active account: somebody there can work a case."""
+    return exists().where(User.agency_id == Agency.id, User.active.is_(True))
+
+
 def transfer_targets(session: Session, actor: User) -> list[Agency]:
-    """The agencies a case of the actor's agency may go to: every other one, by name."""
+    """The agencies a case of the actor's agency may go to, by name: every other one with
+    an active user (a case handed to an agency nobody works for would be orphaned)."""
     return list(
-        session.scalars(select(Agency).where(Agency.id != actor.agency_id).order_by(Agency.name))
+        session.scalars(
+            select(Agency)
+            .where(Agency.id != actor.agency_id, _has_active_user())
+            .order_by(Agency.name)
+        )
     )
 
 
@@ -1520,6 +1532,191 @@ def _carry_referrals(
     return carried
 
 
+# A match still being worked: proposed, in verification, or confirmed and awaiting the
+# reunification (which needs the match in view too).
+WORKED_MATCH_STATUSES = (*OPEN_MATCH_STATUSES, MatchStatus.CONFIRMED.value)
+# A match closed without being one: nobody needs the record on its other side for it.
+NO_MATCH_STATUSES = (MatchStatus.REJECTED.value, MatchStatus.SUPERSEDED.value)
+
+Counterpart = ChildRegistration | Inquiry
+
+
+def _case_matches(
+    session: Session, record: ChildRegistration | Inquiry
+) -> list[tuple[PotentialMatch, Counterpart]]:
+    """Each match of a case with the record on its other side, its counterpart: the
+    inquiry of a child's match, the child of a match of an inquiry's sought children."""
+    if isinstance(record, ChildRegistration):
+        inquiries = session.execute(
+            select(PotentialMatch, Inquiry)
+            .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+            .join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
+            .where(PotentialMatch.child_id == record.id)
+            .order_by(PotentialMatch.id)
+        )
+        return [(match, inquiry) for match, inquiry in inquiries]
+    children = session.execute(
+        select(PotentialMatch, ChildRegistration)
+        .join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
+        .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+        .where(SoughtChild.inquiry_id == record.id)
+        .order_by(PotentialMatch.id)
+    )
+    return [(match, child) for match, child in children]
+
+
+def _refuse_hiding_matches(
+    matches: list[tuple[PotentialMatch, Counterpart]], source_id: int
+) -> None:
+    """Across agencies a match shows only while both records consent to tracing
+    (`consent_allows_match`): a transfer that turns a match still being worked, now
+    within one agency, into one between two agencies without that consent would make it
+    vanish for both of them. Such a transfer is refused rather than the match closed: a
+    verification (or a confirmed match awaiting reunification) must not end unseen, and
+    whether the family consents, or the match is decided first, is for the caseworkers."""
+    hidden = [
+        match
+        for match, other in matches
+        if match.status in WORKED_MATCH_STATUSES
+        and other.agency_id == source_id
+        and not (match.child.consent_tracing and match.sought_child.consent_tracing)
+    ]
+    if not hidden:
+        return
+    listed = ", ".join(
+        f"{m.child.ref} with {m.sought_child.ref} ({m.status.replace('_', ' ')})" for m in hidden
+    )
+    refusing = sorted(
+        {r.ref for m in hidden for r in (m.child, m.sought_child) if not r.consent_tracing}
+    )
+    raise ServiceError(
+        f"the transfer would leave the match {listed} between two agencies, and "
+        f"{', '.join(refusing)} did not consent to tracing across agencies, so neither "
+        "agency would see the match any more; decide the match, or record the family's "
+        "consent to tracing, before transferring the case"
+    )
+
+
+def _counterpart_referrals(
+    session: Session,
+    actor: User,
+    record: ChildRegistration | Inquiry,
+    matches: list[tuple[PotentialMatch, Counterpart]],
+    source_id: int,
+    target: Agency,
+) -> dict[str, list[int]]:
+    """The referrals of the records on the other side of a transferred case's matches
+    (called once the match table's owner copies follow the transfer).
+
+    The old owner obtained them to work its matches with the case: one (pending or
+    accepted) is withdrawn when the old owner no longer owns any record with a match
+    against that counterpart. The new owner gets none of them: for each counterpart of
+    a match that is not closed unmatched, and visible across agencies, it gets a
+    *pending* request to the counterpart's agency, which decides as on any referral
+    (nothing is shared by the transfer itself), unless it owns the counterpart, sees
+    it already or has asked already."""
+    if isinstance(record, ChildRegistration):
+        column: Any = Referral.inquiry_id
+        old_owner_matched = (
+            select(PotentialMatch.id)
+            .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+            .where(PotentialMatch.child_agency_id == source_id)
+        )
+        matched_with: Any = SoughtChild.inquiry_id
+    else:
+        column = Referral.child_id
+        old_owner_matched = select(PotentialMatch.id).where(
+            PotentialMatch.sought_agency_id == source_id
+        )
+        matched_with = PotentialMatch.child_id
+    by_counterpart: dict[int, tuple[Counterpart, list[PotentialMatch]]] = {}
+    for match, other in matches:
+        by_counterpart.setdefault(other.id, (other, []))[1].append(match)
+    live = ("pending", "accepted")
+    done: dict[str, list[int]] = {"withdrawn": [], "requested": []}
+    requests: list[Referral] = []
+    for other, its_matches in by_counterpart.values():
+        still_matched = session.scalar(old_owner_matched.where(matched_with == other.id).limit(1))
+        if other.agency_id != source_id and still_matched is None:
+            for referral in session.scalars(
+                select(Referral)
+                .where(
+                    column == other.id,
+                    Referral.to_agency_id == source_id,
+                    Referral.status.in_(live),
+                )
+                .order_by(Referral.id)
+            ):
+                referral.status = "withdrawn"
+                done["withdrawn"].append(referral.id)
+        wanted = [
+            m
+            for m in its_matches
+            if m.status not in NO_MATCH_STATUSES
+            and m.child.consent_tracing
+            and m.sought_child.consent_tracing
+        ]
+        if other.agency_id == target.id or not wanted:
+            continue
+        asked = session.scalar(
+            select(Referral.id)
+            .where(
+                column == other.id, Referral.to_agency_id == target.id, Referral.status.in_(live)
+            )
+            .limit(1)
+        )
+        if asked is not None:
+            continue
+        first = wanted[0]
+        requests.append(
+            Referral(
+                child_id=other.id if isinstance(other, ChildRegistration) else None,
+                inquiry_id=other.id if isinstance(other, Inquiry) else None,
+                from_agency_id=other.agency_id,
+                to_agency_id=target.id,
+                requested_by_id=actor.id,
+                reason=f"{record.ref} transferred to {target.name}: potential match "
+                f"{first.id} for sought child {first.sought_child.ref}",
+            )
+        )
+    session.add_all(requests)
+    session.flush()
+    done["requested"] = [referral.id for referral in requests]
+    return done
+
+
+def _audit_refusal(
+    session: Session,
+    actor: User,
+    record: ChildRegistration | Inquiry,
+    to_agency_id: int,
+    reason: str,
+    refusal: ServiceError,
+    *,
+    ip: str | None,
+) -> None:
+    """A refused transfer (of a case the actor sees) is audited too, in a transaction of
+    its own: the transfer's was rolled back. A failure to store the event is logged and
+    the refusal, not that failure, goes back to the caller."""
+    try:
+        record_audit(
+            session,
+            actor.id,
+            "transfer_refused",
+            record=record,
+            ip=ip,
+            details={
+                "refusal": str(refusal)[:2000],
+                "to_agency_id": to_agency_id,
+                "reason": (reason or "").strip()[:2000],
+            },
+        )
+        session.commit()
+    except DBAPIError:
+        session.rollback()
+        log.exception("could not audit a refused transfer")
+
+
 def _transfer(
     session: Session,
     actor: User,
@@ -1537,6 +1734,9 @@ def _transfer(
     step the case had reached, the case flow (`_mark_proposed`, `_refresh_status`)
     would no longer move it, and the new owner would inherit a case that looks done.
     The transfer is an event in the case history (the audit trail) instead.
+
+    Referrals follow: those of the case itself (`_carry_referrals`), and those of the
+    records matched with it (`_counterpart_referrals`), all listed in the audit event.
     """
     try:
         if not may_transfer(actor, record):
@@ -1553,12 +1753,17 @@ def _transfer(
         source = record.agency
         if target.id == source.id:
             raise ServiceError(f"the case belongs to {source.name} already")
+        active = select(User.id).where(User.agency_id == target.id, User.active.is_(True))
+        if session.scalar(active.limit(1)) is None:
+            raise ServiceError(f"{target.name} has no active user to take the case over")
         if not record.consent_sharing:
             raise ServiceError(
                 "the family did not consent to sharing this case with other agencies, and "
                 "a transfer hands it to another agency; record their consent on the case "
                 "before transferring it"
             )
+        case_matches = _case_matches(session, record)
+        _refuse_hiding_matches(case_matches, source.id)
         details: dict[str, Any] = {}
         record.agency = target
         # The match table's copies of the owners follow, so that the new owner's review
@@ -1576,6 +1781,9 @@ def _transfer(
             details["sought_children"] = [s.ref for s in record.sought_children]
         session.execute(matches, execution_options={"synchronize_session": "fetch"})
         carried = _carry_referrals(session, referral_column, record.id, target.id)
+        counterparts = _counterpart_referrals(
+            session, actor, record, case_matches, source.id, target
+        )
         record_audit(
             session,
             actor.id,
@@ -1590,12 +1798,17 @@ def _transfer(
                 "reason": reason[:2000],
                 "referrals_withdrawn": carried["withdrawn"],
                 "referrals_moved": carried["moved"],
+                # Those the old owner had of the records matched with the case, and the
+                # new owner's requests for them (the owning agencies decide).
+                "counterpart_referrals_withdrawn": counterparts["withdrawn"],
+                "referrals_requested": counterparts["requested"],
                 **details,
             },
         )
         session.commit()
-    except ServiceError:
+    except ServiceError as refusal:
         session.rollback()
+        _audit_refusal(session, actor, record, to_agency_id, reason, refusal, ip=ip)
         raise
 
 
@@ -1612,8 +1825,10 @@ def transfer_child(
 
     Refused (NotFound) when the actor's agency cannot see the case, (NotAllowed) unless
     the actor is a supervisor or administrator of the owning agency, and (ServiceError)
-    without a reason, to an unknown agency or the owner itself, or without the family's
-    consent to sharing."""
+    without a reason, to an unknown agency, the owner itself or an agency without an
+    active user, without the family's consent to sharing, or when a match still being
+    worked would vanish (`_refuse_hiding_matches`). A refusal of a case the actor sees
+    is audited ("transfer_refused")."""
     child = session.get(ChildRegistration, child_id, with_for_update=True, populate_existing=True)
     if child is None or not _sees_child(session, actor, child):
         session.rollback()
@@ -1650,9 +1865,30 @@ class HistoryEntry:
     note: str
 
 
-def case_history(session: Session, record: ChildRegistration | Inquiry) -> list[HistoryEntry]:
-    """A case's history, oldest first: its follow-ups (an inquiry's are those of its sought
-    children) and, from the audit trail, its transfers between agencies."""
+def follow_up_visible_to(actor: User) -> Any:
+    """The follow-ups of a case the actor sees that the actor may read. One about a match
+    (a verification interview, a reunification visit) holds the notes and places of the
+    agency that wrote it, possibly not the case's: it shows only to the agency that wrote
+    it, or to one owning both sides of the match. Other follow-ups go with the case."""
+    return or_(
+        FollowUp.match_id.is_(None),
+        FollowUp.author_id.in_(select(User.id).where(User.agency_id == actor.agency_id)),
+        FollowUp.match_id.in_(
+            select(PotentialMatch.id).where(
+                PotentialMatch.child_agency_id == actor.agency_id,
+                PotentialMatch.sought_agency_id == actor.agency_id,
+            )
+        ),
+    )
+
+
+def case_history(
+    session: Session, record: ChildRegistration | Inquiry, actor: User
+) -> list[HistoryEntry]:
+    """A case's history as the actor may read it, oldest first: its follow-ups (an
+    inquiry's are those of its sought children; see `follow_up_visible_to`) and, from
+    the audit trail, its transfers between agencies. A transfer's reason shows only to
+    the agency owning the case now and to those it went from and to."""
     if isinstance(record, ChildRegistration):
         about = FollowUp.child_id == record.id
         label: dict[int | None, str] = {}
@@ -1667,7 +1903,7 @@ def case_history(session: Session, record: ChildRegistration | Inquiry) -> list[
             f.outcome or "",
             f.note or "",
         )
-        for f in session.scalars(select(FollowUp).where(about))
+        for f in session.scalars(select(FollowUp).where(about, follow_up_visible_to(actor)))
     ]
     transfers = session.scalars(
         select(AuditEvent).where(
@@ -1676,16 +1912,21 @@ def case_history(session: Session, record: ChildRegistration | Inquiry) -> list[
             AuditEvent.action == "transfer",
         )
     )
-    entries += [
-        HistoryEntry(
-            event.at,
-            event.at.date(),
-            "transfer",
-            f"from {event.details.get('from_agency')} to {event.details.get('to_agency')}",
-            str(event.details.get("reason") or ""),
+    for event in transfers:
+        parties = {
+            record.agency_id,
+            event.details.get("from_agency_id"),
+            event.details.get("to_agency_id"),
+        }
+        entries.append(
+            HistoryEntry(
+                event.at,
+                event.at.date(),
+                "transfer",
+                f"from {event.details.get('from_agency')} to {event.details.get('to_agency')}",
+                str(event.details.get("reason") or "") if actor.agency_id in parties else "",
+            )
         )
-        for event in transfers
-    ]
     entries.sort(key=lambda entry: entry.at)
     return entries
 

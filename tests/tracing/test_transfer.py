@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from models import (
     Agency,
@@ -327,6 +328,8 @@ def test_matching_goes_on_after_a_transfer(app: Flask) -> None:
         registrar = services.create_user(
             session, "reg@demo.example", "registrar", "Demo Agency", PASSWORD
         )
+        # A case goes only to an agency with someone to work it.
+        services.create_user(session, "sup@elsewhere.example", "supervisor", "Elsewhere", PASSWORD)
         elsewhere = services.ensure_agency(session, "Elsewhere")
         session.commit()
 
@@ -386,3 +389,340 @@ def test_the_case_page_shows_the_form_only_to_those_who_may_transfer(
     page = as_role("supervisor").get(f"/children/{case.child}").get_data(as_text=True)
     options = re.findall(r"<option[^>]*>([^<]+)</option>", page)
     assert options == ["South"]
+
+
+# --------------------------------------------------------------------------- match notes,
+# counterpart referrals, hidden matches, targets, reasons and refusals
+
+
+def user(session: Session, users: dict[str, int], key: str) -> User:
+    found = session.get(User, users[key])
+    assert found
+    return found
+
+
+def agency_id(session: Session, name: str) -> int:
+    return session.scalars(select(Agency.id).where(Agency.name == name)).one()
+
+
+def south_inquiry(session: Session, users: dict[str, int]) -> tuple[Inquiry, SoughtChild]:
+    """An inquiry of South's for the same girl (South's families consent to sharing)."""
+    inquiry, _ = services.file_inquiry(
+        session,
+        user(session, users, "other_caseworker"),
+        {"inquirer_name": "Mariam Saleh", "consent_sharing": True},
+        [(SOUGHT, {})],
+        match=False,
+    )
+    return inquiry, inquiry.sought_children[0]
+
+
+def add_match(session: Session, child_id: int, sought_id: int) -> PotentialMatch:
+    match = PotentialMatch(
+        child_id=child_id, sought_child_id=sought_id, score=0.8, evidence={}, engine_version="t"
+    )
+    session.add(match)
+    session.commit()
+    return match
+
+
+def accepted(session: Session, to_agency: int, *, child: int = 0, inquiry: int = 0) -> Referral:
+    """An accepted referral of a child (or an inquiry) to an agency, from its owner."""
+    record = session.get(ChildRegistration, child) if child else session.get(Inquiry, inquiry)
+    assert record
+    referral = Referral(
+        child_id=child or None,
+        inquiry_id=inquiry or None,
+        from_agency_id=record.agency_id,
+        to_agency_id=to_agency,
+        status="accepted",
+    )
+    session.add(referral)
+    session.commit()
+    return referral
+
+
+def history_notes(page: str) -> str:
+    return page[page.index('id="history"') :]
+
+
+def test_match_notes_show_only_to_both_sides_owner_or_author(
+    app: Flask, case: Case, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    """A follow-up about a match carries its author agency's notes: on a case page it
+    shows to the agency owning both sides of the match, or to the one that wrote it."""
+    with app.app_context():
+        session = get_session()
+        north, south = user(session, users, "caseworker"), user(session, users, "other_caseworker")
+        east = services.create_user(
+            session, "caseworker@east.example", "caseworker", "East", PASSWORD
+        )
+        inquiry, sought = south_inquiry(session, users)
+        cross = add_match(session, case.child, sought.id)
+        own = session.get(PotentialMatch, case.match)
+        child = session.get(ChildRegistration, case.child)
+        assert own and child
+        services.record_follow_up(session, south, "interview_family", match=cross, note="SOUTH-X")
+        services.record_follow_up(session, north, "interview_family", match=cross, note="NORTH-X")
+        services.record_follow_up(session, north, "interview_child", match=own, note="NORTH-OWN")
+        services.record_follow_up(session, north, "note", child=child, note="NORTH-PLAIN")
+        session.commit()
+        # South and East had the child referred; North had South's inquiry referred.
+        accepted(session, case.south, child=case.child)
+        accepted(session, east.agency_id, child=case.child)
+        accepted(session, case.north, inquiry=inquiry.id)
+
+        def notes(actor: User, record: ChildRegistration | Inquiry) -> set[str]:
+            return {h.note for h in services.case_history(session, record, actor)}
+
+        assert notes(north, child) == {"NORTH-X", "NORTH-OWN", "NORTH-PLAIN"}
+        assert notes(south, child) == {"SOUTH-X", "NORTH-PLAIN"}
+        assert notes(east, child) == {"NORTH-PLAIN"}
+        assert notes(south, inquiry) == {"SOUTH-X"}
+        assert notes(north, inquiry) == {"NORTH-X"}
+        # The comparison page of the cross-agency match: both agencies' notes on this
+        # match, the child's plain notes, never those of North's own match.
+        view = services.compare_match(session, south, cross, ip=None)
+        assert {f.note for f in view.history} == {"SOUTH-X", "NORTH-X", "NORTH-PLAIN"}
+        inquiry_id = inquiry.id
+
+    page = history_notes(
+        as_role("caseworker").get(f"/children/{case.child}").get_data(as_text=True)
+    )
+    assert "NORTH-X" in page and "NORTH-OWN" in page and "SOUTH-X" not in page
+    page = history_notes(
+        as_role("other_caseworker").get(f"/children/{case.child}").get_data(as_text=True)
+    )
+    assert "SOUTH-X" in page and "NORTH-PLAIN" in page
+    assert "NORTH-X" not in page and "NORTH-OWN" not in page
+    page = as_role("other_caseworker").get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
+    assert "SOUTH-X" in history_notes(page) and "NORTH-X" not in history_notes(page)
+
+
+def test_a_child_transfer_moves_the_counterpart_referrals(
+    app: Flask, case: Case, users: dict[str, int]
+) -> None:
+    """North had South's inquiry referred to work its match with North's child; the child
+    goes to East: North's referral is withdrawn, and East asks South (and North, for
+    North's own inquiry) to share; nothing is shared until they accept."""
+    with app.app_context():
+        session = get_session()
+        east_user = services.create_user(
+            session, "caseworker@east.example", "caseworker", "East", PASSWORD
+        )
+        east = east_user.agency_id
+        inquiry, sought = south_inquiry(session, users)
+        add_match(session, case.child, sought.id)
+        obtained = accepted(session, case.north, inquiry=inquiry.id)
+        services.transfer_child(
+            session, user(session, users, "supervisor"), case.child, east, REASON
+        )
+        session.expire_all()
+        assert obtained.status == "withdrawn"
+        asked = session.scalars(select(Referral).where(Referral.to_agency_id == east)).all()
+        assert {(r.inquiry_id, r.from_agency_id, r.status) for r in asked} == {
+            (inquiry.id, case.south, "pending"),
+            (case.inquiry, case.north, "pending"),
+        }
+        assert services.visible_inquiry(session, east_user, inquiry.id) is None
+        (event,) = transfer_events(app)
+        assert event.details["counterpart_referrals_withdrawn"] == [obtained.id]
+        assert sorted(event.details["referrals_requested"]) == sorted(r.id for r in asked)
+        # South decides on East's request like on any other.
+        south = user(session, users, "other_caseworker")
+        assert {r.id for r in services.referrals_for(session, south)} >= {
+            r.id for r in asked if r.from_agency_id == case.south
+        }
+        request = next(r for r in asked if r.from_agency_id == case.south)
+        services.decide_referral(session, south, request, True, ip=None)
+        assert services.visible_inquiry(session, east_user, inquiry.id) is not None
+
+
+def test_counterpart_referrals_stay_while_still_needed(
+    app: Flask, case: Case, users: dict[str, int]
+) -> None:
+    """North keeps South's inquiry while another North child is matched with it; East,
+    which sees that inquiry already, is not asked for it again."""
+    with app.app_context():
+        session = get_session()
+        east = services.create_user(
+            session, "caseworker@east.example", "caseworker", "East", PASSWORD
+        ).agency_id
+        inquiry, sought = south_inquiry(session, users)
+        add_match(session, case.child, sought.id)
+        other, _ = services.register_child(
+            session, user(session, users, "registrar"), CHILD, {}, match=False
+        )
+        add_match(session, other.id, sought.id)
+        obtained = accepted(session, case.north, inquiry=inquiry.id)
+        east_has = accepted(session, east, inquiry=inquiry.id)
+        services.transfer_child(
+            session, user(session, users, "supervisor"), case.child, east, REASON
+        )
+        session.expire_all()
+        assert obtained.status == "accepted" and east_has.status == "accepted"
+        asked = session.scalars(
+            select(Referral).where(Referral.to_agency_id == east, Referral.status == "pending")
+        ).all()
+        assert [(r.inquiry_id, r.from_agency_id) for r in asked] == [(case.inquiry, case.north)]
+        (event,) = transfer_events(app)
+        assert event.details["counterpart_referrals_withdrawn"] == []
+
+
+def test_an_inquiry_transfer_moves_the_counterpart_referrals(
+    app: Flask, case: Case, users: dict[str, int]
+) -> None:
+    with app.app_context():
+        session = get_session()
+        east = services.create_user(
+            session, "caseworker@east.example", "caseworker", "East", PASSWORD
+        ).agency_id
+        south_child, _ = services.register_child(
+            session,
+            user(session, users, "other_caseworker"),
+            CHILD,
+            {"consent_sharing": True},
+            match=False,
+        )
+        add_match(session, south_child.id, case.sought)
+        obtained = accepted(session, case.north, child=south_child.id)
+        services.transfer_inquiry(
+            session, user(session, users, "supervisor"), case.inquiry, east, REASON
+        )
+        session.expire_all()
+        assert obtained.status == "withdrawn"
+        asked = session.scalars(select(Referral).where(Referral.to_agency_id == east)).all()
+        assert {(r.child_id, r.from_agency_id, r.status) for r in asked} == {
+            (south_child.id, case.south, "pending"),
+            (case.child, case.north, "pending"),
+        }
+        (event,) = transfer_events(app)
+        assert event.details["counterpart_referrals_withdrawn"] == [obtained.id]
+
+
+@pytest.mark.parametrize("status", ["proposed", "in_verification", "confirmed"])
+def test_no_transfer_that_would_hide_a_match_being_worked(
+    app: Flask, users: dict[str, int], status: str
+) -> None:
+    """Across agencies a match shows only while both records consent to tracing: a
+    transfer that would make such a match vanish for both agencies is refused."""
+    case = make_case(app, users)
+    with app.app_context():
+        session = get_session()
+        supervisor = user(session, users, "supervisor")
+        child = session.get(ChildRegistration, case.child)
+        match = session.get(PotentialMatch, case.match)
+        assert child and match
+        child.consent_tracing = False
+        match.status = status
+        session.commit()
+        for transfer_case, record_id in (
+            (services.transfer_child, case.child),
+            (services.transfer_inquiry, case.inquiry),
+        ):
+            with pytest.raises(services.ServiceError, match="consent to tracing") as refused:
+                transfer_case(session, supervisor, record_id, case.south, REASON)
+            assert child.ref in str(refused.value)
+        assert owners(app, case) == (case.north, case.north, case.north, case.north)
+        # Once decided, the match no longer stands in the way.
+        match.status, match.reject_reason = "rejected", "not her"
+        session.commit()
+        services.transfer_child(session, supervisor, case.child, case.south, REASON)
+    assert owners(app, case) == (case.south, case.north, case.south, case.north)
+
+
+def test_cases_go_only_to_agencies_with_active_users(
+    app: Flask, case: Case, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    with app.app_context():
+        session = get_session()
+        services.ensure_agency(session, "Empty")
+        services.create_user(session, "left@west.example", "supervisor", "West", PASSWORD)
+        session.execute(update(User).where(User.email == "left@west.example").values(active=False))
+        session.commit()
+        supervisor = user(session, users, "supervisor")
+        assert [a.name for a in services.transfer_targets(session, supervisor)] == ["South"]
+        for name in ("Empty", "West"):
+            with pytest.raises(services.ServiceError, match="no active user"):
+                services.transfer_child(
+                    session, supervisor, case.child, agency_id(session, name), REASON
+                )
+    page = as_role("supervisor").get(f"/children/{case.child}").get_data(as_text=True)
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", page) == ["South"]
+    assert owners(app, case) == (case.north, case.north, case.north, case.north)
+
+
+def test_the_transfer_reason_shows_only_to_the_agencies_of_the_transfer(
+    app: Flask, case: Case, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    with app.app_context():
+        session = get_session()
+        east = services.create_user(
+            session, "caseworker@east.example", "caseworker", "East", PASSWORD
+        )
+        services.transfer_child(
+            session, user(session, users, "supervisor"), case.child, case.south, REASON
+        )
+        # South shares the case with East, and back with North.
+        accepted(session, east.agency_id, child=case.child)
+        accepted(session, case.north, child=case.child)
+        child = session.get(ChildRegistration, case.child)
+        assert child
+
+        def transfers(actor: User) -> list[tuple[str, str]]:
+            history = services.case_history(session, child, actor)
+            return [(h.outcome, h.note) for h in history if h.what == "transfer"]
+
+        assert transfers(user(session, users, "other_caseworker")) == [
+            ("from North to South", REASON)
+        ]
+        assert transfers(user(session, users, "caseworker")) == [("from North to South", REASON)]
+        assert transfers(east) == [("from North to South", "")]
+    client = as_role("caseworker")
+    sign_out = client.session_transaction
+    with sign_out() as browser:
+        browser.clear()
+    sign_in(client, "caseworker@east.example")
+    page = history_notes(client.get(f"/children/{case.child}").get_data(as_text=True))
+    assert "from North to South" in page and REASON not in page
+
+
+def test_refused_transfers_are_audited(app: Flask, case: Case, users: dict[str, int]) -> None:
+    with app.app_context():
+        session = get_session()
+        supervisor, caseworker = (
+            user(session, users, "supervisor"),
+            user(session, users, "caseworker"),
+        )
+        south = user(session, users, "other_caseworker")
+        with pytest.raises(services.ServiceError, match="give a reason"):
+            services.transfer_child(session, supervisor, case.child, case.south, "")
+        with pytest.raises(services.NotAllowed):
+            services.transfer_inquiry(session, caseworker, case.inquiry, case.south, REASON)
+        # South cannot see the child: nothing to audit about it.
+        with pytest.raises(services.NotFound):
+            services.transfer_child(session, south, case.child, case.north, REASON)
+        # Once referred, South sees the child but does not own it.
+        accepted(session, case.south, child=case.child)
+        with pytest.raises(services.NotAllowed):
+            services.transfer_child(session, south, case.child, case.south, REASON)
+    with app.app_context():  # another session: the refusals were committed
+        events = (
+            get_session()
+            .scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "transfer_refused")
+                .order_by(AuditEvent.id)
+            )
+            .all()
+        )
+        assert [(e.user_id, e.record_type, e.record_id) for e in events] == [
+            (users["supervisor"], "child_registration", case.child),
+            (users["caseworker"], "inquiry", case.inquiry),
+            (users["other_caseworker"], "child_registration", case.child),
+        ]
+        assert "give a reason" in events[0].details["refusal"]
+        assert "supervisor or administrator" in events[1].details["refusal"]
+        assert events[1].details["to_agency_id"] == case.south
+    assert owners(app, case) == (case.north, case.north, case.north, case.north)
+    assert transfer_events(app) == []
