@@ -7,6 +7,7 @@ writes the engine's ranked output back as potential matches, in bulk.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -123,16 +124,24 @@ def load_frame(
     With `batch_size`, rows come from a server-side cursor that many at a time and each
     batch becomes a frame before the next is fetched: a large store's rows are never all
     held as Python row objects next to the frame (the bulk pass loads this way).
+
+    The frame's `attrs[LOADED_AT]` is the database clock just before the rows were read:
+    `write_proposals` withdraws only proposals older than that.
     """
+    loaded_at = database_clock(session)
     if batch_size is None:
         result = session.execute(stmt)
-        return _frame(result.all(), list(result.keys()))
-    result = session.execute(stmt, execution_options={"yield_per": batch_size})
-    columns = list(result.keys())
-    parts = [_frame(rows, columns) for rows in result.partitions()]
-    if len(parts) == 1:
-        return parts[0]
-    return pd.concat(parts, ignore_index=True) if parts else _frame([], columns)
+        frame = _frame(result.all(), list(result.keys()))
+    else:
+        result = session.execute(stmt, execution_options={"yield_per": batch_size})
+        columns = list(result.keys())
+        parts = [_frame(rows, columns) for rows in result.partitions()]
+        if len(parts) == 1:
+            frame = parts[0]
+        else:
+            frame = pd.concat(parts, ignore_index=True) if parts else _frame([], columns)
+    frame.attrs[LOADED_AT] = loaded_at
+    return frame
 
 
 def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
@@ -361,7 +370,9 @@ def _retrieve(
             condition = and_(condition, model.search_text.not_like("% %"))
         found.update(
             dict.fromkeys(
-                _best_hits(session, model, condition, person.search_text, COMMON_AGE_LIMIT)
+                _best_hits(
+                    session, model, condition, person.search_text, min(limit, COMMON_AGE_LIMIT)
+                )
             )
         )
     for person in people:
@@ -419,16 +430,98 @@ def evidence_of(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {"prior_weight": round(float(prior), 4), "fields": fields}
 
 
-def consent_allows(ranked: pd.DataFrame, children: pd.DataFrame, sought: pd.DataFrame) -> pd.Series:
-    """A record without consent to tracing is offered only inside its own agency."""
-    child = children.set_index("ref")
-    wanted = sought.set_index("ref")
-    c_agency = ranked["child_ref"].map(child["agency_id"])
-    s_agency = ranked["request_ref"].map(wanted["agency_id"])
-    same = c_agency.to_numpy() == s_agency.to_numpy()
-    c_ok = ranked["child_ref"].map(child["consent_tracing"]).fillna(False).to_numpy(dtype=bool)
-    s_ok = ranked["request_ref"].map(wanted["consent_tracing"]).fillna(False).to_numpy(dtype=bool)
-    return pd.Series(same | (c_ok & s_ok), index=ranked.index)
+# Stored with each frame (DataFrame.attrs) by `load_frame`: the database's wall clock
+# just before the frame's rows were read.
+LOADED_AT = "loaded_at"
+
+
+def database_clock(session: Session) -> dt.datetime:
+    """The database's wall clock, `clock_timestamp()` (not the transaction's start)."""
+    stamp = session.scalar(select(func.clock_timestamp()))
+    assert isinstance(stamp, dt.datetime)
+    return stamp
+
+
+def frames_loaded_at(*frames: pd.DataFrame) -> dt.datetime | None:
+    """When the oldest of these frames was loaded (`load_frame` stamps it), if known."""
+    stamps = [f.attrs.get(LOADED_AT) for f in frames]
+    known = [s for s in stamps if isinstance(s, dt.datetime)]
+    return min(known) if known else None
+
+
+# Keeps the staged pairs that the records' live values allow: across agencies, a pair is
+# proposed only while both records consent to tracing (services.consent_allows_match).
+# The frames may be minutes old in a bulk run: a transfer or a consent change committed
+# since then counts, not the frame's copy.
+_PRUNE_FORBIDDEN_SQL = """
+    DELETE FROM proposal_staging s
+    USING child_registration c, sought_child sc, inquiry i
+    WHERE c.id = s.child_id AND sc.id = s.sought_child_id AND i.id = sc.inquiry_id
+      AND c.agency_id <> i.agency_id
+      AND NOT (c.consent_tracing AND sc.consent_tracing)
+"""
+
+# The agencies owning both records are read live, never taken from the frames. A pair
+# is written when new; a proposal or a match in verification when its score, evidence,
+# records' revisions or agencies changed, unless the stored row was scored on newer
+# revisions than the frames' (a real-time match after the frames were loaded); a
+# rejected pair only when one of its records has a newer revision than was rejected.
+_UPSERT_SQL = """
+    INSERT INTO potential_match AS pm (child_id, sought_child_id, score, evidence,
+        engine_version, child_revision, sought_revision, child_agency_id,
+        sought_agency_id, updated_at)
+    SELECT s.child_id, s.sought_child_id, s.score, s.evidence, %(engine)s,
+           s.child_revision, s.sought_revision, c.agency_id, i.agency_id, clock_timestamp()
+    FROM proposal_staging s
+    JOIN child_registration c ON c.id = s.child_id
+    JOIN sought_child sc ON sc.id = s.sought_child_id
+    JOIN inquiry i ON i.id = sc.inquiry_id
+    ON CONFLICT (child_id, sought_child_id) DO UPDATE SET
+        score = EXCLUDED.score,
+        evidence = EXCLUDED.evidence,
+        engine_version = EXCLUDED.engine_version,
+        status = CASE WHEN pm.status = 'rejected' THEN 'proposed' ELSE pm.status END,
+        reject_reason = CASE WHEN pm.status = 'rejected' THEN NULL
+                             ELSE pm.reject_reason END,
+        decided_by_id = CASE WHEN pm.status = 'rejected' THEN NULL
+                             ELSE pm.decided_by_id END,
+        decided_at = CASE WHEN pm.status = 'rejected' THEN NULL ELSE pm.decided_at END,
+        version = CASE WHEN pm.status = 'rejected' THEN pm.version + 1
+                       ELSE pm.version END,
+        child_revision = EXCLUDED.child_revision,
+        sought_revision = EXCLUDED.sought_revision,
+        child_agency_id = EXCLUDED.child_agency_id,
+        sought_agency_id = EXCLUDED.sought_agency_id,
+        updated_at = clock_timestamp()
+    WHERE (pm.status IN ('proposed', 'in_verification')
+           AND pm.child_revision <= EXCLUDED.child_revision
+           AND pm.sought_revision <= EXCLUDED.sought_revision
+           AND (pm.score, pm.evidence, pm.engine_version, pm.child_revision,
+                pm.sought_revision, pm.child_agency_id, pm.sought_agency_id)
+               IS DISTINCT FROM
+               (EXCLUDED.score, EXCLUDED.evidence, EXCLUDED.engine_version,
+                EXCLUDED.child_revision, EXCLUDED.sought_revision,
+                EXCLUDED.child_agency_id, EXCLUDED.sought_agency_id))
+       OR (pm.status = 'rejected' AND (EXCLUDED.child_revision > pm.child_revision
+                                    OR EXCLUDED.sought_revision > pm.sought_revision))
+    RETURNING (xmax = 0) AS inserted
+"""
+
+# Proposals of the sought children in scope that fell out of the ranking are withdrawn,
+# but only those the frames could have produced: a proposal written after the frames
+# were loaded (a real-time match of a child registered during a bulk run, which the
+# bulk run's frames do not hold) is newer than what this run knows, and stays. Without
+# a known load time, the transaction's start stands in for it (real-time matching loads
+# its frames in the transaction that writes them).
+_WITHDRAW_SQL = """
+    DELETE FROM potential_match pm
+    WHERE pm.status = 'proposed' AND pm.sought_child_id = ANY(%(scope)s)
+      AND pm.updated_at < COALESCE(%(loaded_at)s, now())
+      AND NOT EXISTS (SELECT 1 FROM follow_up f WHERE f.match_id = pm.id)
+      AND NOT EXISTS (SELECT 1 FROM proposal_staging s
+                      WHERE s.child_id = pm.child_id
+                        AND s.sought_child_id = pm.sought_child_id)
+"""
 
 
 def write_proposals(
@@ -438,16 +531,26 @@ def write_proposals(
     sought: pd.DataFrame,
     scope_sought_ids: Sequence[int],
     engine_version: str,
+    *,
+    loaded_at: dt.datetime | None = None,
 ) -> dict[str, int]:
     """Store ranked pairs as potential matches for the sought children in scope.
 
     Proposals and matches in verification get the new score and evidence when these
-    changed (without touching their lock version); a rejected pair comes back only when one of its
-    records changed since the rejection; decided matches are left alone; proposals that
-    fell out of the ranking are withdrawn.
+    changed (without touching their lock version); a rejected pair comes back only when
+    one of its records has a newer revision than when it was rejected; decided matches
+    are left alone; proposals that fell out of the ranking are withdrawn.
+
+    The frames give the pairs' records and the revisions they were scored on; the
+    owning agencies and the consent to tracing are read live from the store, so that a
+    transfer or a consent change committed after the frames were loaded counts.
+    `loaded_at` is the database clock (`database_clock`) taken before the frames were
+    loaded; by default, the time `load_frame` stamped on them. Only proposals older than
+    that are withdrawn.
     """
+    if loaded_at is None:
+        loaded_at = frames_loaded_at(children, sought)
     kept = ranked[(ranked["score"] >= MIN_PROPOSAL_SCORE)]
-    kept = kept[consent_allows(kept, children, sought).to_numpy()]
     child = children.set_index("ref")
     wanted = sought.set_index("ref")
     rows = pd.DataFrame(
@@ -458,8 +561,6 @@ def write_proposals(
             "evidence": [json.dumps(evidence_of(r)) for r in kept.to_dict("records")],
             "child_revision": kept["child_ref"].map(child["revision"]).astype("int64"),
             "sought_revision": kept["request_ref"].map(wanted["revision"]).astype("int64"),
-            "child_agency_id": kept["child_ref"].map(child["agency_id"]).astype("int64"),
-            "sought_agency_id": kept["request_ref"].map(wanted["agency_id"]).astype("int64"),
         }
     )
     rows = rows[rows["sought_child_id"].isin(list(scope_sought_ids))]
@@ -470,8 +571,7 @@ def write_proposals(
     with driver.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE proposal_staging (child_id int, sought_child_id int, score float8,"
-            " evidence jsonb, child_revision int, sought_revision int, child_agency_id int,"
-            " sought_agency_id int) ON COMMIT DROP"
+            " evidence jsonb, child_revision int, sought_revision int) ON COMMIT DROP"
         )
         with cursor.copy(
             sql.SQL("COPY proposal_staging ({}) FROM STDIN").format(
@@ -480,56 +580,10 @@ def write_proposals(
         ) as copy:
             for record in rows.itertuples(index=False):
                 copy.write_row(record)
-        cursor.execute(
-            """
-            INSERT INTO potential_match AS pm (child_id, sought_child_id, score, evidence,
-                engine_version, child_revision, sought_revision, child_agency_id,
-                sought_agency_id)
-            SELECT child_id, sought_child_id, score, evidence, %(engine)s, child_revision,
-                   sought_revision, child_agency_id, sought_agency_id
-            FROM proposal_staging
-            ON CONFLICT (child_id, sought_child_id) DO UPDATE SET
-                score = EXCLUDED.score,
-                evidence = EXCLUDED.evidence,
-                engine_version = EXCLUDED.engine_version,
-                status = CASE WHEN pm.status = 'rejected' THEN 'proposed' ELSE pm.status END,
-                reject_reason = CASE WHEN pm.status = 'rejected' THEN NULL
-                                     ELSE pm.reject_reason END,
-                decided_by_id = CASE WHEN pm.status = 'rejected' THEN NULL
-                                     ELSE pm.decided_by_id END,
-                decided_at = CASE WHEN pm.status = 'rejected' THEN NULL ELSE pm.decided_at END,
-                version = CASE WHEN pm.status = 'rejected' THEN pm.version + 1
-                               ELSE pm.version END,
-                child_revision = EXCLUDED.child_revision,
-                sought_revision = EXCLUDED.sought_revision,
-                child_agency_id = EXCLUDED.child_agency_id,
-                sought_agency_id = EXCLUDED.sought_agency_id,
-                updated_at = now()
-            WHERE (pm.status IN ('proposed', 'in_verification')
-                   AND (pm.score, pm.evidence, pm.engine_version, pm.child_revision,
-                        pm.sought_revision, pm.child_agency_id, pm.sought_agency_id)
-                       IS DISTINCT FROM
-                       (EXCLUDED.score, EXCLUDED.evidence, EXCLUDED.engine_version,
-                        EXCLUDED.child_revision, EXCLUDED.sought_revision,
-                        EXCLUDED.child_agency_id, EXCLUDED.sought_agency_id))
-               OR (pm.status = 'rejected' AND (pm.child_revision <> EXCLUDED.child_revision
-                                            OR pm.sought_revision <> EXCLUDED.sought_revision))
-            RETURNING (xmax = 0) AS inserted
-            """,
-            {"engine": engine_version},
-        )
+        cursor.execute(_PRUNE_FORBIDDEN_SQL)
+        cursor.execute(_UPSERT_SQL, {"engine": engine_version})
         written = cursor.fetchall()
-        cursor.execute(
-            """
-            DELETE FROM potential_match pm
-            WHERE pm.status = 'proposed' AND pm.sought_child_id = ANY(%(scope)s)
-              AND NOT EXISTS (SELECT 1 FROM follow_up f WHERE f.match_id = pm.id)
-              AND NOT EXISTS (SELECT 1 FROM proposal_staging s
-                              WHERE s.child_id = pm.child_id
-                                AND s.sought_child_id = pm.sought_child_id)
-            """,
-            {"scope": list(scope_sought_ids)},
-        )
+        cursor.execute(_WITHDRAW_SQL, {"scope": list(scope_sought_ids), "loaded_at": loaded_at})
         withdrawn = cursor.rowcount
         cursor.execute("DROP TABLE proposal_staging")
     new = sum(1 for (inserted,) in written if inserted)

@@ -2008,6 +2008,9 @@ def match_all(
     stage = on_stage or (lambda _name: None)
     t = clock()
     stage("loading records")
+    # Proposals written after this (by real-time matching meanwhile) are not this run's
+    # to withdraw; said explicitly, as the frames are cut down below.
+    loaded_at = linkage.database_clock(session)
     children = linkage.open_children(session, batch_size=linkage.LOAD_BATCH_SIZE)
     sought = linkage.open_sought(session, batch_size=linkage.LOAD_BATCH_SIZE)
     summary.children, summary.sought = len(children), len(sought)
@@ -2051,7 +2054,9 @@ def match_all(
         summary.seconds["rank"] += clock() - t
         t = clock()
         scope = [sought_id[ref] for ref in refs]
-        counts = linkage.write_proposals(session, ranked, children, sought, scope, ENGINE_VERSION)
+        counts = linkage.write_proposals(
+            session, ranked, children, sought, scope, ENGINE_VERSION, loaded_at=loaded_at
+        )
         proposed = ranked.loc[ranked["score"] >= linkage.MIN_PROPOSAL_SCORE, "child_ref"]
         proposed_ids = [child_id[ref] for ref in proposed.unique()]
         for at in range(0, max(len(proposed_ids), 1), _MARK_BATCH):
