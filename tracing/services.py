@@ -2091,7 +2091,7 @@ def _mark_proposed(
     has_proposal = select(PotentialMatch.id).where(
         PotentialMatch.status == MatchStatus.PROPOSED.value
     )
-    sought_filter = [SoughtChild.id.in_(list(sought_ids))] if sought_ids is not None else []
+    sought_filter = [linkage.id_in(SoughtChild.id, sought_ids)] if sought_ids is not None else []
     session.execute(
         update(SoughtChild)
         .where(
@@ -2102,7 +2102,7 @@ def _mark_proposed(
         .values(status=CaseStatus.MATCH_PROPOSED.value),
         execution_options={"synchronize_session": False},
     )
-    child_filter = [ChildRegistration.id.in_(list(child_ids))] if child_ids is not None else []
+    child_filter = [linkage.id_in(ChildRegistration.id, child_ids)] if child_ids is not None else []
     session.execute(
         update(ChildRegistration)
         .where(
@@ -2146,7 +2146,7 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
     if not pool:
         return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     children = linkage.load_frame(
-        session, linkage.children_query().where(ChildRegistration.id.in_(pool))
+        session, linkage.children_query().where(linkage.id_in(ChildRegistration.id, pool))
     )
     sought = linkage.load_frame(
         session, linkage.sought_query().where(SoughtChild.id.in_([s.id for s in family]))
@@ -2179,7 +2179,7 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
     child_ids = {child.id, *(c for _s, c in competitors)}
     inquiry_ids = select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(sought_ids))
     children = linkage.load_frame(
-        session, linkage.children_query().where(ChildRegistration.id.in_(child_ids))
+        session, linkage.children_query().where(linkage.id_in(ChildRegistration.id, child_ids))
     )
     sought = linkage.load_frame(
         session,

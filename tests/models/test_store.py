@@ -95,5 +95,5 @@ def test_gin_indexes_keep_small_pending_lists(db_session: Session) -> None:
             )
         ).all()
     )
-    assert len(options) == 6
+    assert len(options) == 8
     assert set(options.values()) == {"gin_pending_list_limit=256"}
