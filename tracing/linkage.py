@@ -478,6 +478,12 @@ _PRUNE_FORBIDDEN_SQL = """
 # records' revisions or agencies changed, unless the stored row was scored on newer
 # revisions than the frames' (a real-time match after the frames were loaded); a
 # rejected pair only when one of its records has a newer revision than was rejected.
+# A stored proposal is rewritten only when its score moved more than this (or its
+# evidence, records or owners changed): re-scoring a sought child's candidates next to a
+# new registration moves most of their scores by 1e-9 (floating point), and rewriting
+# them all cost a real-time match 150-200 row updates.
+SCORE_TOLERANCE = 1e-6
+
 _UPSERT_SQL = """
     INSERT INTO potential_match AS pm (child_id, sought_child_id, score, evidence,
         engine_version, child_revision, sought_revision, child_agency_id,
@@ -508,12 +514,13 @@ _UPSERT_SQL = """
     WHERE (pm.status IN ('proposed', 'in_verification')
            AND pm.child_revision <= EXCLUDED.child_revision
            AND pm.sought_revision <= EXCLUDED.sought_revision
-           AND (pm.score, pm.evidence, pm.engine_version, pm.child_revision,
-                pm.sought_revision, pm.child_agency_id, pm.sought_agency_id)
-               IS DISTINCT FROM
-               (EXCLUDED.score, EXCLUDED.evidence, EXCLUDED.engine_version,
-                EXCLUDED.child_revision, EXCLUDED.sought_revision,
-                EXCLUDED.child_agency_id, EXCLUDED.sought_agency_id))
+           AND (abs(pm.score - EXCLUDED.score) > %(score_tolerance)s
+                OR (pm.evidence, pm.engine_version, pm.child_revision,
+                    pm.sought_revision, pm.child_agency_id, pm.sought_agency_id)
+                   IS DISTINCT FROM
+                   (EXCLUDED.evidence, EXCLUDED.engine_version,
+                    EXCLUDED.child_revision, EXCLUDED.sought_revision,
+                    EXCLUDED.child_agency_id, EXCLUDED.sought_agency_id)))
        OR (pm.status = 'rejected' AND (EXCLUDED.child_revision > pm.child_revision
                                     OR EXCLUDED.sought_revision > pm.sought_revision))
     RETURNING (xmax = 0) AS inserted
@@ -597,7 +604,9 @@ def write_proposals(
         # on a 50,000-row table, instead of 1 ms through the primary keys.
         cursor.execute("ANALYZE proposal_staging")
         cursor.execute(_PRUNE_FORBIDDEN_SQL)
-        cursor.execute(_UPSERT_SQL, {"engine": engine_version})
+        cursor.execute(
+            _UPSERT_SQL, {"engine": engine_version, "score_tolerance": SCORE_TOLERANCE}
+        )
         written = cursor.fetchall()
         cursor.execute(_WITHDRAW_SQL, {"scope": list(scope_sought_ids), "loaded_at": loaded_at})
         withdrawn = cursor.rowcount

@@ -358,6 +358,28 @@ def test_a_rerun_updates_nothing(app: Flask, store: Store) -> None:
         }
 
 
+def test_a_score_moved_by_rounding_only_is_not_rewritten(app: Flask, store: Store) -> None:
+    """Re-scoring a candidate next to a new registration moves its score by ~1e-9: no
+    row update for that; a real change of score is written."""
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        wanted_amina = sought(session, store.registrar, "Amina")
+        children, wanted = frames(session, [amina], [wanted_amina])
+        write(session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina])
+        noise = write(
+            session, ranked((wanted_amina, amina, 0.8 + 1e-9)), children, wanted, [wanted_amina]
+        )
+        assert noise["updated"] == 0
+        moved = write(
+            session, ranked((wanted_amina, amina, 0.81)), children, wanted, [wanted_amina]
+        )
+        assert moved["updated"] == 1
+        session.expire_all()
+        match = stored(session, amina, wanted_amina)
+        assert match is not None and match.score == pytest.approx(0.81)
+
+
 # --------------------------------------------------------------------------- withdrawals
 
 
