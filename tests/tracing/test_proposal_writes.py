@@ -117,6 +117,17 @@ def write(
     return counts
 
 
+def proposed_pair(
+    session: Session, store: Store
+) -> tuple[ChildRegistration, SoughtChild, pd.DataFrame, pd.DataFrame]:
+    """Amina registered and sought in one agency, loaded, and proposed at 0.8."""
+    amina = child(session, store.registrar, "Amina")
+    wanted_amina = sought(session, store.registrar, "Amina")
+    children, wanted = frames(session, [amina], [wanted_amina])
+    write(session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina])
+    return amina, wanted_amina, children, wanted
+
+
 def stored(session: Session, c: ChildRegistration, s: SoughtChild) -> PotentialMatch | None:
     session.expire_all()
     return session.scalars(
@@ -271,10 +282,7 @@ def test_a_rejection_of_a_newer_revision_holds_against_stale_frames(
 ) -> None:
     with app.app_context():
         session = get_session()
-        amina = child(session, store.registrar, "Amina")
-        wanted_amina = sought(session, store.registrar, "Amina")
-        children, wanted = frames(session, [amina], [wanted_amina])
-        write(session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina])
+        amina, wanted_amina, children, wanted = proposed_pair(session, store)
         stale_children, stale_wanted = frames(session, [amina], [wanted_amina])
         session.commit()
         # the child is edited (revision 2), rescored, and a caseworker rejects the pair
@@ -363,10 +371,7 @@ def test_a_score_moved_by_rounding_only_is_not_rewritten(app: Flask, store: Stor
     row update for that; a real change of score is written."""
     with app.app_context():
         session = get_session()
-        amina = child(session, store.registrar, "Amina")
-        wanted_amina = sought(session, store.registrar, "Amina")
-        children, wanted = frames(session, [amina], [wanted_amina])
-        write(session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina])
+        amina, wanted_amina, children, wanted = proposed_pair(session, store)
         noise = write(
             session, ranked((wanted_amina, amina, 0.8 + 1e-9)), children, wanted, [wanted_amina]
         )
@@ -488,10 +493,7 @@ def test_frames_of_unknown_age_withdraw_what_earlier_transactions_wrote(
 ) -> None:
     with app.app_context():
         session = get_session()
-        amina = child(session, store.registrar, "Amina")
-        wanted_amina = sought(session, store.registrar, "Amina")
-        children, wanted = frames(session, [amina], [wanted_amina])
-        write(session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina])
+        _amina, wanted_amina, children, wanted = proposed_pair(session, store)
         children.attrs.clear()
         wanted.attrs.clear()
         assert linkage.frames_loaded_at(children, wanted) is None
