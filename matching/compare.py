@@ -191,8 +191,9 @@ class TFArrays:
         kidx: dict[str, int] = {}
         key_id = np.array([kidx.setdefault(k, len(kidx)) for k in vocab.tfkey], dtype=np.int32)
         nk = max(len(kidx), 1)
-        codes: list[int] = []
-        vals: list[float] = []
+        first: list[int] = []
+        second: list[int] = []
+        counts: list[int] = []
         # only the pairs among this session's keys: a few records need not walk the table
         by_first = tf.pairs_by_first()
         for k1, i1 in kidx.items():
@@ -201,18 +202,22 @@ class TFArrays:
                 continue
             # a set intersection walks the shorter side, in C: a common name has
             # thousands of partners, a session a few thousand keys
-            for k2 in partners.keys() & kidx.keys():
-                a, b = sorted((i1, kidx[k2]))
-                codes.append(a * nk + b)
-                vals.append(float(np.log((partners[k2] + 0.5) / n)))
-        order = np.argsort(np.array(codes, dtype=np.int64))
+            common = partners.keys() & kidx.keys()
+            first.extend([i1] * len(common))
+            second.extend(map(kidx.__getitem__, common))
+            counts.extend(map(partners.__getitem__, common))
+        i1s = np.array(first, dtype=np.int64)
+        i2s = np.array(second, dtype=np.int64)
+        codes = np.minimum(i1s, i2s) * nk + np.maximum(i1s, i2s)
+        vals = np.log((np.array(counts, dtype=np.float64) + 0.5) / n)
+        order = np.argsort(codes)
         return TFArrays(
             log_name=logs(tf.name),
             log_mother=logs(tf.mother),
             log_father=logs(tf.father),
             key_id=key_id,
-            pair_codes=np.array(codes, dtype=np.int64)[order],
-            pair_logf=np.array(vals, dtype=np.float64)[order],
+            pair_codes=codes[order],
+            pair_logf=vals[order],
             n_keys=nk,
         )
 

@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +76,10 @@ def _make_session(
     ct = tokenize_frame(children, sought=False)
     st = tokenize_frame(sought, sought=True)
     vocab = Vocab(variants)
-    counts: Counter[str] = Counter()
-    for lists in (ct.name, ct.mother, ct.father, st.name, st.mother, st.father):
-        for toks in lists:
-            for t in toks:
-                vocab.add(t)
-            counts.update(set(toks))
+    bags = (ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
+    vocab.add_all(chain.from_iterable(chain.from_iterable(bags)))
+    # record counts: each token once per bag
+    counts: Counter[str] = Counter(chain.from_iterable(map(set, chain.from_iterable(bags))))
     vocab.finalise(counts)
     ref_year = reference_year(children, sought)
     places: dict[str, int] = {}

@@ -100,6 +100,8 @@ _UK: dict[str, tuple[str, str]] = {  # letter -> (word-initial, elsewhere)
 
 _VOWELS = set("aeiou")
 _SPLIT = re.compile(r"[^a-z]+")
+_SPACES = re.compile(r"\s+")
+_HYPHENS = re.compile(r"[-_]+")
 _APOSTROPHES = re.compile(r"['`’ʼʻ´‘]")
 # article / patronymic particles dropped when standing alone before another name
 _ARTICLES = frozenset({"al", "el", "ul", "il"})
@@ -222,10 +224,13 @@ def _canon_abd(rest: str) -> str | None:
 def _latin_tokens(text: str) -> list[str]:
     text = _APOSTROPHES.sub("", to_ascii(text))
     # keep hyphen information for assimilated articles (ad-Din, as-Sayed)
-    raw = [p for p in re.split(r"\s+", text) if p]
+    raw = [p for p in _SPACES.split(text) if p]
     parts: list[tuple[str, bool]] = []  # (piece, followed_by_hyphen)
     for chunk in raw:
-        pieces = list(re.split(r"[-_]+", chunk))
+        if chunk.isalpha():  # lower-case ASCII letters only: one piece, no hyphen
+            parts.append((chunk, False))
+            continue
+        pieces = _HYPHENS.split(chunk)
         for j, piece in enumerate(pieces):
             for k, sub in enumerate(p for p in _SPLIT.split(piece) if p):
                 parts.append((sub, j < len(pieces) - 1 and k == 0))
@@ -267,25 +272,31 @@ def _latin_tokens(text: str) -> list[str]:
             tokens[-1] = tokens[-1] + "din"
             i += 1
             continue
-        m = _ABD_JOINED.match(tok)
-        if m and tok not in _KNOWN:
-            canon = _canon_abd((m.group(1) or "") + m.group(2))
-            if canon:
-                tok = canon
-        elif len(tok) > 5 and tok not in _KNOWN:
-            md = _DIN_JOINED.match(tok)
-            if md:
-                tok = md.group(1) + "din"
-        if (
-            len(tok) >= 6
-            and tok[:2] in ("al", "el")
-            and tok not in _KNOWN
-            and (tok[2:] in _KNOWN or tok[3:] in _KNOWN)
-        ):
-            tok = tok[2:] if tok[2:] in _KNOWN else tok[3:]
-        tokens.append(tok)
+        tokens.append(_plain_token(tok))
         i += 1
     return [t for t in tokens if len(t) >= 2]
+
+
+@lru_cache(maxsize=200_000)
+def _plain_token(tok: str) -> str:
+    """A name part standing on its own: joined Abd- and -din forms, a leading article."""
+    m = _ABD_JOINED.match(tok)
+    if m and tok not in _KNOWN:
+        canon = _canon_abd((m.group(1) or "") + m.group(2))
+        if canon:
+            tok = canon
+    elif len(tok) > 5 and tok not in _KNOWN:
+        md = _DIN_JOINED.match(tok)
+        if md:
+            tok = md.group(1) + "din"
+    if (
+        len(tok) >= 6
+        and tok[:2] in ("al", "el")
+        and tok not in _KNOWN
+        and (tok[2:] in _KNOWN or tok[3:] in _KNOWN)
+    ):
+        tok = tok[2:] if tok[2:] in _KNOWN else tok[3:]
+    return tok
 
 
 @lru_cache(maxsize=200_000)

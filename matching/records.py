@@ -5,16 +5,19 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain, repeat
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from anyascii import anyascii
 
 from matching.normalize import (
+    _normalize_cached,
     is_vowelless,
-    normalize_name,
     phonetic_codes,
     skeleton,
 )
@@ -64,10 +67,17 @@ _PLACE_STOP = frozenset(
 
 def place_tokens(text: str) -> list[str]:
     """Tokens of a place text (digits kept: a postcode or house number is evidence)."""
-    from anyascii import anyascii
+    return list(_place_tokens(text))
 
-    words = re.split(r"[^0-9a-z]+", anyascii(text).lower())
-    return [w for w in words if len(w) >= 3 and w not in _PLACE_STOP]
+
+_PLACE_SPLIT = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=50_000)
+def _place_tokens(text: str) -> tuple[str, ...]:
+    # cached: place texts repeat (a camp, a town), and transliteration is the costly part
+    words = _PLACE_SPLIT.split(anyascii(text).lower())
+    return tuple(w for w in words if len(w) >= 3 and w not in _PLACE_STOP)
 
 
 def _ident(df: pd.DataFrame) -> list[str]:
@@ -142,49 +152,91 @@ class TokenLists:
 
 
 def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
+    n = len(df)
     given = _text(_col(df, "given_name"))
     family = _text(_col(df, "family_name"))
     other = _text(_col(df, "other_names"))
     mother = _text(_col(df, "mother_name"))
     father = _text(_col(df, "father_name"))
     place = _text(_col(df, "separation_place"))
-    inq = _text(_col(df, "inquirer_name")) if sought else [""] * len(df)
-    rel = _text(_col(df, "inquirer_relationship")) if sought else [""] * len(df)
+    inq = _text(_col(df, "inquirer_name")) if sought else [""] * n
+    rel = _text(_col(df, "inquirer_relationship")) if sought else [""] * n
     names: list[list[str]] = []
     mothers: list[list[str]] = []
     fathers: list[list[str]] = []
     places: list[list[str]] = []
-    for i in range(len(df)):
-        toks: list[str] = []
-        for part in (given[i], family[i], *other[i].split(";")):
-            for t in normalize_name(part):
-                if t not in toks:
-                    toks.append(t)
-        names.append(toks[:K_NAME])
-        mo = normalize_name(mother[i])
-        fa = normalize_name(father[i])
-        r = _PARENT_REL.get(rel[i].strip().lower())
-        if r is not None and inq[i]:
-            it = normalize_name(inq[i])
-            if r == "mother":
-                mo = list(dict.fromkeys(mo + it))
-            else:
-                fa = list(dict.fromkeys(fa + it))
-        # a parent's name part that is also the child's own (a family name, a Sudanese
-        # patronymic) is already counted in the name: leave it out of the parent's bag
-        own = {skeleton(t) for t in toks}
-        mo = [t for t in mo if skeleton(t) not in own] or mo[:0]
-        fa = [t for t in fa if skeleton(t) not in own] or fa[:0]
-        mothers.append(mo[:K_PARENT])
-        fathers.append(fa[:K_PARENT])
-        places.append(list(dict.fromkeys(place_tokens(place[i])))[:K_PLACE])
+    # lists of their own: the cached tuples are shared by every frame holding the row
+    for nm, mo, fa, pl in map(_row_tokens, given, family, other, mother, father, place, inq, rel):
+        names.append(list(nm))
+        mothers.append(list(mo))
+        fathers.append(list(fa))
+        places.append(list(pl))
     return TokenLists(names, mothers, fathers, places)
+
+
+# Rows tokenised, cached by their raw texts: the service scores the same registered
+# children (those with common names) again and again, a few hundred to a thousand at a
+# time. Up to about 1 KB an entry with its texts (100 MB full); a bulk run misses at no
+# measurable cost.
+ROW_CACHE_SIZE = 100_000
+
+
+@lru_cache(maxsize=ROW_CACHE_SIZE)
+def _row_tokens(
+    given: str,
+    family: str,
+    other: str,
+    mother: str,
+    father: str,
+    place: str,
+    inq: str,
+    rel: str,
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(name, mother, father, place) tokens of one record's texts."""
+    toks: list[str] = []
+    for part in (given, family, *other.split(";")):
+        for t in _normalize_cached(part):
+            if t not in toks:
+                toks.append(t)
+    mo = list(_normalize_cached(mother))
+    fa = list(_normalize_cached(father))
+    r = _PARENT_REL.get(rel.strip().lower())
+    if r is not None and inq:
+        it = list(_normalize_cached(inq))
+        if r == "mother":
+            mo = list(dict.fromkeys(mo + it))
+        else:
+            fa = list(dict.fromkeys(fa + it))
+    # a parent's name part that is also the child's own (a family name, a Sudanese
+    # patronymic) is already counted in the name: leave it out of the parent's bag
+    if mo or fa:
+        own = {skeleton(t) for t in toks}
+        mo = [t for t in mo if skeleton(t) not in own]
+        fa = [t for t in fa if skeleton(t) not in own]
+    pl = tuple(dict.fromkeys(_place_tokens(place)))[:K_PLACE]
+    return tuple(toks[:K_NAME]), tuple(mo[:K_PARENT]), tuple(fa[:K_PARENT]), pl
+
+
+@lru_cache(maxsize=200_000)
+def _token_features(token: str) -> tuple[bool, str, tuple[str, str, str, str]]:
+    """(vowelless, skeleton, (3 phonetic keys, skeleton key)) of a token: names repeat
+    from call to call (a process-wide cache: these depend on the token alone)."""
+    sk = skeleton(token)
+    p, s, f = phonetic_codes(token)
+    return is_vowelless(token), sk, ("p:" + p, "p:" + s, "p:" + f, "s:" + sk)
 
 
 @lru_cache(maxsize=200_000)
 def _deletion_keys(token: str) -> tuple[str, ...]:
     """The token and every string one deletion away (the typo neighbourhood's keys)."""
     return (token, *dict.fromkeys(token[:k] + token[k + 1 :] for k in range(len(token))))
+
+
+def _runs(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Positions sorted by key, and where each run of one key starts among them."""
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    return order, np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
 
 
 class Vocab:
@@ -213,74 +265,116 @@ class Vocab:
             self.codes[key] = c
         return c
 
+    def add_all(self, tokens: Iterable[str]) -> None:
+        """:meth:`add` every token, in order."""
+        index = self.index
+        for token in dict.fromkeys(tokens):
+            if token not in index:
+                index[token] = len(self.tokens)
+                self.tokens.append(token)
+
     def finalise(self, counts: Counter[str]) -> None:
         """Compute token features; ``counts`` are record counts used for typo repair."""
         if not self.tokens:
             self.add("~")  # sentinel so that feature arrays are never empty
         n = len(self.tokens)
-        self.grp = np.full((n, 2), -1, dtype=np.int32)
-        self.ph = np.zeros((n, 3), dtype=np.int32)
-        self.skel = np.zeros(n, dtype=np.int32)
-        self.skv = np.full(n, -2, dtype=np.int32)  # skeleton if vowelless, else -2
+        grp: list[list[int]] = []
+        keys: list[tuple[str, str, str, str]] = []
+        vowelless: list[bool] = []
         self.tfkey: list[str] = []
-        for i, tok in enumerate(self.tokens):
-            gids = self.variants.group_ids(tok)
-            vl = is_vowelless(tok)
-            sk = skeleton(tok)
+        group_ids, skel_canon, groups = (
+            self.variants.group_ids,
+            self._skel_canon,
+            self.variants.groups,
+        )
+        for tok in self.tokens:
+            vl, sk, tok_keys = _token_features(tok)
+            gids = group_ids(tok)
             if not gids and vl:
-                gids = self._skel_canon.get(sk, [])
-            for j, g in enumerate(gids[:2]):
-                self.grp[i, j] = g
-            p, s, f = phonetic_codes(tok)
-            self.ph[i] = (self._code("p:" + p), self._code("p:" + s), self._code("p:" + f))
-            self.skel[i] = self._code("s:" + sk)
-            if vl:
-                self.skv[i] = self.skel[i]
+                gids = skel_canon.get(sk, [])
+            grp.append(gids[:2])
+            keys.append(tok_keys)
+            vowelless.append(vl)
             if gids:
-                self.tfkey.append("g:" + self.variants.groups[gids[0]][0])
+                self.tfkey.append("g:" + groups[gids[0]][0])
             elif vl:
                 self.tfkey.append("s:" + sk)
             else:
                 self.tfkey.append("t:" + tok)
+        self.grp = np.full((n, 2), -1, dtype=np.int32)
+        for i, gids in enumerate(grp):
+            if gids:
+                self.grp[i, : len(gids)] = gids
+        # codes numbered in order of first use: three phonetic keys, then the skeleton's
+        codes = self.codes
+        coded = np.array(
+            [codes.setdefault(k, len(codes)) for k in chain.from_iterable(keys)], dtype=np.int32
+        ).reshape(n, 4)
+        self.ph = np.ascontiguousarray(coded[:, :3])
+        self.skel = np.ascontiguousarray(coded[:, 3])
+        # skeleton if vowelless, else -2
+        self.skv = np.where(np.array(vowelless, dtype=bool), self.skel, -2).astype(np.int32)
         self.rep = self._typo_representatives(counts)
         # TF key of the typo representative (a misspelt token counts as its correct form)
-        self.tfkey = [
-            self.tfkey[int(r)] if self.grp[i, 0] < 0 and not self.skv[i] >= 0 else self.tfkey[i]
-            for i, r in enumerate(self.rep)
-        ]
+        own = ((self.grp[:, 0] >= 0) | (self.skv >= 0)).tolist()
+        tfkey = self.tfkey
+        reps = self.rep.tolist()
+        self.tfkey = [tfkey[i] if own[i] else tfkey[r] for i, r in enumerate(reps)]
         self.finalised = True
 
     def _typo_representatives(self, counts: Counter[str]) -> IntArr:
-        """Map each token to the most frequent token one edit away (deletion neighbourhood)."""
+        """Map each token to the most frequent token one edit away (deletion neighbourhood).
+
+        Tokens sharing a deletion key form a bucket; each token's representative is the
+        bucket top (most record counts, then the greatest token) that ranks highest over
+        the buckets it is in without being their top.
+        """
         n = len(self.tokens)
         rep = np.arange(n, dtype=np.int32)
-        buckets: dict[str, list[int]] = {}
-        for i, tok in enumerate(self.tokens):
-            if len(tok) < 4:
-                continue
-            for variant in _deletion_keys(tok):
-                buckets.setdefault(variant, []).append(i)
-        best: dict[int, tuple[int, str, int]] = {}
-        for members in buckets.values():
-            if len(members) < 2:
-                continue
-            top = max(members, key=lambda m: (counts.get(self.tokens[m], 0), self.tokens[m]))
-            key = (counts.get(self.tokens[top], 0), self.tokens[top], top)
-            for m in members:
-                if m == top:
-                    continue
-                cur = best.get(m)
-                if cur is None or key[:2] > cur[:2]:
-                    best[m] = key
-        for m, (_c, _t, top) in best.items():
-            rep[m] = top
+        tokens = self.tokens
+        long = [i for i, tok in enumerate(tokens) if len(tok) >= 4]
+        if len(long) < 2:
+            return rep
+        # rank of each long token by (count, token): distinct tokens, distinct ranks
+        long_tokens = [tokens[i] for i in long]
+        long_counts = map(counts.get, long_tokens, repeat(0))
+        by_rank = [i for _c, _t, i in sorted(zip(long_counts, long_tokens, long, strict=True))]
+        rank = np.full(n, -1, dtype=np.int64)
+        rank[by_rank] = np.arange(len(by_rank))
+        keys = list(map(_deletion_keys, long_tokens))
+        sizes = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        owner = np.repeat(np.array(long, dtype=np.int64), sizes)
+        flat = list(chain.from_iterable(keys))
+        # buckets by the keys' hashes (a string keeps its hash once computed); two
+        # different keys with one hash would make one bucket: then by the keys themselves
+        order, start = _runs(np.fromiter(map(hash, flat), dtype=np.int64, count=len(flat)))
+        if len(start) != len(set(flat)):
+            ids: dict[str, int] = {}
+            order, start = _runs(np.array([ids.setdefault(k, len(ids)) for k in flat]))
+        member = owner[order]
+        size = np.diff(np.r_[start, len(order)])
+        top = np.maximum.reduceat(rank[member], start)  # each bucket's top rank
+        top_m = np.repeat(top, size)
+        keep = np.repeat(size >= 2, size) & (rank[member] != top_m)
+        best = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(best, member[keep], top_m[keep])
+        has = best >= 0
+        rep[has] = np.array(by_rank, dtype=np.int32)[best[has]]
         return rep
 
     def encode(self, lists: list[list[str]], k: int) -> IntArr:
         out = np.full((len(lists), k), -1, dtype=np.int32)
-        for i, toks in enumerate(lists):
-            for j, t in enumerate(toks[:k]):
-                out[i, j] = self.index[t]
+        sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        if len(sizes) and sizes.max() > k:
+            lists = [toks[:k] for toks in lists]
+            sizes = np.minimum(sizes, k)
+        total = int(sizes.sum())
+        if total:
+            flat = chain.from_iterable(lists)
+            codes = np.fromiter(map(self.index.__getitem__, flat), dtype=np.int32, count=total)
+            rows = np.repeat(np.arange(len(lists)), sizes)
+            cols = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            out[rows, cols] = codes
         return out
 
 
