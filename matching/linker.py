@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -118,7 +119,7 @@ class Linker:
         self.tf = tf
         self.variant_pairs: list[tuple[str, str]] = list(variant_pairs or [])
         self.info: dict[str, Any] = dict(info or {})
-        self._cache: dict[str, Any] = {}
+        self._local = threading.local()
         self._variant_cache: tuple[tuple[tuple[str, str], ...], VariantTable] | None = None
         self.max_per_sought = 400
 
@@ -299,6 +300,17 @@ class Linker:
         return linker
 
     # ------------------------------------------------------------------ sessions
+    @property
+    def _cache(self) -> dict[str, Any]:
+        """The last session and its candidates, one per thread: a threaded server shares
+        one Linker between requests, and two requests must never mix their sessions."""
+        cache: dict[str, Any] = self._local.__dict__.setdefault("cache", {})
+        return cache
+
+    @_cache.setter
+    def _cache(self, value: dict[str, Any]) -> None:
+        self._local.cache = value
+
     def _variants(self) -> VariantTable:
         pairs = tuple(self.variant_pairs)
         if self._variant_cache is None or self._variant_cache[0] != pairs:

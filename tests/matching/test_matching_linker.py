@@ -165,3 +165,27 @@ def test_identifier_column_links_records() -> None:
     out = Linker.fit(children, sought).rank(children, sought)
     assert out.iloc[0]["child_ref"] == "C1"
     assert out.iloc[0]["identifier_level"] == "same"
+
+
+def test_threads_sharing_a_linker_keep_their_own_sessions(
+    scenario: Scenario, linker: Linker
+) -> None:
+    """A threaded server shares one fitted Linker: each thread's cached session is its
+    own, and threads ranking different frames at once get what they get alone."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    halves = [scenario.requests.iloc[::2], scenario.requests.iloc[1::2]]
+    alone = [linker.rank(scenario.children, half, top_k=3) for half in halves]
+    linker.rank(scenario.children, halves[0], top_k=3)  # this thread's cache: half 0
+    seen_elsewhere: list[dict[str, object]] = []
+    worker = threading.Thread(target=lambda: seen_elsewhere.append(dict(linker._cache)))
+    worker.start()
+    worker.join()
+    assert seen_elsewhere == [{}] and linker._cache
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together = list(
+            pool.map(lambda i: linker.rank(scenario.children, halves[i % 2], top_k=3), range(8))
+        )
+    for i, frame in enumerate(together):
+        pd.testing.assert_frame_equal(frame, alone[i % 2])
