@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql
@@ -575,24 +574,50 @@ def write_proposals(
     """
     if loaded_at is None:
         loaded_at = frames_loaded_at(children, sought)
-    kept = ranked[(ranked["score"] >= MIN_PROPOSAL_SCORE)]
-    child = children.set_index("ref")
-    wanted = sought.set_index("ref")
-    rows = pd.DataFrame(
-        {
-            "child_id": kept["child_ref"].map(child["id"]).astype("int64"),
-            "sought_child_id": kept["request_ref"].map(wanted["id"]).astype("int64"),
-            "score": np.clip(kept["score"].astype(float), 0.0, 1.0),
-            "evidence": [json.dumps(evidence_of(r)) for r in kept.to_dict("records")],
-            "child_revision": kept["child_ref"].map(child["revision"]).astype("int64"),
-            "sought_revision": kept["request_ref"].map(wanted["revision"]).astype("int64"),
-        }
-    )
-    rows = rows[rows["sought_child_id"].isin(list(scope_sought_ids))]
+    # Plain dict look-ups: for the few hundred pairs of a real-time match, pandas'
+    # per-column mapping cost more than the SQL that follows.
+    scope = set(scope_sought_ids)
+    child_of = {
+        ref: (record_id, revision)
+        for ref, record_id, revision in zip(
+            children["ref"], children["id"], children["revision"], strict=True
+        )
+    }
+    sought_of = {
+        ref: (record_id, revision)
+        for ref, record_id, revision in zip(
+            sought["ref"], sought["id"], sought["revision"], strict=True
+        )
+    }
+    rows: list[tuple[int, int, float, str, int, int]] = []
+    for row in ranked[ranked["score"] >= MIN_PROPOSAL_SCORE].to_dict("records"):
+        sought_id, sought_revision = sought_of[row["request_ref"]]
+        if sought_id not in scope:
+            continue
+        child_id, child_revision = child_of[row["child_ref"]]
+        score = min(max(float(row["score"]), 0.0), 1.0)
+        evidence = json.dumps(evidence_of(row))
+        rows.append(
+            (
+                int(child_id),
+                int(sought_id),
+                score,
+                evidence,
+                int(child_revision),
+                int(sought_revision),
+            )
+        )
     driver = session.connection().connection.driver_connection
     if not isinstance(driver, psycopg.Connection):
         raise TypeError("FTR needs the psycopg 3 driver")
-    columns = list(rows.columns)
+    columns = [
+        "child_id",
+        "sought_child_id",
+        "score",
+        "evidence",
+        "child_revision",
+        "sought_revision",
+    ]
     with driver.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE proposal_staging (child_id int, sought_child_id int, score float8,"
@@ -603,7 +628,7 @@ def write_proposals(
                 sql.SQL(", ").join(map(sql.Identifier, columns))
             )
         ) as copy:
-            for record in rows.itertuples(index=False):
+            for record in rows:
                 copy.write_row(record)
         # Without statistics the planner guesses ~2,500 staged rows and hashes the whole
         # sought_child table to join a real-time match's few hundred: 50 ms a statement
