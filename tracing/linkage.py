@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -294,17 +295,40 @@ _SELECTIVE_SQL = {
 # only grows (closed cases are few), so a key once common stays common: remembering it
 # saves counting it again, which is the costly count (a GIN bitmap of thousands of rows).
 _COMMON_KEYS: dict[tuple[str, str], set[str]] = {}
+# Keys last seen selective, until when they are trusted so (per database and table).
+# A key may grow common meanwhile: its name-key query then ranks KEY_HITS_LIMIT hits by
+# similarity, slower for a while but not wrong. Counting every rare key again cost each
+# new record ~10 ms; names repeat, so most keys are known within minutes.
+_RARE_KEYS: dict[tuple[str, str], dict[str, float]] = {}
+RARE_KEY_SECONDS = 600.0
+_RARE_KEYS_MAX = 200_000
 
 
 def selective_keys(session: Session, table: str, keys: Iterable[str]) -> list[str]:
-    """The keys shared by fewer than COMMON_KEY_LIMIT records of `table`, in one query."""
-    common = _COMMON_KEYS.setdefault((str(session.get_bind().engine.url), table), set())
-    keys = sorted(set(keys) - common)
-    if not keys:
-        return []
-    found = list(session.scalars(_SELECTIVE_SQL[table], {"keys": keys, "lim": COMMON_KEY_LIMIT}))
-    common.update(set(keys) - set(found))
-    return found
+    """The keys shared by fewer than COMMON_KEY_LIMIT records of `table`, sorted; only
+    the keys not known yet (or no longer trusted) are counted, in one query."""
+    where = (str(session.get_bind().engine.url), table)
+    common = _COMMON_KEYS.setdefault(where, set())
+    rare = _RARE_KEYS.setdefault(where, {})
+    now = time.monotonic()
+    wanted = set(keys) - common
+    known = {key for key in wanted if rare.get(key, 0.0) > now}
+    unknown = sorted(wanted - known)
+    found: set[str] = set()
+    if unknown:
+        found = set(
+            session.scalars(_SELECTIVE_SQL[table], {"keys": unknown, "lim": COMMON_KEY_LIMIT})
+        )
+        common.update(set(unknown) - found)
+        if len(rare) > _RARE_KEYS_MAX:
+            rare.clear()
+        rare.update(dict.fromkeys(found, now + RARE_KEY_SECONDS))
+    return sorted(known | found)
+
+
+def forget_rare_keys() -> None:
+    """After a bulk load, count every key again: many rare ones may have grown common."""
+    _RARE_KEYS.clear()
 
 
 def _geography(value: Any) -> Any:

@@ -425,6 +425,7 @@ def refresh_statistics(session: Session, kind: Kind) -> None:
     Both need the tables' owner: a deployment whose application role does not own them
     (the safer set-up) leaves the upkeep to autovacuum, and the import goes on.
     """
+    linkage.forget_rare_keys()
     for model in _IMPORTED_TABLES[kind]:
         table = _table(model)
         try:

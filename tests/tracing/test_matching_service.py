@@ -221,6 +221,7 @@ def test_common_name_keys_are_left_to_pair_keys(
     load_samples(runner)
     monkeypatch.setattr(linkage, "COMMON_KEY_LIMIT", 20)
     monkeypatch.setattr(linkage, "_COMMON_KEYS", {})
+    monkeypatch.setattr(linkage, "_RARE_KEYS", {})
     with app.app_context():
         session = get_session()
         counts = dict(
@@ -240,3 +241,9 @@ def test_common_name_keys_are_left_to_pair_keys(
         url = str(session.get_bind().engine.url)
         assert set(common) == linkage._COMMON_KEYS[url, "child_registration"]
         assert linkage.selective_keys(session, "child_registration", common) == []
+        # rare keys are trusted for a while without counting them again (even if one grew
+        # common meanwhile), until a bulk load makes every key count again
+        monkeypatch.setattr(linkage, "COMMON_KEY_LIMIT", 1)
+        assert linkage.selective_keys(session, "child_registration", rare) == sorted(rare)
+        linkage.forget_rare_keys()
+        assert linkage.selective_keys(session, "child_registration", rare) == []

@@ -581,6 +581,7 @@ def test_a_common_name_in_the_age_window_keeps_to_the_limit(
     # registered. Real-time matching looks at TOUCHED_LIMIT sought children per way in.
     monkeypatch.setattr(linkage, "COMMON_KEY_LIMIT", 3)
     monkeypatch.setattr(linkage, "_COMMON_KEYS", {})
+    monkeypatch.setattr(linkage, "_RARE_KEYS", {})
     monkeypatch.setattr(linkage, "TOUCHED_LIMIT", 5)
     with app.app_context():
         session = get_session()
