@@ -479,7 +479,8 @@ LOADED_AT = "loaded_at"
 def database_clock(session: Session) -> dt.datetime:
     """The database's wall clock, `clock_timestamp()` (not the transaction's start)."""
     stamp = session.scalar(select(func.clock_timestamp()))
-    assert isinstance(stamp, dt.datetime)
+    if not isinstance(stamp, dt.datetime):
+        raise TypeError(f"clock_timestamp() gave {stamp!r}")
     return stamp
 
 

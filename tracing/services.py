@@ -431,7 +431,7 @@ def refresh_statistics(session: Session, kind: Kind) -> None:
         try:
             with session.begin_nested():
                 # ANALYZE only warns when not the owner; gin_clean_pending_list raises.
-                session.execute(text(f'ANALYZE "{table.name}"'))  # nosec B608: a table name
+                session.execute(text(f'ANALYZE "{table.name}"'))  # a model's table name
                 for index in table.indexes:
                     if index.dialect_options["postgresql"].get("using") == "gin":
                         session.execute(
