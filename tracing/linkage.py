@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -23,7 +24,14 @@ from sqlalchemy.orm import Session
 
 from matching import Linker
 from matching.linker import ENGINE_VERSION
-from models import CaseStatus, ChildRegistration, Inquiry, LinkageModel, SoughtChild
+from models import (
+    CaseStatus,
+    ChildRegistration,
+    Inquiry,
+    LinkageModel,
+    MatchStatus,
+    SoughtChild,
+)
 from models.person import SINGLE_NAME_SQL
 
 from .contract import partial_date
@@ -206,6 +214,7 @@ def open_sought(session: Session, *, batch_size: int | None = None) -> pd.DataFr
 
 
 _LINKERS: dict[int, Linker] = {}
+_LINKERS_LOCK = threading.Lock()
 
 
 def current_linker(session: Session) -> tuple[int, Linker] | None:
@@ -219,18 +228,21 @@ def current_linker(session: Session) -> tuple[int, Linker] | None:
     )
     if model_id is None:
         return None
-    if model_id not in _LINKERS:
+    linker = _LINKERS.get(model_id)
+    if linker is None:
         parameters = session.scalar(
             select(LinkageModel.parameters).where(LinkageModel.id == model_id)
         )
-        _LINKERS.clear()
-        _LINKERS[model_id] = Linker.from_dict(parameters or {})
+        linker = Linker.from_dict(parameters or {})
+        with _LINKERS_LOCK:  # threads of one server may load it at once: keep one
+            _LINKERS.clear()
+            _LINKERS[model_id] = linker
         # The fitted model is millions of objects that live as long as the process: out
         # of the collector's way, a full collection no longer walks them (70-100 ms
         # pauses that landed in whichever request was running).
         gc.collect()
         gc.freeze()
-    return model_id, _LINKERS[model_id]
+    return model_id, linker
 
 
 def save_linker(session: Session, linker: Linker, created_by_id: int | None) -> LinkageModel:
@@ -296,9 +308,11 @@ _SELECTIVE_SQL = {
 # saves counting it again, which is the costly count (a GIN bitmap of thousands of rows).
 _COMMON_KEYS: dict[tuple[str, str], set[str]] = {}
 # Keys last seen selective, until when they are trusted so (per database and table).
-# A key may grow common meanwhile: its name-key query then ranks KEY_HITS_LIMIT hits by
-# similarity, slower for a while but not wrong. Counting every rare key again cost each
-# new record ~10 ms; names repeat, so most keys are known within minutes.
+# Counting every rare key again cost each new record ~10 ms; names repeat, so most keys
+# are known within minutes. A key that grows common meanwhile keeps being queried as a
+# selective one: the same records while it covers fewer than KEY_HITS_LIMIT (3,000), an
+# arbitrary 3,000 of them after a bulk import grew it further. Imports clear this
+# process's memory; other processes' entries expire within RARE_KEY_SECONDS.
 _RARE_KEYS: dict[tuple[str, str], dict[str, float]] = {}
 RARE_KEY_SECONDS = 600.0
 _RARE_KEYS_MAX = 200_000
@@ -348,19 +362,21 @@ def _best_hits(
     condition: ColumnElement[bool],
     text_query: str,
     limit: int,
+    age: int | None = None,
 ) -> list[int]:
-    """Open records meeting an indexed condition, the `limit` most similar by name."""
+    """Open records meeting an indexed condition, the `limit` most similar by name; among
+    equally similar ones (all the Fatimas of a one-name query), those closest to `age`,
+    then the newest."""
     hits = (
-        select(model.id, model.search_text)
+        select(model.id, model.search_text, model.age)
         .where(condition, model.status.not_in(CLOSED_STATUSES))
         .limit(KEY_HITS_LIMIT)
         .subquery()
     )
-    stmt = (
-        select(hits.c.id)
-        .order_by(func.similarity(hits.c.search_text, text_query).desc(), hits.c.id)
-        .limit(limit)
-    )
+    order: list[Any] = [func.similarity(hits.c.search_text, text_query).desc()]
+    if age is not None:
+        order.append(func.abs(hits.c.age - age))
+    stmt = select(hits.c.id).order_by(*order, hits.c.id.desc()).limit(limit)
     return list(session.scalars(stmt))
 
 
@@ -411,8 +427,16 @@ def _retrieve(
             condition = and_(condition, text(SINGLE_NAME_SQL))
         found.update(
             dict.fromkeys(
+                # Real-time matching of a registration looks at `limit` (30) sought
+                # children per way, so a one-name child re-checks the 30 Fatimas of its
+                # age first, newest first; the others wait for the next `ftr match`.
                 _best_hits(
-                    session, model, condition, person.search_text, min(limit, COMMON_AGE_LIMIT)
+                    session,
+                    model,
+                    condition,
+                    person.search_text,
+                    min(limit, COMMON_AGE_LIMIT),
+                    age=person.age,
                 )
             )
         )
@@ -495,13 +519,23 @@ def frames_loaded_at(*frames: pd.DataFrame) -> dt.datetime | None:
 # proposed only while both records consent to tracing (services.consent_allows_match).
 # The frames may be minutes old in a bulk run: a transfer or a consent change committed
 # since then counts, not the frame's copy.
+# Also those of a record no longer open, or of a sought child matched meanwhile (a
+# confirmation during a bulk run): no new proposal for a case that is done.
 _PRUNE_FORBIDDEN_SQL = """
     DELETE FROM proposal_staging s
     USING child_registration c, sought_child sc, inquiry i
     WHERE c.id = s.child_id AND sc.id = s.sought_child_id AND i.id = sc.inquiry_id
-      AND c.agency_id <> i.agency_id
-      AND NOT (c.consent_tracing AND sc.consent_tracing)
+      AND ((c.agency_id <> i.agency_id AND NOT (c.consent_tracing AND sc.consent_tracing))
+           OR c.status = ANY(%(closed)s) OR sc.status = ANY(%(closed)s)
+           OR EXISTS (SELECT 1 FROM potential_match m
+                      WHERE m.sought_child_id = s.sought_child_id
+                        AND m.status = ANY(%(matched)s)))
 """
+_MATCHED_STATUSES = [
+    MatchStatus.CONFIRMED.value,
+    MatchStatus.REUNIFIED.value,
+    MatchStatus.REUNIFIED_ELSEWHERE.value,
+]
 
 # The agencies owning both records are read live, never taken from the frames. A pair
 # is written when new; a proposal or a match in verification when its score, evidence,
@@ -659,7 +693,10 @@ def write_proposals(
         # sought_child table to join a real-time match's few hundred: 50 ms a statement
         # on a 50,000-row table, instead of 1 ms through the primary keys.
         cursor.execute("ANALYZE proposal_staging")
-        cursor.execute(_PRUNE_FORBIDDEN_SQL)
+        cursor.execute(
+            _PRUNE_FORBIDDEN_SQL,
+            {"closed": list(CLOSED_STATUSES), "matched": _MATCHED_STATUSES},
+        )
         cursor.execute(_UPSERT_SQL, {"engine": engine_version, "score_tolerance": SCORE_TOLERANCE})
         written = cursor.fetchall()
         cursor.execute(_WITHDRAW_SQL, {"scope": list(scope_sought_ids), "loaded_at": loaded_at})

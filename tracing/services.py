@@ -1621,13 +1621,17 @@ def _counterpart_referrals(
         old_owner_matched = (
             select(PotentialMatch.id)
             .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
-            .where(PotentialMatch.child_agency_id == source_id)
+            .where(
+                PotentialMatch.child_agency_id == source_id,
+                PotentialMatch.status.not_in(NO_MATCH_STATUSES),
+            )
         )
         matched_with: Any = SoughtChild.inquiry_id
     else:
         column = Referral.child_id
         old_owner_matched = select(PotentialMatch.id).where(
-            PotentialMatch.sought_agency_id == source_id
+            PotentialMatch.sought_agency_id == source_id,
+            PotentialMatch.status.not_in(NO_MATCH_STATUSES),
         )
         matched_with = PotentialMatch.child_id
     by_counterpart: dict[int, tuple[Counterpart, list[PotentialMatch]]] = {}
@@ -1940,6 +1944,7 @@ def case_history(
 # chunk of 5,000 (10,000: 64 s, 2.1 GB), on top of ~0.5 GB of frames and encoded records;
 # the whole 200,000 x 50,000 pass peaks at 2.0 GB.
 MATCH_CHUNK_SIZE = RANK_CHUNK_SIZE
+BULK_WITHDRAW_MARGIN = dt.timedelta(minutes=1)
 # Registered children per statement when marking them 'match proposed'.
 _MARK_BATCH = 10_000
 
@@ -2010,8 +2015,11 @@ def match_all(
     t = clock()
     stage("loading records")
     # Proposals written after this (by real-time matching meanwhile) are not this run's
-    # to withdraw; said explicitly, as the frames are cut down below.
-    loaded_at = linkage.database_clock(session)
+    # to withdraw; said explicitly, as the frames are cut down below. A minute's margin:
+    # a real-time match written just before this moment but committed after the frames'
+    # snapshot is invisible to them, and must stay (a proposal withdrawn late is the
+    # lesser harm; the next run withdraws it).
+    loaded_at = linkage.database_clock(session) - BULK_WITHDRAW_MARGIN
     children = linkage.open_children(session, batch_size=linkage.LOAD_BATCH_SIZE)
     sought = linkage.open_sought(session, batch_size=linkage.LOAD_BATCH_SIZE)
     summary.children, summary.sought = len(children), len(sought)

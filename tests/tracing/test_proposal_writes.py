@@ -385,6 +385,39 @@ def test_a_score_moved_by_rounding_only_is_not_rewritten(app: Flask, store: Stor
         assert match is not None and match.score == pytest.approx(0.81)
 
 
+def test_no_new_proposal_for_a_sought_child_matched_since_loading(app: Flask, store: Store) -> None:
+    """A bulk run's frames still hold a sought child confirmed meanwhile: its new pairs
+    are not proposed, nor those of a child whose case closed."""
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        amna = child(session, store.registrar, "Amna")
+        wanted_amina = sought(session, store.registrar, "Amina")
+        children, wanted = frames(session, [amina, amna], [wanted_amina])
+        session.add(
+            PotentialMatch(
+                child_id=amina.id,
+                sought_child_id=wanted_amina.id,
+                score=0.9,
+                evidence={},
+                engine_version="test",
+                status="confirmed",
+            )
+        )
+        session.commit()
+        counts = write(session, ranked((wanted_amina, amna, 0.6)), children, wanted, [wanted_amina])
+        assert counts["proposed"] == 0 and stored(session, amna, wanted_amina) is None
+        other = sought(session, store.registrar, "Amna")
+        children, wanted = frames(session, [amna], [other])
+        amna.status = "closed"
+        session.commit()
+        assert write(session, ranked((other, amna, 0.6)), children, wanted, [other]) == {
+            "proposed": 0,
+            "updated": 0,
+            "withdrawn": 0,
+        }
+
+
 # --------------------------------------------------------------------------- withdrawals
 
 
@@ -587,12 +620,19 @@ def test_a_common_name_in_the_age_window_keeps_to_the_limit(
         session = get_session()
         actor = session.get(User, store.registrar)
         assert actor
-        cells = {"given_name": "Fatima", "sex": "female", "age": "4"}
-        for _ in range(8):
-            services.file_inquiry(
+        filed: list[tuple[int, int]] = []  # (age, sought child id)
+        for age in (4, 4, 5, 3, 4, 5, 4, 3):
+            cells = {"given_name": "Fatima", "sex": "female", "age": str(age)}
+            inquiry, _ = services.file_inquiry(
                 session, actor, {"inquirer_name": "Hawa"}, [(cells, {})], match=False
             )
+            filed.append((age, inquiry.sought_children[0].id))
+        cells = {"given_name": "Fatima", "sex": "female", "age": "4"}
         fatima, _ = services.register_child(session, actor, cells, {}, match=False)
         assert not fatima.block_keys and fatima.separation_point is None
         assert linkage.selective_keys(session, "sought_child", fatima.name_keys) == []
-        assert len(linkage.sought_touched_by(session, fatima)) == 5
+        # all equally similar by name: those of her age first, the newest first
+        closest = sorted(filed, key=lambda f: (abs(f[0] - 4), -f[1]))[:5]
+        assert sorted(linkage.sought_touched_by(session, fatima)) == sorted(
+            sought_id for _age, sought_id in closest
+        )
