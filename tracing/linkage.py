@@ -52,6 +52,12 @@ CLOSED_STATUSES = (
     CaseStatus.REUNIFIED.value,
     CaseStatus.REUNIFIED_ELSEWHERE.value,
 )
+# A sought child with a match in one of these is found: no longer looked for.
+MATCHED_STATUSES = (
+    MatchStatus.CONFIRMED.value,
+    MatchStatus.REUNIFIED.value,
+    MatchStatus.REUNIFIED_ELSEWHERE.value,
+)
 
 
 # --------------------------------------------------------------------------- frames
@@ -187,19 +193,13 @@ def open_children(session: Session, *, batch_size: int | None = None) -> pd.Data
 
 def still_sought() -> ColumnElement[bool]:
     """A sought child is still looked for: not closed, and no confirmed match yet."""
-    from models import MatchStatus, PotentialMatch
+    from models import PotentialMatch
 
     confirmed = (
         select(PotentialMatch.id)
         .where(
             PotentialMatch.sought_child_id == SoughtChild.id,
-            PotentialMatch.status.in_(
-                (
-                    MatchStatus.CONFIRMED.value,
-                    MatchStatus.REUNIFIED.value,
-                    MatchStatus.REUNIFIED_ELSEWHERE.value,
-                )
-            ),
+            PotentialMatch.status.in_(MATCHED_STATUSES),
         )
         .exists()
     )
@@ -531,23 +531,19 @@ _PRUNE_FORBIDDEN_SQL = """
                       WHERE m.sought_child_id = s.sought_child_id
                         AND m.status = ANY(%(matched)s)))
 """
-_MATCHED_STATUSES = [
-    MatchStatus.CONFIRMED.value,
-    MatchStatus.REUNIFIED.value,
-    MatchStatus.REUNIFIED_ELSEWHERE.value,
-]
 
-# The agencies owning both records are read live, never taken from the frames. A pair
-# is written when new; a proposal or a match in verification when its score, evidence,
-# records' revisions or agencies changed, unless the stored row was scored on newer
-# revisions than the frames' (a real-time match after the frames were loaded); a
-# rejected pair only when one of its records has a newer revision than was rejected.
 # A stored proposal is rewritten only when its score moved more than this (or its
 # evidence, records or owners changed): re-scoring a sought child's candidates next to a
 # new registration moves most of their scores by 1e-9 (floating point), and rewriting
 # them all cost a real-time match 150-200 row updates.
 SCORE_TOLERANCE = 1e-6
 
+# The agencies owning both records are read live, never taken from the frames. A pair
+# is written when new; a proposal or a match in verification when its score (beyond
+# SCORE_TOLERANCE), evidence, records' revisions or agencies changed, unless the stored
+# row was scored on newer revisions than the frames' (a real-time match after the
+# frames were loaded); a rejected pair only when one of its records has a newer
+# revision than was rejected.
 _UPSERT_SQL = """
     INSERT INTO potential_match AS pm (child_id, sought_child_id, score, evidence,
         engine_version, child_revision, sought_revision, child_agency_id,
@@ -695,7 +691,7 @@ def write_proposals(
         cursor.execute("ANALYZE proposal_staging")
         cursor.execute(
             _PRUNE_FORBIDDEN_SQL,
-            {"closed": list(CLOSED_STATUSES), "matched": _MATCHED_STATUSES},
+            {"closed": list(CLOSED_STATUSES), "matched": list(MATCHED_STATUSES)},
         )
         cursor.execute(_UPSERT_SQL, {"engine": engine_version, "score_tolerance": SCORE_TOLERANCE})
         written = cursor.fetchall()

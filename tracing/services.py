@@ -975,11 +975,18 @@ def _optimistic(func: Decision) -> Decision:
     return wrapper  # type: ignore[return-value]
 
 
+def both_consent(match: PotentialMatch) -> bool:
+    """Both records of a match consent to tracing across agencies."""
+    return match.child.consent_tracing and match.sought_child.consent_tracing
+
+
 def consent_allows_match(match: PotentialMatch) -> bool:
     """Across agencies, a match exists only while both records consent to tracing."""
-    if match.child_agency_id == match.sought_agency_id:
-        return True
-    return match.child.consent_tracing and match.sought_child.consent_tracing
+    return match.child_agency_id == match.sought_agency_id or both_consent(match)
+
+
+# A referral that still counts: asked for, or granted.
+LIVE_REFERRAL_STATUSES = ("pending", "accepted")
 
 
 def visible_match(session: Session, actor: User, match_id: int) -> PotentialMatch | None:
@@ -1429,7 +1436,7 @@ def request_referral(
             Referral.child_id == target.get("child_id"),
             Referral.inquiry_id == target.get("inquiry_id"),
             Referral.to_agency_id == actor.agency_id,
-            Referral.status.in_(("pending", "accepted")),
+            Referral.status.in_(LIVE_REFERRAL_STATUSES),
         )
     )
     if existing is not None:
@@ -1520,7 +1527,7 @@ def _carry_referrals(
     agency working a match with the case keeps reading it. Declined and withdrawn
     referrals are history and stay as they were."""
     live = session.scalars(
-        select(Referral).where(column == record_id, Referral.status.in_(("pending", "accepted")))
+        select(Referral).where(column == record_id, Referral.status.in_(LIVE_REFERRAL_STATUSES))
     ).all()
     carried: dict[str, list[int]] = {"withdrawn": [], "moved": []}
     for referral in live:
@@ -1580,7 +1587,7 @@ def _refuse_hiding_matches(
         for match, other in matches
         if match.status in WORKED_MATCH_STATUSES
         and other.agency_id == source_id
-        and not (match.child.consent_tracing and match.sought_child.consent_tracing)
+        and not both_consent(match)
     ]
     if not hidden:
         return
@@ -1637,7 +1644,6 @@ def _counterpart_referrals(
     by_counterpart: dict[int, tuple[Counterpart, list[PotentialMatch]]] = {}
     for match, other in matches:
         by_counterpart.setdefault(other.id, (other, []))[1].append(match)
-    live = ("pending", "accepted")
     done: dict[str, list[int]] = {"withdrawn": [], "requested": []}
     requests: list[Referral] = []
     for other, its_matches in by_counterpart.values():
@@ -1648,25 +1654,21 @@ def _counterpart_referrals(
                 .where(
                     column == other.id,
                     Referral.to_agency_id == source_id,
-                    Referral.status.in_(live),
+                    Referral.status.in_(LIVE_REFERRAL_STATUSES),
                 )
                 .order_by(Referral.id)
             ):
                 referral.status = "withdrawn"
                 done["withdrawn"].append(referral.id)
-        wanted = [
-            m
-            for m in its_matches
-            if m.status not in NO_MATCH_STATUSES
-            and m.child.consent_tracing
-            and m.sought_child.consent_tracing
-        ]
+        wanted = [m for m in its_matches if m.status not in NO_MATCH_STATUSES and both_consent(m)]
         if other.agency_id == target.id or not wanted:
             continue
         asked = session.scalar(
             select(Referral.id)
             .where(
-                column == other.id, Referral.to_agency_id == target.id, Referral.status.in_(live)
+                column == other.id,
+                Referral.to_agency_id == target.id,
+                Referral.status.in_(LIVE_REFERRAL_STATUSES),
             )
             .limit(1)
         )
