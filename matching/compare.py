@@ -81,38 +81,46 @@ TF_FIELDS = ("name", "mother", "father")
 T_EXACT, T_VARIANT, T_PHONETIC, T_FUZZY, T_NONE = 5, 4, 3, 2, 0
 
 
-def token_levels(v: Vocab, a: IntArr, b: IntArr) -> LevelArr:
-    """Level of every token pair: a (P, Ka) against b (P, Kb) -> (P, Ka, Kb)."""
-    A = a[:, :, None]
-    B = b[:, None, :]
-    valid = (A >= 0) & (B >= 0)
-    if len(v.tokens) == 0:
-        return np.full(valid.shape, -1, dtype=np.int8)
-    a2 = np.where(a >= 0, a, 0)
-    b2 = np.where(b >= 0, b, 0)
-    ai = a2[:, :, None]
-    bi = b2[:, None, :]
-    lvl = np.zeros(valid.shape, dtype=np.int8)
-    ra, rb = v.rep[ai], v.rep[bi]
-    fz = (ra == rb) | (ra == bi) | (ai == rb)
-    lvl[fz] = T_FUZZY
-    pa, pb = v.ph[a2], v.ph[b2]
-    ph = (
-        (pa[:, :, None, 0] == pb[:, None, :, 0])
-        | (pa[:, :, None, 0] == pb[:, None, :, 1])
-        | (pa[:, :, None, 1] == pb[:, None, :, 0])
-        | (pa[:, :, None, 2] == pb[:, None, :, 2])
-        | (v.skv[ai] == v.skel[bi])
-        | (v.skel[ai] == v.skv[bi])
-    )
-    lvl[ph] = T_PHONETIC
-    ga, gb = v.grp[a2], v.grp[b2]
-    g0a, g1a = ga[:, :, None, 0], ga[:, :, None, 1]
-    g0b, g1b = gb[:, None, :, 0], gb[:, None, :, 1]
+def token_pair_levels(v: Vocab, ta: IntArr, tb: IntArr) -> LevelArr:
+    """Level of each token pair ``(ta[k], tb[k])``; both are valid token ids."""
+    rep = v.rep
+    ra, rb = rep[ta], rep[tb]
+    lvl = np.zeros(len(ta), dtype=np.int8)
+    lvl[(ra == rb) | (ra == tb) | (ta == rb)] = T_FUZZY
+    ph = v.ph
+    p0a, p1a, p2a = ph[:, 0][ta], ph[:, 1][ta], ph[:, 2][ta]
+    p0b, p1b, p2b = ph[:, 0][tb], ph[:, 1][tb], ph[:, 2][tb]
+    skel, skv = v.skel, v.skv
+    phon = (p0a == p0b) | (p0a == p1b) | (p1a == p0b) | (p2a == p2b)
+    phon |= skv[ta] == skel[tb]
+    phon |= skel[ta] == skv[tb]
+    lvl[phon] = T_PHONETIC
+    g0a, g1a = v.grp[:, 0][ta], v.grp[:, 1][ta]
+    g0b, g1b = v.grp[:, 0][tb], v.grp[:, 1][tb]
     var = (g0a >= 0) & ((g0a == g0b) | (g0a == g1b) | ((g1a >= 0) & ((g1a == g0b) | (g1a == g1b))))
     lvl[var] = T_VARIANT
-    lvl[ai == bi] = T_EXACT
-    lvl[~valid] = -1
+    lvl[ta == tb] = T_EXACT
+    return lvl
+
+
+def _valid_pairs(a: IntArr, b: IntArr) -> tuple[npt.NDArray[np.intp], IntArr, IntArr]:
+    """Flat positions in (P, Ka, Kb) where both tokens are present, and the two tokens."""
+    Ka = a.shape[1]
+    Kb = b.shape[1]
+    valid = (a[:, :, None] >= 0) & (b[:, None, :] >= 0)
+    flat = np.flatnonzero(valid)
+    p, rest = np.divmod(flat, Ka * Kb)
+    i, j = np.divmod(rest, Kb)
+    return flat, a[p, i], b[p, j]
+
+
+def token_levels(v: Vocab, a: IntArr, b: IntArr) -> LevelArr:
+    """Level of every token pair: a (P, Ka) against b (P, Kb) -> (P, Ka, Kb), -1 = absent."""
+    lvl = np.full((a.shape[0], a.shape[1], b.shape[1]), -1, dtype=np.int8)
+    if len(v.tokens) == 0:
+        return lvl
+    flat, ta, tb = _valid_pairs(a, b)
+    lvl.reshape(-1)[flat] = token_pair_levels(v, ta, tb)
     return lvl
 
 
@@ -230,6 +238,46 @@ class Comparison:
     tf_logu: FloatArr  # (P, len(TF_FIELDS)), log of the value-specific u; NaN = none
 
 
+def _max_over(x: LevelArr, axis: int) -> LevelArr:
+    """``x.max(axis)`` over a short axis of a 3-d array, one slice at a time (numpy
+    reduces a short inner axis several times slower)."""
+    parts = [x[:, k, :] if axis == 1 else x[:, :, k] for k in range(x.shape[axis])]
+    out = parts[0].copy()
+    for part in parts[1:]:
+        np.maximum(out, part, out=out)
+    return out
+
+
+def _count_rows(mask: npt.NDArray[np.bool_]) -> IntArr:
+    """``mask.sum(axis=1)`` for a short second axis, one column at a time."""
+    out = np.zeros(mask.shape[0], dtype=np.int32)
+    for k in range(mask.shape[1]):
+        out += mask[:, k]
+    return out
+
+
+def _two_smallest(lf: FloatArr) -> tuple[FloatArr, FloatArr, IntArr]:
+    """Per row, the smallest and second smallest value and their columns, ties to the
+    lower column (a stable sort's first two); the second is inf with one column."""
+    n, k = lf.shape
+    m1, i1 = lf[:, 0].copy(), np.zeros(n, dtype=np.int32)
+    if k == 1:
+        return m1, np.full(n, np.inf), np.stack([i1, i1], 1)
+    m2, i2 = lf[:, 1].copy(), np.ones(n, dtype=np.int32)
+    swap = m2 < m1
+    m1, m2 = np.where(swap, m2, m1), np.where(swap, m1, m2)
+    i1, i2 = np.where(swap, 1, 0).astype(np.int32), np.where(swap, 0, 1).astype(np.int32)
+    for j in range(2, k):
+        x = lf[:, j]
+        below1 = x < m1
+        below2 = ~below1 & (x < m2)
+        m2 = np.where(below1, m1, np.where(below2, x, m2))
+        i2 = np.where(below1, i1, np.where(below2, j, i2)).astype(np.int32)
+        m1 = np.where(below1, x, m1)
+        i1 = np.where(below1, j, i1).astype(np.int32)
+    return m1, m2, np.stack([i1, i2], 1)
+
+
 def _bag_summary(
     lvl: LevelArr, logf_a: FloatArr
 ) -> tuple[IntArr, IntArr, IntArr, IntArr, FloatArr, FloatArr, IntArr]:
@@ -238,24 +286,29 @@ def _bag_summary(
     Returns n_strong, n_fuzzy, unmatched_a, unmatched_b, two rarest log-frequencies of
     strongly agreeing tokens (inf if none) and the index of the rarest token on side a.
     """
-    best_a = lvl.max(axis=2)
-    best_b = lvl.max(axis=1)
-    sa = (best_a >= T_PHONETIC).sum(axis=1)
-    sb = (best_b >= T_PHONETIC).sum(axis=1)
-    fa = (best_a >= T_FUZZY).sum(axis=1)
-    fb = (best_b >= T_FUZZY).sum(axis=1)
-    n_strong = np.minimum(sa, sb).astype(np.int32)
-    n_fuzzy = (np.minimum(fa, fb) - n_strong).clip(0).astype(np.int32)
-    un_a = ((best_a >= 0) & (best_a < T_FUZZY)).sum(axis=1).astype(np.int32)
-    un_b = ((best_b >= 0) & (best_b < T_FUZZY)).sum(axis=1).astype(np.int32)
+    best_a = _max_over(lvl, 2)
+    best_b = _max_over(lvl, 1)
+    sa = _count_rows(best_a >= T_PHONETIC)
+    sb = _count_rows(best_b >= T_PHONETIC)
+    fa = _count_rows(best_a >= T_FUZZY)
+    fb = _count_rows(best_b >= T_FUZZY)
+    n_strong = np.minimum(sa, sb)
+    n_fuzzy = (np.minimum(fa, fb) - n_strong).clip(0)
+    un_a = _count_rows((best_a >= 0) & (best_a < T_FUZZY))
+    un_b = _count_rows((best_b >= 0) & (best_b < T_FUZZY))
     lf = np.where(best_a >= T_PHONETIC, logf_a, np.inf)
-    order = np.argsort(lf, axis=1)
-    first = order[:, 0]
-    second = order[:, 1] if lf.shape[1] > 1 else order[:, 0]
-    rows = np.arange(len(lf))
-    lf1 = lf[rows, first]
-    lf2 = lf[rows, second] if lf.shape[1] > 1 else np.full(len(lf), np.inf)
-    return n_strong, n_fuzzy, un_a, un_b, lf1, lf2, np.stack([first, second], 1).astype(np.int32)
+    lf1, lf2, idx = _two_smallest(lf)
+    return n_strong, n_fuzzy, un_a, un_b, lf1, lf2, idx
+
+
+def _rarest_agreeing(lvl: LevelArr, lf_a: FloatArr, lf_b: FloatArr) -> FloatArr:
+    """(P, Ka): per token of side a, the smallest over its agreeing (same value or listed
+    variant) tokens of b of the larger of both log-frequencies; inf when none agrees."""
+    out = np.full(lf_a.shape, np.inf)
+    for j in range(lvl.shape[2]):
+        agree = lvl[:, :, j] >= T_VARIANT
+        np.minimum(out, np.where(agree, np.maximum(lf_a, lf_b[:, j, None]), np.inf), out=out)
+    return out
 
 
 def _pair_logf(tfa: TFArrays, ka: IntArr, kb: IntArr) -> FloatArr:
@@ -287,11 +340,9 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     an, bn = s.name[si], c.name[ci]
     lvl = token_levels(v, an, bn)
     # frequency of an agreeing token: the larger of both sides' key frequencies
-    lfa = _token_logf(tfa.log_name, an)[:, :, None]
-    lfb = _token_logf(tfa.log_name, bn)[:, None, :]
     # a value's own frequency tells only for the same value (or a listed variant): two
     # tokens that merely sound alike agree far more often than either token's frequency
-    pair_lf = np.where(lvl >= T_VARIANT, np.maximum(lfa, lfb), np.inf).min(axis=2)
+    pair_lf = _rarest_agreeing(lvl, _token_logf(tfa.log_name, an), _token_logf(tfa.log_name, bn))
     ns, nf, ua, ub, lf1, lf2, idx = _bag_summary(lvl, pair_lf)
     has = (an >= 0).any(axis=1) & (bn >= 0).any(axis=1)
     name_lvl = np.select(
@@ -314,9 +365,7 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     for fi, ti, attr, tab in ((5, 1, "mother", tfa.log_mother), (6, 2, "father", tfa.log_father)):
         a, b = getattr(s, attr)[si], getattr(c, attr)[ci]
         pl = token_levels(v, a, b)
-        lfa = _token_logf(tab, a)[:, :, None]
-        lfb = _token_logf(tab, b)[:, None, :]
-        plf = np.where(pl >= T_VARIANT, np.maximum(lfa, lfb), np.inf).min(axis=2)
+        plf = _rarest_agreeing(pl, _token_logf(tab, a), _token_logf(tab, b))
         ns_, nf_, _ua, _ub, l1, l2, _ = _bag_summary(pl, plf)
         has_p = (a >= 0).any(axis=1) & (b >= 0).any(axis=1)
         lv = np.select([ns_ >= 2, ns_ == 1, nf_ >= 1], [0, 1, 2], 3)
@@ -358,7 +407,10 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
         np.isnan(km), -1, np.select([km <= 5, km <= 25, km <= 60, km <= 150], [0, 1, 2, 3], 4)
     )
     pa, pb = s.place[si], c.place[ci]
-    share = ((pa[:, :, None] == pb[:, None, :]) & (pa[:, :, None] >= 0)).any(axis=2).sum(axis=1)
+    shared = np.zeros(pa.shape, dtype=bool)
+    for j in range(pb.shape[1]):
+        shared |= pa == pb[:, j, None]
+    share = _count_rows(shared & (pa >= 0))
     has_pl = (pa >= 0).any(axis=1) & (pb >= 0).any(axis=1) & np.isnan(km)
     levels[:, 8] = np.where(has_pl, np.select([share >= 2, share == 1], [0, 1], 2), -1)
 
