@@ -20,6 +20,12 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 PLAIN = 4095  # band code meaning "no age band"
+_SLOTS = 128  # slot numbers (pieces of evidence, see _record_keys) are below this
+_CODE_BITS = 62  # bits of a (pair, slot, weight rank) sort code; wider ones take a slower path
+_SCORE_BINS = 256  # histogram bins per sought child for the top-k threshold
+# the age part of the pre-score, by years apart: <= 1, <= 2, <= 3, <= 5, more
+_AGE_STEPS = np.array([1.0, 2.0, 3.0, 5.0])
+_AGE_PRESCORE = np.array([2.0, 1.0, 0.0, -1.5, -3.0])
 _GEO_DEG = 0.3
 
 
@@ -157,12 +163,45 @@ def _age_sex_prescore(s: Records, c: Records, ps: I64, pc: I64) -> F64:
     Generic log-ratio-like values: the same child's estimated ages rarely differ by more
     than a few years, and its sex is rarely recorded wrongly."""
     d = np.abs(s.birth[ps] - c.birth[pc])
-    age = np.select(
-        [d <= 1.0, d <= 2.0, d <= 3.0, d <= 5.0, d > 5.0], [2.0, 1.0, 0.0, -1.5, -3.0], 0.0
-    )
+    age = _AGE_PRESCORE[np.searchsorted(_AGE_STEPS, d)]
+    age[np.isnan(d)] = 0.0
     xs, xc = s.sex[ps], c.sex[pc]
     sex = np.where((xs > 0) & (xc > 0), np.where(xs == xc, 0.5, -2.5), 0.0)
     return np.asarray(age + sex, dtype=np.float64)
+
+
+def _top_per_sought(ps: I64, pc: I64, score: F64, c_ref_rank: I64, k: int) -> tuple[I64, I64, F64]:
+    """The best ``k`` pairs of each sought child, sorted by sought child, then score
+    (descending), then the child's ref: ties never depend on row order.
+
+    Only pairs that can be among a sought child's best ``k`` are sorted: a histogram of
+    each sought child's scores gives the bin holding its k-th best, and every pair in a
+    lower bin is dropped first (sorting all of them took most of the blocking's time)."""
+    if len(ps) == 0:
+        return ps, pc, score
+    lo_s = int(ps.min())
+    local = ps - lo_s
+    n_s = int(local.max()) + 1
+    top, bottom = float(score.max()), float(score.min())
+    width = (top - bottom) / (_SCORE_BINS - 1) or 1.0
+    bins = ((score - bottom) / width).astype(np.int64).clip(0, _SCORE_BINS - 1)
+    hist = np.bincount(local * _SCORE_BINS + bins, minlength=n_s * _SCORE_BINS)
+    # pairs in each bin and above, per sought child
+    above = hist.reshape(n_s, _SCORE_BINS)[:, ::-1].cumsum(axis=1)[:, ::-1]
+    reaches = above >= k
+    # the highest bin whose pairs and those above number at least k (0 when fewer than k)
+    threshold = np.where(
+        reaches.any(axis=1), _SCORE_BINS - 1 - np.argmax(reaches[:, ::-1], axis=1), 0
+    )
+    keep = bins >= threshold[local]
+    ps, pc, score = ps[keep], pc[keep], score[keep]
+    order = np.lexsort((c_ref_rank[pc], -score, ps))
+    ps, pc, score = ps[order], pc[order], score[order]
+    first = np.ones(len(ps), dtype=bool)
+    first[1:] = ps[1:] != ps[:-1]
+    grp_start = np.maximum.accumulate(np.where(first, np.arange(len(ps)), 0))
+    sel = (np.arange(len(ps)) - grp_start) < k
+    return ps[sel], pc[sel], score[sel]
 
 
 def candidate_pairs(
@@ -241,31 +280,36 @@ def candidate_pairs(
         lens = np.searchsorted(c_codes, s_codes[m], side="right") - np.searchsorted(
             c_codes, s_codes[m], side="left"
         )
-        w = np.repeat(s_w[m], lens)
+        # weights ranked on the sought key rows (few), then carried to their matching rows
+        weights, w_rank = np.unique(-s_w[m], return_inverse=True)
+        w_rank = np.repeat(w_rank.reshape(-1), lens)
         sl = np.repeat(s_slot3[m], lens)
-        pair = si * nc + ci
-        up, inv = np.unique(pair, return_inverse=True)
-        # each slot counts once per pair, with its rarest shared key
-        ks = inv.astype(np.int64) * 128 + sl
-        o = np.lexsort((-w, ks))
-        ks, w_o, inv_o = ks[o], w[o], inv[o]
-        firsts = np.ones(len(ks), dtype=bool)
-        firsts[1:] = ks[1:] != ks[:-1]
-        ps, pc = up // nc, up % nc
-        score: F64 = np.bincount(
-            inv_o[firsts], weights=w_o[firsts], minlength=len(up)
-        ) + _age_sex_prescore(s, c, ps, pc)
-        # top max_per_sought per sought record
-        order2 = np.lexsort((c_ref_rank[pc], -score, ps))  # ties: by ref, not row order
-        ps, pc, score = ps[order2], pc[order2], score[order2]
-        first = np.ones(len(ps), dtype=bool)
-        first[1:] = ps[1:] != ps[:-1]
-        grp_start = np.maximum.accumulate(np.where(first, np.arange(len(ps)), 0))
-        rank = np.arange(len(ps)) - grp_start
-        sel = rank < max_per_sought
-        out_s.append(ps[sel])
-        out_c.append(pc[sel])
-        out_w.append(score[sel].astype(np.float64))
+        # each slot counts once per pair, with its rarest shared key: one sort of
+        # (pair, slot, weight rank) codes puts each (pair, slot)'s largest weight first
+        pair_slot = ((si - lo) * nc + ci) * _SLOTS + sl
+        shift = max(int(len(weights) - 1).bit_length(), 1)
+        if int(pair_slot.max()).bit_length() + shift <= _CODE_BITS:
+            code = np.sort((pair_slot << shift) | w_rank)
+            pair_slot = code >> shift
+            starts = np.flatnonzero(np.r_[True, pair_slot[1:] != pair_slot[:-1]])
+            best = -weights[code[starts] & ((1 << shift) - 1)]
+        else:  # codes too wide for one integer: sort the pair-slot codes, then take maxima
+            o = np.argsort(pair_slot)
+            pair_slot = pair_slot[o]
+            starts = np.flatnonzero(np.r_[True, pair_slot[1:] != pair_slot[:-1]])
+            best = -weights[np.minimum.reduceat(w_rank[o], starts)]
+        pair = pair_slot[starts] // _SLOTS
+        new_pair = np.r_[True, pair[1:] != pair[:-1]]
+        up = pair[new_pair]
+        inv = np.cumsum(new_pair) - 1
+        ps, pc = up // nc + lo, up % nc
+        score: F64 = np.bincount(inv, weights=best, minlength=len(up)) + _age_sex_prescore(
+            s, c, ps, pc
+        )
+        ps, pc, score = _top_per_sought(ps, pc, score, c_ref_rank, max_per_sought)
+        out_s.append(ps)
+        out_c.append(pc)
+        out_w.append(score)
     if not out_s:
         e = np.zeros(0, dtype=np.int32)
         return e, e, np.zeros(0)

@@ -1,0 +1,138 @@
+"""The engine's fast paths against the plain definitions they replace: the outputs must be
+the same to the bit, or the bench's figures would no longer describe the engine."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matching import candidates as cand
+from matching.compare import (
+    T_EXACT,
+    T_FUZZY,
+    T_PHONETIC,
+    T_VARIANT,
+    _bag_summary,
+    _rarest_agreeing,
+    token_levels,
+)
+from matching.linker import _make_session, _Session, _variant_table
+from matching.records import Vocab
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from matching_synth import make
+
+
+def _token_levels_reference(v: Vocab, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Every token pair of the (P, Ka, Kb) cube, by broadcasting."""
+    ai, bi = np.where(a >= 0, a, 0)[:, :, None], np.where(b >= 0, b, 0)[:, None, :]
+    lvl = np.zeros((a.shape[0], a.shape[1], b.shape[1]), dtype=np.int8)
+    ra, rb = v.rep[ai], v.rep[bi]
+    lvl[(ra == rb) | (ra == bi) | (ai == rb)] = T_FUZZY
+    pa, pb = v.ph[ai[:, :, 0]][:, :, None, :], v.ph[bi[:, 0, :]][:, None, :, :]
+    ph = (
+        (pa[..., 0] == pb[..., 0])
+        | (pa[..., 0] == pb[..., 1])
+        | (pa[..., 1] == pb[..., 0])
+        | (pa[..., 2] == pb[..., 2])
+        | (v.skv[ai] == v.skel[bi])
+        | (v.skel[ai] == v.skv[bi])
+    )
+    lvl[ph] = T_PHONETIC
+    ga, gb = v.grp[ai[:, :, 0]][:, :, None, :], v.grp[bi[:, 0, :]][:, None, :, :]
+    g0a, g1a, g0b, g1b = ga[..., 0], ga[..., 1], gb[..., 0], gb[..., 1]
+    var = (g0a >= 0) & ((g0a == g0b) | (g0a == g1b) | ((g1a >= 0) & ((g1a == g0b) | (g1a == g1b))))
+    lvl[var] = T_VARIANT
+    lvl[ai == bi] = T_EXACT
+    lvl[~((a[:, :, None] >= 0) & (b[:, None, :] >= 0))] = -1
+    return lvl
+
+
+def _bag_summary_reference(lvl: np.ndarray, logf_a: np.ndarray) -> tuple[np.ndarray, ...]:
+    best_a, best_b = lvl.max(axis=2), lvl.max(axis=1)
+    n_strong = np.minimum((best_a >= T_PHONETIC).sum(1), (best_b >= T_PHONETIC).sum(1))
+    n_fuzzy = (np.minimum((best_a >= T_FUZZY).sum(1), (best_b >= T_FUZZY).sum(1)) - n_strong).clip(
+        0
+    )
+    un_a = ((best_a >= 0) & (best_a < T_FUZZY)).sum(1)
+    un_b = ((best_b >= 0) & (best_b < T_FUZZY)).sum(1)
+    lf = np.where(best_a >= T_PHONETIC, logf_a, np.inf)
+    order = np.argsort(lf, axis=1, kind="stable")
+    rows = np.arange(len(lf))
+    return n_strong, n_fuzzy, un_a, un_b, lf[rows, order[:, 0]], lf[rows, order[:, 1]], order[:, :2]
+
+
+@pytest.fixture(scope="module")
+def session() -> _Session:
+    scenario = make(300, seed=5)
+    sess, _ = _make_session(scenario.children, scenario.requests, _variant_table([]), None)
+    return sess
+
+
+def _random_pairs(sess: _Session, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return (
+        rng.integers(0, len(sess.s), n).astype(np.int32),
+        rng.integers(0, len(sess.c), n).astype(np.int32),
+    )
+
+
+@pytest.mark.parametrize("field", ["name", "mother", "father"])
+def test_token_levels_and_bag_summary_as_defined(session: _Session, field: str) -> None:
+    si, ci = _random_pairs(session, 5000, seed=1)
+    # the candidates' own pairs too: they agree far more often than random pairs
+    csi, cci, _ = cand.candidate_pairs(session.vocab, session.s, session.c, max_per_sought=20)
+    si, ci = np.r_[si, csi], np.r_[ci, cci]
+    a, b = getattr(session.s, field)[si], getattr(session.c, field)[ci]
+    lvl = token_levels(session.vocab, a, b)
+    np.testing.assert_array_equal(lvl, _token_levels_reference(session.vocab, a, b))
+    assert (lvl >= T_VARIANT).any() and (lvl == T_PHONETIC).any()  # the test sees every level
+    # log-frequencies with ties, as real term frequencies have
+    rng = np.random.default_rng(2)
+    lf_a = rng.integers(0, 4, a.shape).astype(float)
+    lf_b = rng.integers(0, 4, b.shape).astype(float)
+    rarest = _rarest_agreeing(lvl, lf_a, lf_b)
+    expected = np.where(
+        lvl >= T_VARIANT, np.maximum(lf_a[:, :, None], lf_b[:, None, :]), np.inf
+    ).min(axis=2)
+    np.testing.assert_array_equal(rarest, expected)
+    for got, want in zip(
+        _bag_summary(lvl, rarest), _bag_summary_reference(lvl, rarest), strict=True
+    ):
+        np.testing.assert_array_equal(got, want)
+
+
+def _top_reference(
+    ps: np.ndarray, pc: np.ndarray, score: np.ndarray, ref_rank: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.lexsort((ref_rank[pc], -score, ps))
+    ps, pc, score = ps[order], pc[order], score[order]
+    nth = np.arange(len(ps)) - np.searchsorted(ps, ps, side="left")
+    return ps[nth < k], pc[nth < k], score[nth < k]
+
+
+@pytest.mark.parametrize("k", [1, 3, 50])
+def test_top_per_sought_keeps_the_best_k_with_ties_by_ref(k: int) -> None:
+    rng = np.random.default_rng(k)
+    n = 20_000
+    ps = rng.integers(10, 60, n)
+    pc = rng.permutation(n)
+    score = rng.integers(0, 30, n) / 4.0  # many exact ties
+    ref_rank = rng.permutation(n)
+    got = cand._top_per_sought(ps, pc, score, ref_rank, k)
+    for g, w in zip(got, _top_reference(ps, pc, score, ref_rank, k), strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_candidate_pairs_same_by_either_sort(
+    session: _Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = cand.candidate_pairs(session.vocab, session.s, session.c, max_per_sought=30, chunk=40)
+    monkeypatch.setattr(cand, "_CODE_BITS", 1)  # no code fits: the argsort path
+    slow = cand.candidate_pairs(session.vocab, session.s, session.c, max_per_sought=30, chunk=40)
+    assert len(fast[0]) > 30 * 10
+    for f, s in zip(fast, slow, strict=True):
+        np.testing.assert_array_equal(f, s)
