@@ -11,9 +11,13 @@ child are kept.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
+from matching.parallel import map_chunks
+from matching.rank import best_per_group
 from matching.records import IntArr, Records, Vocab
 
 I64 = npt.NDArray[np.int64]
@@ -22,7 +26,6 @@ F64 = npt.NDArray[np.float64]
 PLAIN = 4095  # band code meaning "no age band"
 _SLOTS = 128  # slot numbers (pieces of evidence, see _record_keys) are below this
 _CODE_BITS = 62  # bits of a (pair, slot, weight rank) sort code; wider ones take a slower path
-_SCORE_BINS = 256  # histogram bins per sought child for the top-k threshold
 # the age part of the pre-score, by years apart: <= 1, <= 2, <= 3, <= 5, more
 _AGE_STEPS = np.array([1.0, 2.0, 3.0, 5.0])
 _AGE_PRESCORE = np.array([2.0, 1.0, 0.0, -1.5, -3.0])
@@ -170,40 +173,6 @@ def _age_sex_prescore(s: Records, c: Records, ps: I64, pc: I64) -> F64:
     return np.asarray(age + sex, dtype=np.float64)
 
 
-def _top_per_sought(ps: I64, pc: I64, score: F64, c_ref_rank: I64, k: int) -> tuple[I64, I64, F64]:
-    """The best ``k`` pairs of each sought child, sorted by sought child, then score
-    (descending), then the child's ref: ties never depend on row order.
-
-    Only pairs that can be among a sought child's best ``k`` are sorted: a histogram of
-    each sought child's scores gives the bin holding its k-th best, and every pair in a
-    lower bin is dropped first (sorting all of them took most of the blocking's time)."""
-    if len(ps) == 0:
-        return ps, pc, score
-    lo_s = int(ps.min())
-    local = ps - lo_s
-    n_s = int(local.max()) + 1
-    top, bottom = float(score.max()), float(score.min())
-    width = (top - bottom) / (_SCORE_BINS - 1) or 1.0
-    bins = ((score - bottom) / width).astype(np.int64).clip(0, _SCORE_BINS - 1)
-    hist = np.bincount(local * _SCORE_BINS + bins, minlength=n_s * _SCORE_BINS)
-    # pairs in each bin and above, per sought child
-    above = hist.reshape(n_s, _SCORE_BINS)[:, ::-1].cumsum(axis=1)[:, ::-1]
-    reaches = above >= k
-    # the highest bin whose pairs and those above number at least k (0 when fewer than k)
-    threshold = np.where(
-        reaches.any(axis=1), _SCORE_BINS - 1 - np.argmax(reaches[:, ::-1], axis=1), 0
-    )
-    keep = bins >= threshold[local]
-    ps, pc, score = ps[keep], pc[keep], score[keep]
-    order = np.lexsort((c_ref_rank[pc], -score, ps))
-    ps, pc, score = ps[order], pc[order], score[order]
-    first = np.ones(len(ps), dtype=bool)
-    first[1:] = ps[1:] != ps[:-1]
-    grp_start = np.maximum.accumulate(np.where(first, np.arange(len(ps)), 0))
-    sel = (np.arange(len(ps)) - grp_start) < k
-    return ps[sel], pc[sel], score[sel]
-
-
 def candidate_pairs(
     v: Vocab,
     s: Records,
@@ -213,8 +182,11 @@ def candidate_pairs(
     plain_cap: int = 600,
     band_cap: int = 1500,
     chunk: int = 250,
+    c_ref_rank: npt.NDArray[np.integer[Any]] | None = None,
 ) -> tuple[IntArr, IntArr, F64]:
-    """Candidate pairs (sought index, child index, pre-score), sorted by sought then pre-score."""
+    """Candidate pairs (sought index, child index, pre-score), sorted by sought child, then
+    pre-score (descending), then the child's ref (``c_ref_rank``: each child's place in the
+    order of refs, computed here when not given)."""
     tab, n_vals = _token_key_table(v)
     s_rec, s_val, s_slot = _record_keys(s, tab, n_vals, geo_neigh=True)
     c_rec, c_val, _c_slot = _record_keys(c, tab, n_vals, geo_neigh=False)
@@ -265,17 +237,17 @@ def candidate_pairs(
     s_codes, s_recs3, bsize = s_codes[keep], s_recs3[keep], bsize[keep]
     s_slot3 = s_slot3[keep]
     s_w = np.log(nc / bsize.astype(np.float64)) + 0.1
-    c_ref_rank = np.argsort(np.argsort(c.ref.astype(str), kind="stable"), kind="stable")
-    out_s: list[I64] = []
-    out_c: list[I64] = []
-    out_w: list[F64] = []
+    if c_ref_rank is None:
+        c_ref_rank = np.argsort(np.argsort(c.ref.astype(str), kind="stable"), kind="stable")
     ns = len(s)
-    for lo in range(0, ns, chunk):
+
+    def one_chunk(lo: int) -> tuple[I64, I64, F64]:
+        """The best candidates of sought children lo .. lo + chunk - 1."""
         hi = min(ns, lo + chunk)
         m = (s_recs3 >= lo) & (s_recs3 < hi)
         si, ci, _codes = _expand(s_codes[m], s_recs3[m], c_codes, c_recs3)
         if len(si) == 0:
-            continue
+            return si, ci, np.zeros(0)
         # each matching row carries the weight of its sought key row
         lens = np.searchsorted(c_codes, s_codes[m], side="right") - np.searchsorted(
             c_codes, s_codes[m], side="left"
@@ -306,10 +278,13 @@ def candidate_pairs(
         score: F64 = np.bincount(inv, weights=best, minlength=len(up)) + _age_sex_prescore(
             s, c, ps, pc
         )
-        ps, pc, score = _top_per_sought(ps, pc, score, c_ref_rank, max_per_sought)
-        out_s.append(ps)
-        out_c.append(pc)
-        out_w.append(score)
+        best_k = best_per_group(ps, score, c_ref_rank[pc], max_per_sought)
+        return ps[best_k], pc[best_k], score[best_k]
+
+    parts = [p for p in map_chunks(one_chunk, range(0, ns, chunk)) if len(p[0])]
+    out_s = [p[0] for p in parts]
+    out_c = [p[1] for p in parts]
+    out_w = [p[2] for p in parts]
     if not out_s:
         e = np.zeros(0, dtype=np.int32)
         return e, e, np.zeros(0)

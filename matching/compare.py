@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from matching.parallel import map_chunks
 from matching.records import IntArr, Records, Vocab
 
 FloatArr = npt.NDArray[np.float64]
@@ -449,12 +450,14 @@ def compare_chunked(
     ci: IntArr,
     chunk: int = 50_000,
 ) -> Comparison:
+    """:func:`compare` a chunk of pairs at a time (the working arrays stay in the cache),
+    the chunks on several threads."""
     if len(si) <= chunk:
         return compare(v, tfa, s, c, si, ci)
-    parts = [
-        compare(v, tfa, s, c, si[i : i + chunk], ci[i : i + chunk])
-        for i in range(0, len(si), chunk)
-    ]
+    parts = map_chunks(
+        lambda i: compare(v, tfa, s, c, si[i : i + chunk], ci[i : i + chunk]),
+        range(0, len(si), chunk),
+    )
     return Comparison(
         np.concatenate([p.levels for p in parts]), np.concatenate([p.tf_logu for p in parts])
     )

@@ -28,7 +28,7 @@ from matching.compare import (
     compare_chunked,
     token_levels,
 )
-from matching.rank import Ranked, probabilities
+from matching.rank import Ranked, best_per_group, probabilities
 from matching.records import (
     Records,
     Vocab,
@@ -60,6 +60,15 @@ class _Session:
     tfa: TFArrays
     s_index: dict[str, int]
     c_index: dict[str, int]
+    _c_ref_rank: IntArr | None = None
+
+    def c_ref_rank(self) -> IntArr:
+        """Each registered child's place in the order of refs (ties are broken by ref)."""
+        if self._c_ref_rank is None:
+            by_ref = np.argsort(self.c.ref.astype(str), kind="stable")
+            self._c_ref_rank = np.empty(len(by_ref), dtype=np.int32)
+            self._c_ref_rank[by_ref] = np.arange(len(by_ref), dtype=np.int32)
+        return self._c_ref_rank
 
 
 def _fingerprint(df: pd.DataFrame) -> str:
@@ -170,7 +179,9 @@ class Linker:
             comp_s = compare_chunked(sess.vocab, sess.tfa, s, s, sib[0], sib[1])
             s_model = normalise(level_counts(comp_s.levels), 1.0)
         # candidates
-        si, ci, _pre = candidate_pairs(sess.vocab, s, c, max_per_sought=400)
+        si, ci, _pre = candidate_pairs(
+            sess.vocab, s, c, max_per_sought=400, c_ref_rank=sess.c_ref_rank()
+        )
         fixed = None
         if labels is not None and len(labels):
             si, ci, fixed = _add_labels(sess, si, ci, labels)
@@ -334,7 +345,13 @@ class Linker:
     def _candidates_idx(self, sess: _Session) -> tuple[IntArr, IntArr]:
         if "si" in self._cache and not self._cache.get("labels") and self._cache["sess"] is sess:
             return self._cache["si"], self._cache["ci"]
-        si, ci, _ = candidate_pairs(sess.vocab, sess.s, sess.c, max_per_sought=self.max_per_sought)
+        si, ci, _ = candidate_pairs(
+            sess.vocab,
+            sess.s,
+            sess.c,
+            max_per_sought=self.max_per_sought,
+            c_ref_rank=sess.c_ref_rank(),
+        )
         self._cache["si"], self._cache["ci"] = si, ci
         self._cache.pop("comp", None)
         return si, ci
@@ -363,13 +380,7 @@ class Linker:
         if top_k is not None and len(si):
             # keep the best top_k per sought child before building the (large) frame;
             # ties are broken by the child's ref so that row order does not matter
-            cref = sess.c.ref[ci].astype(str)
-            order = np.lexsort((cref, -rk.prob, si))
-            s_sorted = si[order]
-            first = np.ones(len(order), dtype=bool)
-            first[1:] = s_sorted[1:] != s_sorted[:-1]
-            start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-            keep = np.sort(order[(np.arange(len(order)) - start) < top_k])
+            keep = np.sort(best_per_group(si, rk.prob, sess.c_ref_rank()[ci], top_k))
             si, ci = si[keep], ci[keep]
             comp = Comparison(comp.levels[keep], comp.tf_logu[keep])
             ps = PairScores(ps.field_w[keep], ps.llr_m[keep], ps.llr_s[keep])
@@ -584,10 +595,18 @@ class ChunkedRanking:
         full = self._sess
         s = _take_records(full.s, self._plan[number])
         sess = _Session(
-            full.vocab, s, full.c, full.tfa, {str(r): i for i, r in enumerate(s.ref)}, full.c_index
+            full.vocab,
+            s,
+            full.c,
+            full.tfa,
+            {str(r): i for i, r in enumerate(s.ref)},
+            full.c_index,
+            full.c_ref_rank(),
         )
         lk = self._linker
-        si, ci, _ = candidate_pairs(sess.vocab, s, sess.c, max_per_sought=lk.max_per_sought)
+        si, ci, _ = candidate_pairs(
+            sess.vocab, s, sess.c, max_per_sought=lk.max_per_sought, c_ref_rank=sess.c_ref_rank()
+        )
         self.candidates += len(si)
         return _ranked_frame(lk._score(sess, si, ci, top_k=self.top_k), self.top_k)
 

@@ -15,6 +15,7 @@ pair fully, those of other inquiries (two relatives may file separately) partly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +26,7 @@ FloatArr = npt.NDArray[np.float64]
 IntArr = npt.NDArray[np.int32]
 
 OTHER_INQUIRY_COMPETITION = 0.3
+_SCORE_BINS = 256  # histogram bins per group for best_per_group's threshold
 LOGIT_CLIP = 13.0
 
 
@@ -87,3 +89,38 @@ def probabilities(
     prob = 1.0 / (1.0 + np.exp(-logit))
     comp = logit - logo
     return Ranked(prob=prob, prior=prior, sibling=sib, competition=comp)
+
+
+def best_per_group(
+    group: npt.NDArray[np.integer[Any]],
+    score: FloatArr,
+    tie: npt.NDArray[np.integer[Any]],
+    k: int,
+) -> npt.NDArray[np.intp]:
+    """Positions of the best ``k`` rows of each group, ordered by group, then score
+    (descending), then ``tie`` (ascending: a ref's rank, so that row order never decides).
+
+    Only rows that can be among their group's best ``k`` are sorted: a histogram of each
+    group's scores gives the bin holding its k-th best, and rows in lower bins are dropped
+    first (sorting every candidate pair took most of the blocking's time)."""
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.intp)
+    first_group = int(group.min())
+    local = (group - first_group).astype(np.int64)
+    n_groups = int(local.max()) + 1
+    top, bottom = float(score.max()), float(score.min())
+    width = (top - bottom) / (_SCORE_BINS - 1) or 1.0
+    bins = ((score - bottom) / width).astype(np.int64).clip(0, _SCORE_BINS - 1)
+    hist = np.bincount(local * _SCORE_BINS + bins, minlength=n_groups * _SCORE_BINS)
+    # rows in each bin and above, per group
+    above = hist.reshape(n_groups, _SCORE_BINS)[:, ::-1].cumsum(axis=1)[:, ::-1]
+    reaches = above >= k
+    # the highest bin that, with those above, holds k rows (0 when the group has fewer)
+    threshold = np.where(
+        reaches.any(axis=1), _SCORE_BINS - 1 - np.argmax(reaches[:, ::-1], axis=1), 0
+    )
+    rows = np.flatnonzero(bins >= threshold[local])
+    rows = rows[np.lexsort((tie[rows], -score[rows], group[rows]))]
+    g = group[rows]
+    start = np.searchsorted(g, g, side="left")
+    return rows[np.arange(len(rows)) - start < k]

@@ -19,11 +19,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
 from matching.compare import FIELDS, TF_FIELDS, Comparison
+from matching.parallel import map_chunks
 
 FloatArr = npt.NDArray[np.float64]
 IntArr = npt.NDArray[np.int32]
@@ -162,6 +164,27 @@ def tf_adjustment(model: Model, comp: Comparison) -> FloatArr:
 
 
 def pair_scores(model: Model, comp: Comparison, use_tf: bool = True) -> PairScores:
+    """Match and sibling weights of every pair, a chunk of pairs at a time (each chunk's
+    (P, F) arrays stay in the cache), the chunks on several threads."""
+    chunk = 50_000
+    if len(comp.levels) <= chunk:
+        return _pair_scores(model, comp, use_tf)
+    parts = map_chunks(
+        lambda i: _pair_scores(
+            model,
+            Comparison(comp.levels[i : i + chunk], comp.tf_logu[i : i + chunk]),
+            use_tf,
+        ),
+        range(0, len(comp.levels), chunk),
+    )
+    return PairScores(
+        np.concatenate([p.field_w for p in parts]),
+        np.concatenate([p.llr_m for p in parts]),
+        np.concatenate([p.llr_s for p in parts]),
+    )
+
+
+def _pair_scores(model: Model, comp: Comparison, use_tf: bool) -> PairScores:
     wm, ws = model.field_weights()
     lv = comp.levels.astype(np.int64)
     P = lv.shape[0]
@@ -309,19 +332,31 @@ def em(
     fixed_mask = None if fixed is None else ~np.isnan(fixed)
     prior0 = np.log(1.0 / max(n_children, 1))
 
-    def posterior(
-        lo_m: FloatArr, lo_s: FloatArr, sharp: bool = sharpen
-    ) -> tuple[FloatArr, FloatArr]:
+    def posterior_m(lo_m: FloatArr, lo_s: FloatArr, sharp: bool = sharpen) -> FloatArr:
+        """P(same child) per pair under the one-to-one rule (decisions fixed)."""
         logo = lo_m - np.logaddexp(0.0, lo_s)
         r_m = np.exp(_soft_one(logo, si, n_sought))
         r_m = _cap_groups(r_m, ci, n_children, 1.0)
-        r_s = (1.0 / (1.0 + np.exp(-np.clip(lo_s, -300, 300)))) if has_s else np.zeros(len(pid))
         if fixed is not None and fixed_mask is not None:
             r_m = np.where(fixed_mask, fixed, r_m)
-            r_s = np.where(fixed_mask & (fixed > 0), 0.0, r_s)
         if sharp:
             r_m = np.where(r_m >= SHARPEN, r_m, 0.0)
-        return r_m, np.minimum(r_s, 1.0 - r_m)
+        return r_m
+
+    def group_counts(
+        g: int, *, gm: FloatArr, gs: FloatArr, lo_m: FloatArr, lo_s: FloatArr, r_full: FloatArr
+    ) -> list[FloatArr]:
+        """Level counts over the pairs that the fields outside group g make matches
+        (the groups are independent: they run on several threads)."""
+        drop_m = gm[:, g][pid] + (adj if g == name_group else 0.0)
+        drop_s = gs[:, g][pid] + (adj if g == name_group else 0.0)
+        if leave_out:
+            r_g = posterior_m(lo_m - drop_m, lo_s - drop_s if has_s else lo_s)
+        else:  # classic EM: the full posterior for every field
+            r_g = posterior_m(lo_m, lo_s) if sharpen else r_full
+        return _pattern_counts(
+            table, np.bincount(pid, weights=r_g, minlength=n_pat).astype(np.float64)
+        )
 
     for _ in range(iterations):
         if has_s and s is not None:
@@ -336,18 +371,14 @@ def em(
         lo_m = base_m + llr_m
         lo_s = base_s + llr_s if has_s else np.full(len(pid), -np.inf)
         # the share of sought children who are registered: the plain posterior
-        r_full, _ = posterior(lo_m, lo_s, sharp=False)
+        r_full = posterior_m(lo_m, lo_s, sharp=False)
+
         new_m: list[FloatArr] = [pm[f] for f in range(len(FIELDS))]
-        for g, fields in enumerate(groups):
-            drop_m = gm[:, g][pid] + (adj if g == name_group else 0.0)
-            drop_s = gs[:, g][pid] + (adj if g == name_group else 0.0)
-            if leave_out:
-                r_g, _ = posterior(lo_m - drop_m, lo_s - drop_s if has_s else lo_s)
-            else:  # classic EM: the full posterior for every field
-                r_g = posterior(lo_m, lo_s)[0] if sharpen else r_full
-            cm = _pattern_counts(
-                table, np.bincount(pid, weights=r_g, minlength=n_pat).astype(np.float64)
-            )
+        counts = map_chunks(
+            partial(group_counts, gm=gm, gs=gs, lo_m=lo_m, lo_s=lo_s, r_full=r_full),
+            range(len(groups)),
+        )
+        for fields, cm in zip(groups, counts, strict=True):
             for f in fields:
                 new_m[f] = (cm[f] + prior_strength * pm[f]) / (cm[f].sum() + prior_strength)
         model.m = monotone(new_m, u)
