@@ -181,7 +181,7 @@ def candidate_pairs(
     max_per_sought: int = 400,
     plain_cap: int = 600,
     band_cap: int = 1500,
-    chunk: int = 250,
+    chunk: int = 40,
     c_ref_rank: npt.NDArray[np.integer[Any]] | None = None,
 ) -> tuple[IntArr, IntArr, F64]:
     """Candidate pairs (sought index, child index, pre-score), sorted by sought child, then
@@ -237,6 +237,9 @@ def candidate_pairs(
     s_codes, s_recs3, bsize = s_codes[keep], s_recs3[keep], bsize[keep]
     s_slot3 = s_slot3[keep]
     s_w = np.log(nc / bsize.astype(np.float64)) + 0.1
+    # sought key rows by record, so that a chunk of sought children is one slice
+    by_rec = np.argsort(s_recs3, kind="stable")
+    s_codes, s_recs3, s_slot3, s_w = s_codes[by_rec], s_recs3[by_rec], s_slot3[by_rec], s_w[by_rec]
     if c_ref_rank is None:
         c_ref_rank = np.argsort(np.argsort(c.ref.astype(str), kind="stable"), kind="stable")
     ns = len(s)
@@ -244,7 +247,7 @@ def candidate_pairs(
     def one_chunk(lo: int) -> tuple[I64, I64, F64]:
         """The best candidates of sought children lo .. lo + chunk - 1."""
         hi = min(ns, lo + chunk)
-        m = (s_recs3 >= lo) & (s_recs3 < hi)
+        m = slice(*np.searchsorted(s_recs3, [lo, hi]))
         si, ci, _codes = _expand(s_codes[m], s_recs3[m], c_codes, c_recs3)
         if len(si) == 0:
             return si, ci, np.zeros(0)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from matching.linker import FIT_MAX_CHILDREN, FIT_MAX_SOUGHT
+from matching.parallel import keep_freed_memory
 
 from . import contract, linkage, services
 from .db import get_session
@@ -215,6 +216,7 @@ def import_requests(file: Path, agency: str | None, report: Path | None, match: 
 def _run_match(refit: bool, chunk_size: int = services.MATCH_CHUNK_SIZE) -> services.MatchSummary:
     """`services.match_all` with its stages on stderr, a progress bar over the chunks of
     sought children, and a summary."""
+    keep_freed_memory()  # a bulk pass: the engine's large temporaries are reused
     with contextlib.ExitStack() as stack:
         bar: Any = None
 

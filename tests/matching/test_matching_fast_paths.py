@@ -138,3 +138,8 @@ def test_candidate_pairs_same_by_either_sort(
     assert len(fast[0]) > 30 * 10
     for f, s in zip(fast, slow, strict=True):
         np.testing.assert_array_equal(f, s)
+    # chunks are a matter of speed only
+    monkeypatch.undo()
+    small = cand.candidate_pairs(session.vocab, session.s, session.c, max_per_sought=30, chunk=7)
+    for f, s in zip(fast, small, strict=True):
+        np.testing.assert_array_equal(f, s)

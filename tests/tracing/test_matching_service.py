@@ -50,6 +50,11 @@ def test_store_ranks_as_ftr_link_does(runner: FlaskCliRunner, tmp_path: Path) ->
         str(linked),
     )
 
+    # numbers as float_format="%.6f" writes them: six decimals, nothing else
+    written = pd.read_csv(linked, dtype=str, keep_default_na=False)
+    weights = [c for c in written.columns if c == "score" or c.endswith("_weight")]
+    assert len(weights) > 10
+    assert written[weights].stack().str.fullmatch(r"-?\d+\.\d{6}").all()
     store = pd.read_csv(exported, dtype={"request_ref": str, "child_ref": str})
     memory = pd.read_csv(linked, dtype={"request_ref": str, "child_ref": str})
     memory = memory[memory["score"] >= 0.05]
