@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import math
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -320,24 +321,96 @@ _RARE_KEYS_MAX = 200_000
 
 def selective_keys(session: Session, table: str, keys: Iterable[str]) -> list[str]:
     """The keys shared by fewer than COMMON_KEY_LIMIT records of `table`, sorted; only
-    the keys not known yet (or no longer trusted) are counted, in one query."""
+    the keys not known yet (or no longer trusted) are looked at, and of those only the
+    keys that the planner's statistics leave in doubt are counted, in one query."""
     where = (str(session.get_bind().engine.url), table)
     common = _COMMON_KEYS.setdefault(where, set())
     rare = _RARE_KEYS.setdefault(where, {})
     now = time.monotonic()
     wanted = set(keys) - common
     known = {key for key in wanted if rare.get(key, 0.0) > now}
-    unknown = sorted(wanted - known)
+    unknown = wanted - known
     found: set[str] = set()
     if unknown:
-        found = set(
-            session.scalars(_SELECTIVE_SQL[table], {"keys": unknown, "lim": COMMON_KEY_LIMIT})
-        )
-        common.update(set(unknown) - found)
+        found, grown, doubtful = _classify_by_statistics(session, table, unknown)
+        common.update(grown)
+        if doubtful:
+            counted = set(
+                session.scalars(
+                    _SELECTIVE_SQL[table], {"keys": sorted(doubtful), "lim": COMMON_KEY_LIMIT}
+                )
+            )
+            common.update(doubtful - counted)
+            found |= counted
         if len(rare) > _RARE_KEYS_MAX:
             rare.clear()
         rare.update(dict.fromkeys(found, now + RARE_KEY_SECONDS))
     return sorted(known | found)
+
+
+# The statistics ANALYZE keeps on each table's name keys (the most common keys and the
+# share of records holding each), per database and table, with the time of that ANALYZE.
+_KEY_STATISTICS: dict[tuple[str, str], tuple[Any, dict[str, float], float]] = {}
+# How far a sampled estimate may be from the true count, as a share: keys closer to
+# COMMON_KEY_LIMIT than this are counted
+STATISTICS_MARGIN = 0.3
+_ANALYSED_SQL = text(
+    "SELECT greatest(last_analyze, last_autoanalyze), n_mod_since_analyze"
+    " FROM pg_stat_user_tables WHERE relid = CAST(:t AS regclass)"
+)
+_MOST_COMMON_KEYS_SQL = text(
+    "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname"
+    " WHERE c.oid = CAST(:t AS regclass) AND s.attname = 'name_keys'"
+)
+
+
+def _classify_by_statistics(
+    session: Session, table: str, keys: set[str]
+) -> tuple[set[str], set[str], set[str]]:
+    """(rare, common, doubtful) keys by the planner's statistics on `table`.
+
+    ANALYZE lists the most common keys of a table with the share of records holding
+    each; a key it does not list is held by no more records than the least common listed
+    key. Counting a key's records, up to the limit, reads that many heap rows (10-35 ms
+    for the keys of a new inquiry in a 200,000-record store); the statistics cost one
+    catalog read per ANALYZE. A key is taken as rare or common only when its estimate,
+    give or take STATISTICS_MARGIN and plus every record changed since that ANALYZE, is
+    on one side of COMMON_KEY_LIMIT; the rest are doubtful and counted. With no
+    statistics (a table never analysed) every key is doubtful.
+    """
+    analysed = session.execute(_ANALYSED_SQL, {"t": table}).first()
+    if analysed is None or analysed[0] is None:
+        return set(), set(), keys
+    stamp, changed = analysed[0], int(analysed[1] or 0)
+    where = (str(session.get_bind().engine.url), table)
+    cached = _KEY_STATISTICS.get(where)
+    if cached is None or cached[0] != stamp:
+        row = session.execute(_MOST_COMMON_KEYS_SQL, {"t": table}).first()
+        if row is None or row[0] is None or row[2] is None or row[2] <= 0:
+            _KEY_STATISTICS[where] = (stamp, {}, math.inf)
+        else:
+            listed, shares, records = list(row[0]), list(row[1]), float(row[2])
+            estimates = {k: f * records for k, f in zip(listed, shares, strict=False)}
+            # after the per-key shares come their minimum and maximum
+            unlisted = shares[len(listed)] * records if len(shares) > len(listed) else math.inf
+            _KEY_STATISTICS[where] = (stamp, estimates, unlisted)
+        cached = _KEY_STATISTICS[where]
+    _stamp, estimates, unlisted = cached
+    rare: set[str] = set()
+    common: set[str] = set()
+    doubtful: set[str] = set()
+    for key in keys:
+        estimate = estimates.get(key)
+        most = (unlisted if estimate is None else estimate) * (1 + STATISTICS_MARGIN) + changed
+        if most < COMMON_KEY_LIMIT:
+            rare.add(key)
+        elif estimate is not None and estimate * (1 - STATISTICS_MARGIN) >= COMMON_KEY_LIMIT:
+            common.add(key)
+        else:
+            doubtful.add(key)
+    return rare, common, doubtful
 
 
 def forget_rare_keys() -> None:

@@ -420,12 +420,23 @@ def refresh_statistics(session: Session, kind: Kind) -> None:
     Without this, the name-key queries that matching runs for every new record read a
     bulk load's whole GIN pending list and are planned on empty statistics, until
     autovacuum comes by (if it is on at all): measured on a 200k store, 300 ms instead
-    of 10 ms per query. Both statements may run inside the import's transaction.
+    of 10 ms per query. It commits what the session has done so far.
 
     Both need the tables' owner: a deployment whose application role does not own them
     (the safer set-up) leaves the upkeep to autovacuum, and the import goes on.
     """
     linkage.forget_rare_keys()
+    # PostgreSQL counts a session's committed changes in the tables' statistics at most
+    # once a second; ANALYZE then restarts the count of rows changed since, which
+    # linkage.selective_keys reads. Count this session's changes first, at the end of a
+    # transaction (the rows are committed by now), or they would be counted after.
+    try:
+        with session.begin_nested():
+            session.execute(text("SELECT pg_stat_force_next_flush()"))
+    except DBAPIError as exc:
+        if not isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
+            raise
+    session.commit()
     for model in _IMPORTED_TABLES[kind]:
         table = _table(model)
         try:

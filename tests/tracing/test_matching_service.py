@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session
 
 from models import ChildRegistration, MatchStatus, PotentialMatch, SoughtChild, User
 from tracing import linkage, services
@@ -92,6 +94,85 @@ def test_samples_find_their_families(app: Flask, runner: FlaskCliRunner) -> None
     found = sum(1 for r in findable if r in best and person_of_child[best[r][1]] == wanted[r])
     # A regression floor for the service path; the engine's quality is measured in bench/.
     assert found / len(findable) >= 0.6
+
+
+def test_statistics_settle_clear_keys_and_changes_unsettle_them(
+    app: Flask, runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_samples(runner)  # imports analyse the tables
+    monkeypatch.setattr(linkage, "COMMON_KEY_LIMIT", 20)
+    monkeypatch.setattr(linkage, "_COMMON_KEYS", {})
+    monkeypatch.setattr(linkage, "_RARE_KEYS", {})
+    monkeypatch.setattr(linkage, "_KEY_STATISTICS", {})
+    counting = "SELECT k FROM unnest"
+
+    def counts(session: Session) -> dict[str, int]:
+        return dict(
+            session.execute(
+                text(
+                    "SELECT k, count(*) FROM child_registration, unnest(name_keys) AS k GROUP BY k"
+                )
+            ).all()
+        )
+
+    with app.app_context():
+        session = get_session()
+        before = counts(session)
+        rare = sorted(k for k, n in before.items() if n <= 3)[:30]
+        common = sorted(k for k, n in before.items() if n >= 40)[:5]
+        assert len(rare) == 30 and len(common) == 5
+        statements: list[str] = []
+        engine = session.get_bind().engine
+        listener = lambda *a: statements.append(a[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert linkage.selective_keys(session, "child_registration", rare + common) == rare
+            assert not any(counting in st for st in statements)  # no key was counted
+            assert set(common) <= linkage._COMMON_KEYS[str(engine.url), "child_registration"]
+            # records added since ANALYZE count against the statistics: enough of them,
+            # and a key the statistics call rare must be counted again
+            actor = services.create_user(
+                session, "reg@stats.example", "registrar", "Demo Agency", "a long enough password"
+            )
+
+            def twin(key: str) -> dict[str, str]:
+                child = session.scalars(
+                    select(ChildRegistration).where(ChildRegistration.name_keys.contains([key]))
+                ).first()
+                assert child is not None
+                return {
+                    "given_name": child.given_name or "",
+                    "family_name": child.family_name or "",
+                    "other_names": ";".join(child.other_names or []),
+                }
+
+            target = rare[0]
+            names = twin(target)
+            for _ in range(25):
+                clone, _problems = services.register_child(session, actor, names, {}, match=False)
+                assert target in clone.name_keys
+            session.execute(text("SELECT pg_stat_force_next_flush()"))
+            session.commit()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                changed = session.scalar(
+                    text(
+                        "SELECT n_mod_since_analyze FROM pg_stat_user_tables"
+                        " WHERE relname = 'child_registration'"
+                    )
+                )
+                session.commit()
+                if changed and changed >= 25:
+                    break
+                time.sleep(0.1)
+            assert changed is not None and changed >= 25
+            statements.clear()
+            linkage.forget_rare_keys()
+            assert target not in linkage.selective_keys(session, "child_registration", rare)
+            assert any(counting in st for st in statements)  # doubtful now: counted
+            assert counts(session)[target] >= 20
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
 
 
 def test_rejected_pair_stays_rejected_until_a_record_changes(
