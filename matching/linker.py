@@ -322,6 +322,13 @@ class Linker:
     def _cache(self, value: dict[str, Any]) -> None:
         self._local.cache = value
 
+    def prepare(self) -> Linker:
+        """Build now what scoring would build at its first call (the variant table, the
+        name-pair frequencies by first name): a server's first request does not wait."""
+        self._variants()
+        self.tf.pairs_by_first()
+        return self
+
     def _variants(self) -> VariantTable:
         pairs = tuple(self.variant_pairs)
         if self._variant_cache is None or self._variant_cache[0] != pairs:

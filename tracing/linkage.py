@@ -234,7 +234,7 @@ def current_linker(session: Session) -> tuple[int, Linker] | None:
         parameters = session.scalar(
             select(LinkageModel.parameters).where(LinkageModel.id == model_id)
         )
-        linker = Linker.from_dict(parameters or {})
+        linker = Linker.from_dict(parameters or {}).prepare()
         with _LINKERS_LOCK:  # threads of one server may load it at once: keep one
             _LINKERS.clear()
             _LINKERS[model_id] = linker
