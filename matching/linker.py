@@ -60,14 +60,15 @@ class _Session:
     tfa: TFArrays
     s_index: dict[str, int]
     c_index: dict[str, int]
-    _c_ref_rank: IntArr | None = None
+    _c_ref_rank: IntArr | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def c_ref_rank(self) -> IntArr:
         """Each registered child's place in the order of refs (ties are broken by ref)."""
         if self._c_ref_rank is None:
             by_ref = np.argsort(self.c.ref.astype(str), kind="stable")
-            self._c_ref_rank = np.empty(len(by_ref), dtype=np.int32)
-            self._c_ref_rank[by_ref] = np.arange(len(by_ref), dtype=np.int32)
+            rank = np.empty(len(by_ref), dtype=np.int32)
+            rank[by_ref] = np.arange(len(by_ref), dtype=np.int32)
+            self._c_ref_rank = rank  # whole, never half filled, whoever reads it
         return self._c_ref_rank
 
 

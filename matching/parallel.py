@@ -24,7 +24,11 @@ def threads() -> int:
     configured = os.environ.get("FTR_MATCH_THREADS", "").strip()
     if configured.isdecimal() and int(configured) >= 1:
         return int(configured)
-    return max(1, min(4, os.cpu_count() or 1))
+    try:
+        cores = len(os.sched_getaffinity(0))  # the cores this process may run on
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 def map_chunks(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:

@@ -26,7 +26,7 @@ FloatArr = npt.NDArray[np.float64]
 IntArr = npt.NDArray[np.int32]
 
 OTHER_INQUIRY_COMPETITION = 0.3
-_SCORE_BINS = 256  # histogram bins per group for best_per_group's threshold
+_SCORE_BINS = 256  # most histogram bins per group for best_per_group's threshold
 LOGIT_CLIP = 13.0
 
 
@@ -105,21 +105,27 @@ def best_per_group(
     first (sorting every candidate pair took most of the blocking's time)."""
     if len(group) == 0:
         return np.zeros(0, dtype=np.intp)
-    first_group = int(group.min())
-    local = (group - first_group).astype(np.int64)
-    n_groups = int(local.max()) + 1
     top, bottom = float(score.max()), float(score.min())
-    width = (top - bottom) / (_SCORE_BINS - 1) or 1.0
-    bins = ((score - bottom) / width).astype(np.int64).clip(0, _SCORE_BINS - 1)
-    hist = np.bincount(local * _SCORE_BINS + bins, minlength=n_groups * _SCORE_BINS)
-    # rows in each bin and above, per group
-    above = hist.reshape(n_groups, _SCORE_BINS)[:, ::-1].cumsum(axis=1)[:, ::-1]
-    reaches = above >= k
-    # the highest bin that, with those above, holds k rows (0 when the group has fewer)
-    threshold = np.where(
-        reaches.any(axis=1), _SCORE_BINS - 1 - np.argmax(reaches[:, ::-1], axis=1), 0
-    )
-    rows = np.flatnonzero(bins >= threshold[local])
+    if not np.isfinite(top - bottom):  # NaN or infinite scores: no histogram, sort them all
+        rows = np.arange(len(group))
+    else:
+        first_group = int(group.min())
+        local = (group - first_group).astype(np.int64)
+        n_groups = int(local.max()) + 1
+        # a few bins per row kept are enough to find the cut (and keep the histogram small
+        # when there are many groups and few rows to keep)
+        n_bins = int(min(_SCORE_BINS, max(16, 4 * k)))
+        width = (top - bottom) / (n_bins - 1) or 1.0
+        bins = ((score - bottom) / width).astype(np.int64).clip(0, n_bins - 1)
+        hist = np.bincount(local * n_bins + bins, minlength=n_groups * n_bins)
+        # rows in each bin and above, per group
+        above = hist.reshape(n_groups, n_bins)[:, ::-1].cumsum(axis=1)[:, ::-1]
+        reaches = above >= k
+        # the highest bin that, with those above, holds k rows (0 when the group has fewer)
+        threshold = np.where(
+            reaches.any(axis=1), n_bins - 1 - np.argmax(reaches[:, ::-1], axis=1), 0
+        )
+        rows = np.flatnonzero(bins >= threshold[local])
     rows = rows[np.lexsort((tie[rows], -score[rows], group[rows]))]
     g = group[rows]
     start = np.searchsorted(g, g, side="left")

@@ -354,8 +354,12 @@ _KEY_STATISTICS: dict[tuple[str, str], tuple[Any, dict[str, float], float]] = {}
 # How far a sampled estimate may be from the true count, as a share: keys closer to
 # COMMON_KEY_LIMIT than this are counted
 STATISTICS_MARGIN = 0.3
+# An ANALYZE's time and row count are seen by other sessions as soon as it ends, its key
+# statistics only when its transaction commits: statistics younger than this are not used
+STATISTICS_SETTLE_SECONDS = 10.0
 _ANALYSED_SQL = text(
-    "SELECT greatest(last_analyze, last_autoanalyze), n_mod_since_analyze"
+    "SELECT greatest(last_analyze, last_autoanalyze), n_mod_since_analyze,"
+    " extract(epoch FROM clock_timestamp() - greatest(last_analyze, last_autoanalyze))"
     " FROM pg_stat_user_tables WHERE relid = CAST(:t AS regclass)"
 )
 _MOST_COMMON_KEYS_SQL = text(
@@ -376,12 +380,13 @@ def _classify_by_statistics(
     key. Counting a key's records, up to the limit, reads that many heap rows (10-35 ms
     for the keys of a new inquiry in a 200,000-record store); the statistics cost one
     catalog read per ANALYZE. A key is taken as rare or common only when its estimate,
-    give or take STATISTICS_MARGIN and plus every record changed since that ANALYZE, is
-    on one side of COMMON_KEY_LIMIT; the rest are doubtful and counted. With no
-    statistics (a table never analysed) every key is doubtful.
+    give or take STATISTICS_MARGIN and every record changed since that ANALYZE (added
+    with the key, or deleted or renamed), is on one side of COMMON_KEY_LIMIT; the rest
+    are doubtful and counted. With no statistics (a table never analysed), or statistics
+    younger than STATISTICS_SETTLE_SECONDS, every key is doubtful.
     """
     analysed = session.execute(_ANALYSED_SQL, {"t": table}).first()
-    if analysed is None or analysed[0] is None:
+    if analysed is None or analysed[0] is None or analysed[2] < STATISTICS_SETTLE_SECONDS:
         return set(), set(), keys
     stamp, changed = analysed[0], int(analysed[1] or 0)
     where = (str(session.get_bind().engine.url), table)
@@ -406,7 +411,10 @@ def _classify_by_statistics(
         most = (unlisted if estimate is None else estimate) * (1 + STATISTICS_MARGIN) + changed
         if most < COMMON_KEY_LIMIT:
             rare.add(key)
-        elif estimate is not None and estimate * (1 - STATISTICS_MARGIN) >= COMMON_KEY_LIMIT:
+        elif (
+            estimate is not None
+            and estimate * (1 - STATISTICS_MARGIN) - changed >= COMMON_KEY_LIMIT
+        ):
             common.add(key)
         else:
             doubtful.add(key)

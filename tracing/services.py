@@ -434,7 +434,8 @@ def refresh_statistics(session: Session, kind: Kind) -> None:
         with session.begin_nested():
             session.execute(text("SELECT pg_stat_force_next_flush()"))
     except DBAPIError as exc:
-        if not isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
+        missing = (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedFunction)
+        if not isinstance(exc.orig, missing):
             raise
     session.commit()
     for model in _IMPORTED_TABLES[kind]:
@@ -443,12 +444,18 @@ def refresh_statistics(session: Session, kind: Kind) -> None:
             with session.begin_nested():
                 # ANALYZE only warns when not the owner; gin_clean_pending_list raises.
                 session.execute(text(f'ANALYZE "{table.name}"'))  # a model's table name
+            # Committed at once: other sessions see an ANALYZE's time and row count as
+            # soon as it ends, but its key statistics only once committed, and
+            # linkage.selective_keys reads both.
+            session.commit()
+            with session.begin_nested():
                 for index in table.indexes:
                     if index.dialect_options["postgresql"].get("using") == "gin":
                         session.execute(
                             text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"),
                             {"index": index.name},
                         )
+            session.commit()
         except DBAPIError as exc:
             if not isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
                 raise

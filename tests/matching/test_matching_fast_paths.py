@@ -3,6 +3,7 @@ the same to the bit, or the bench's figures would no longer describe the engine.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -113,6 +114,33 @@ def _top_reference(
     ps, pc, score = ps[order], pc[order], score[order]
     nth = np.arange(len(ps)) - np.searchsorted(ps, ps, side="left")
     return ps[nth < k], pc[nth < k], score[nth < k]
+
+
+def test_best_per_group_with_scores_that_are_not_finite() -> None:
+    ps = np.repeat(np.arange(4), 6)
+    pc = np.arange(24)
+    score = np.tile([0.5, np.inf, -np.inf, 0.5, 2.0, np.nan], 4)
+    ref_rank = np.arange(24)[::-1].copy()
+    best = best_per_group(ps, score, ref_rank[pc], 3)
+    for g, w in zip(
+        (ps[best], pc[best], score[best]), _top_reference(ps, pc, score, ref_rank, 3), strict=True
+    ):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_age_sex_prescore_as_defined(session: _Session) -> None:
+    birth = session.s.birth.copy()
+    birth[::7] = np.nan  # ages unknown now and then
+    s, c = dataclasses.replace(session.s, birth=birth), session.c
+    ps, pc = _random_pairs(session, 5000, seed=3)
+    d = np.abs(s.birth[ps] - c.birth[pc])
+    age = np.select(
+        [d <= 1.0, d <= 2.0, d <= 3.0, d <= 5.0, d > 5.0], [2.0, 1.0, 0.0, -1.5, -3.0], 0.0
+    )
+    xs, xc = s.sex[ps], c.sex[pc]
+    sex = np.where((xs > 0) & (xc > 0), np.where(xs == xc, 0.5, -2.5), 0.0)
+    assert np.isnan(d).any()
+    np.testing.assert_array_equal(cand._age_sex_prescore(s, c, ps, pc), age + sex)
 
 
 @pytest.mark.parametrize("k", [1, 3, 50])
