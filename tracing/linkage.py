@@ -14,6 +14,7 @@ import math
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -348,9 +349,18 @@ def selective_keys(session: Session, table: str, keys: Iterable[str]) -> list[st
     return sorted(known | found)
 
 
-# The statistics ANALYZE keeps on each table's name keys (the most common keys and the
-# share of records holding each), per database and table, with the time of that ANALYZE.
-_KEY_STATISTICS: dict[tuple[str, str], tuple[Any, dict[str, float], float]] = {}
+@dataclass(frozen=True)
+class _KeyStatistics:
+    """What ANALYZE found of a table's name keys."""
+
+    analysed: Any  # the time of that ANALYZE
+    records: float  # the rows it counted
+    estimates: dict[str, float]  # records per key, for the keys it lists
+    unlisted: float  # the most records a key it does not list may have had
+
+
+# per database and table
+_KEY_STATISTICS: dict[tuple[str, str], _KeyStatistics] = {}
 # How far a sampled estimate may be from the true count, as a share: keys closer to
 # COMMON_KEY_LIMIT than this are counted
 STATISTICS_MARGIN = 0.3
@@ -359,7 +369,8 @@ STATISTICS_MARGIN = 0.3
 STATISTICS_SETTLE_SECONDS = 10.0
 _ANALYSED_SQL = text(
     "SELECT greatest(last_analyze, last_autoanalyze), n_mod_since_analyze,"
-    " extract(epoch FROM clock_timestamp() - greatest(last_analyze, last_autoanalyze))"
+    " extract(epoch FROM clock_timestamp() - greatest(last_analyze, last_autoanalyze)),"
+    " n_live_tup"
     " FROM pg_stat_user_tables WHERE relid = CAST(:t AS regclass)"
 )
 _MOST_COMMON_KEYS_SQL = text(
@@ -380,41 +391,41 @@ def _classify_by_statistics(
     key. Counting a key's records, up to the limit, reads that many heap rows (10-35 ms
     for the keys of a new inquiry in a 200,000-record store); the statistics cost one
     catalog read per ANALYZE. A key is taken as rare or common only when its estimate,
-    give or take STATISTICS_MARGIN and every record changed since that ANALYZE (added
-    with the key, or deleted or renamed), is on one side of COMMON_KEY_LIMIT; the rest
-    are doubtful and counted. With no statistics (a table never analysed), or statistics
-    younger than STATISTICS_SETTLE_SECONDS, every key is doubtful.
+    give or take STATISTICS_MARGIN and every record added since that ANALYZE (the live
+    rows now, less those it counted), is on one side of COMMON_KEY_LIMIT; the rest are
+    doubtful and counted. Updates are not counted: they change statuses all day long (a
+    proposal marks a dozen records), and a name corrected here and there moves one
+    record's keys; nor are deletions (cases are closed, not deleted). With no statistics
+    (a table never analysed), or statistics younger than STATISTICS_SETTLE_SECONDS,
+    every key is doubtful.
     """
     analysed = session.execute(_ANALYSED_SQL, {"t": table}).first()
     if analysed is None or analysed[0] is None or analysed[2] < STATISTICS_SETTLE_SECONDS:
         return set(), set(), keys
-    stamp, changed = analysed[0], int(analysed[1] or 0)
+    stamp, live = analysed[0], float(analysed[3] or 0)
     where = (str(session.get_bind().engine.url), table)
-    cached = _KEY_STATISTICS.get(where)
-    if cached is None or cached[0] != stamp:
+    stats = _KEY_STATISTICS.get(where)
+    if stats is None or stats.analysed != stamp:
         row = session.execute(_MOST_COMMON_KEYS_SQL, {"t": table}).first()
         if row is None or row[0] is None or row[2] is None or row[2] <= 0:
-            _KEY_STATISTICS[where] = (stamp, {}, math.inf)
+            stats = _KeyStatistics(stamp, math.inf, {}, math.inf)
         else:
             listed, shares, records = list(row[0]), list(row[1]), float(row[2])
             estimates = {k: f * records for k, f in zip(listed, shares, strict=False)}
             # after the per-key shares come their minimum and maximum
             unlisted = shares[len(listed)] * records if len(shares) > len(listed) else math.inf
-            _KEY_STATISTICS[where] = (stamp, estimates, unlisted)
-        cached = _KEY_STATISTICS[where]
-    _stamp, estimates, unlisted = cached
+            stats = _KeyStatistics(stamp, records, estimates, unlisted)
+        _KEY_STATISTICS[where] = stats
+    added = max(live - stats.records, 0.0)
     rare: set[str] = set()
     common: set[str] = set()
     doubtful: set[str] = set()
     for key in keys:
-        estimate = estimates.get(key)
-        most = (unlisted if estimate is None else estimate) * (1 + STATISTICS_MARGIN) + changed
-        if most < COMMON_KEY_LIMIT:
+        estimate = stats.estimates.get(key)
+        most = (stats.unlisted if estimate is None else estimate) * (1 + STATISTICS_MARGIN)
+        if most + added < COMMON_KEY_LIMIT:
             rare.add(key)
-        elif (
-            estimate is not None
-            and estimate * (1 - STATISTICS_MARGIN) - changed >= COMMON_KEY_LIMIT
-        ):
+        elif estimate is not None and estimate * (1 - STATISTICS_MARGIN) >= COMMON_KEY_LIMIT:
             common.add(key)
         else:
             doubtful.add(key)

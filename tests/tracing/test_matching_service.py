@@ -137,6 +137,39 @@ def test_statistics_settle_clear_keys_and_changes_unsettle_them(
             assert linkage.selective_keys(session, "child_registration", rare + common) == rare
             assert not any(counting in st for st in statements)  # no key was counted
             assert set(common) <= linkage._COMMON_KEYS[str(engine.url), "child_registration"]
+
+            def flushed(column: str, at_least: int) -> None:
+                """Wait until this session's committed changes show in the statistics."""
+                session.execute(text("SELECT pg_stat_force_next_flush()"))
+                session.commit()
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    seen = session.scalar(
+                        text(
+                            f"SELECT {column} FROM pg_stat_user_tables"
+                            " WHERE relname = 'child_registration'"
+                        )
+                    )
+                    session.commit()
+                    if seen is not None and seen >= at_least:
+                        return
+                    time.sleep(0.1)
+                raise AssertionError(f"{column} never reached {at_least}")
+
+            # status changes do not move keys: the statistics still settle every key
+            before_updates = session.scalar(
+                text(
+                    "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'child_registration'"
+                )
+            )
+            session.execute(
+                text("UPDATE child_registration SET status = 'tracing' WHERE id % 2 = 0")
+            )
+            flushed("n_tup_upd", (before_updates or 0) + 500)
+            linkage.forget_rare_keys()
+            statements.clear()
+            assert linkage.selective_keys(session, "child_registration", rare) == rare
+            assert not any(counting in st for st in statements)
             # records added since ANALYZE count against the statistics: enough of them,
             # and a key the statistics call rare must be counted again
             actor = services.create_user(
@@ -156,24 +189,15 @@ def test_statistics_settle_clear_keys_and_changes_unsettle_them(
 
             target = rare[0]
             names = twin(target)
+            before_inserts = session.scalar(
+                text(
+                    "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'child_registration'"
+                )
+            )
             for _ in range(25):
                 clone, _problems = services.register_child(session, actor, names, {}, match=False)
                 assert target in clone.name_keys
-            session.execute(text("SELECT pg_stat_force_next_flush()"))
-            session.commit()
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                changed = session.scalar(
-                    text(
-                        "SELECT n_mod_since_analyze FROM pg_stat_user_tables"
-                        " WHERE relname = 'child_registration'"
-                    )
-                )
-                session.commit()
-                if changed and changed >= 25:
-                    break
-                time.sleep(0.1)
-            assert changed is not None and changed >= 25
+            flushed("n_tup_ins", (before_inserts or 0) + 25)
             statements.clear()
             linkage.forget_rare_keys()
             assert target not in linkage.selective_keys(session, "child_registration", rare)
