@@ -426,10 +426,11 @@ def refresh_statistics(session: Session, kind: Kind) -> None:
     (the safer set-up) leaves the upkeep to autovacuum, and the import goes on.
     """
     linkage.forget_rare_keys()
-    # PostgreSQL counts a session's committed changes in the tables' statistics at most
-    # once a second; ANALYZE then restarts the count of rows changed since, which
-    # linkage.selective_keys reads. Count this session's changes first, at the end of a
-    # transaction (the rows are committed by now), or they would be counted after.
+    # PostgreSQL adds a session's committed changes to the tables' statistics at most
+    # once a second. ANALYZE sets a table's count of live rows to the rows it found, and
+    # linkage.selective_keys reads the rows added since as that count less those rows: a
+    # batch inserted before ANALYZE but added to the count after it would be counted
+    # twice. So this session's changes are added first, at the end of a transaction.
     try:
         with session.begin_nested():
             session.execute(text("SELECT pg_stat_force_next_flush()"))
