@@ -535,20 +535,41 @@ def _retrieve(
     for person in people:
         if person.separation_point is None:
             continue
-        point = _geography(person.separation_point)
-        near = (
-            select(model.id)
-            .where(
-                model.status.not_in(CLOSED_STATUSES),
-                func.ST_DWithin(model.separation_point, point, NEARBY_METRES),
-            )
-            .order_by(model.separation_point.op("<->")(point))
-            .limit(NEARBY_LIMIT)
-        )
-        if person.age is not None:
-            near = near.where(model.age.between(person.age - 3, person.age + 3))
-        found.update(dict.fromkeys(session.scalars(near)))
+        found.update(dict.fromkeys(_nearest(session, model, person)))
     return list(found)
+
+
+def _nearest(
+    session: Session,
+    model: type[ChildRegistration] | type[SoughtChild],
+    person: ChildRegistration | SoughtChild,
+) -> list[int]:
+    """The NEARBY_LIMIT open records of a similar age separated nearest to the person,
+    those within NEARBY_METRES, nearest first.
+
+    The nearest come first from the GiST index, in distance order, and the distance cut
+    follows: the same records as the cut first and the nearest of those, but the
+    planner, which underestimates how many records one area holds (a camp: 14,000 within
+    50 km, estimated at 300), chose to read and sort every one of those for the latter,
+    20 ms a query, where the index gives the nearest 100 in 1 ms.
+    """
+    point = _geography(person.separation_point)
+    distance = model.separation_point.op("<->")(point)
+    nearest = (
+        select(model.id, model.separation_point, distance.label("distance"))
+        .where(model.status.not_in(CLOSED_STATUSES))
+        .order_by(distance)
+        .limit(NEARBY_LIMIT)
+    )
+    if person.age is not None:
+        nearest = nearest.where(model.age.between(person.age - 3, person.age + 3))
+    near = nearest.subquery()
+    stmt = (
+        select(near.c.id)
+        .where(func.ST_DWithin(near.c.separation_point, point, NEARBY_METRES))
+        .order_by(near.c.distance, near.c.id)
+    )
+    return list(session.scalars(stmt))
 
 
 def child_pool_ids(session: Session, sought: Sequence[SoughtChild]) -> list[int]:

@@ -636,3 +636,78 @@ def test_a_common_name_in_the_age_window_keeps_to_the_limit(
         assert sorted(linkage.sought_touched_by(session, fatima)) == sorted(
             sought_id for _age, sought_id in closest
         )
+
+
+def test_the_nearest_way_keeps_the_nearest_within_reach(
+    app: Flask, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Children of the same age separated north of a point at growing distances, one of
+    # another age nearby, one closed nearby: the nearest way gives the NEARBY_LIMIT
+    # nearest of a similar age and open, none beyond NEARBY_METRES.
+    km = 1 / 111.2  # degrees of latitude in a kilometre, near enough
+    with app.app_context():
+        session = get_session()
+        actor = session.get(User, store.registrar)
+        assert actor
+        at: dict[float, int] = {}
+        letters = "bcdfghjklmnpqrstvwxz"
+        for n, distance in enumerate((1.0, 2.0, 3.0, 5.0, 10.0, 40.0, 60.0)):
+            cells = {
+                "given_name": "Q" + letters[n] * 3 + letters[n + 7] * 2,  # no shared name key
+                "age": "6",
+                "separation_lat": f"{12.0 + distance * km:.6f}",
+                "separation_lon": "22.000000",
+            }
+            child, problems = services.register_child(session, actor, cells, {}, match=False)
+            assert not [p for p in problems if p.severity == "error"]
+            at[distance] = child.id
+        older, _ = services.register_child(
+            session,
+            actor,
+            {
+                "given_name": "Vvvww",
+                "age": "15",
+                "separation_lat": f"{12 + 0.5 * km:.6f}",
+                "separation_lon": "22",
+            },
+            {},
+            match=False,
+        )
+        closed, _ = services.register_child(
+            session,
+            actor,
+            {
+                "given_name": "Wwwyy",
+                "age": "6",
+                "separation_lat": f"{12 + 0.2 * km:.6f}",
+                "separation_lon": "22",
+            },
+            {},
+            match=False,
+        )
+        closed.status = "closed"
+        inquiry, _ = services.file_inquiry(
+            session,
+            actor,
+            {"inquirer_name": "Hawa"},
+            [
+                (
+                    {
+                        "given_name": "Yyyzz",
+                        "age": "6",
+                        "separation_lat": "12",
+                        "separation_lon": "22",
+                    },
+                    {},
+                )
+            ],
+            match=False,
+        )
+        session.flush()
+        sought = inquiry.sought_children[0]
+        monkeypatch.setattr(linkage, "NEARBY_LIMIT", 3)
+        assert linkage._nearest(session, ChildRegistration, sought) == [at[1.0], at[2.0], at[3.0]]
+        monkeypatch.setattr(linkage, "NEARBY_LIMIT", 100)
+        nearest = linkage._nearest(session, ChildRegistration, sought)
+        assert nearest == [at[d] for d in (1.0, 2.0, 3.0, 5.0, 10.0, 40.0)]
+        assert older.id not in nearest and closed.id not in nearest
