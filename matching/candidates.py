@@ -146,18 +146,18 @@ def _record_keys(r: Records, tab: I64, n_vals: int, geo_neigh: bool) -> tuple[I6
 
 
 def _expand(s_code: I64, s_rec: I64, c_sorted_code: I64, c_sorted_rec: I64) -> tuple[I64, I64, I64]:
-    """Join sought rows with child rows sharing the code; returns (s, c, code)."""
+    """Join sought rows with child rows sharing the code; returns (s, c, lens), where
+    lens[i] is how many child rows sought row i met (its rows come i-th, in order)."""
     start = np.searchsorted(c_sorted_code, s_code, side="left")
     end = np.searchsorted(c_sorted_code, s_code, side="right")
     lens = end - start
     total = int(lens.sum())
     if total == 0:
         e = np.zeros(0, dtype=np.int64)
-        return e, e, e
+        return e, e, lens
     s_idx = np.repeat(s_rec, lens)
-    codes = np.repeat(s_code, lens)
     offs = np.repeat(start - np.cumsum(lens) + lens, lens) + np.arange(total)
-    return s_idx, c_sorted_rec[offs], codes
+    return s_idx, c_sorted_rec[offs], lens
 
 
 def _age_sex_prescore(s: Records, c: Records, ps: I64, pc: I64) -> F64:
@@ -248,14 +248,11 @@ def candidate_pairs(
         """The best candidates of sought children lo .. lo + chunk - 1."""
         hi = min(ns, lo + chunk)
         m = slice(*np.searchsorted(s_recs3, [lo, hi]))
-        si, ci, _codes = _expand(s_codes[m], s_recs3[m], c_codes, c_recs3)
+        si, ci, lens = _expand(s_codes[m], s_recs3[m], c_codes, c_recs3)
         if len(si) == 0:
             return si, ci, np.zeros(0)
-        # each matching row carries the weight of its sought key row
-        lens = np.searchsorted(c_codes, s_codes[m], side="right") - np.searchsorted(
-            c_codes, s_codes[m], side="left"
-        )
-        # weights ranked on the sought key rows (few), then carried to their matching rows
+        # each matching row carries the weight and slot of its sought key row; weights
+        # ranked on the sought key rows (few), then carried to their matching rows
         weights, w_rank = np.unique(-s_w[m], return_inverse=True)
         w_rank = np.repeat(w_rank.reshape(-1), lens)
         sl = np.repeat(s_slot3[m], lens)
