@@ -56,11 +56,22 @@ def store(app: Flask, users: dict[str, int]) -> Store:
 
 
 def child(
-    session: Session, user_id: int, given: str, family: str = "Yousif", **extra: Any
+    session: Session,
+    user_id: int,
+    given: str,
+    family: str = "Yousif",
+    cells: dict[str, str] | None = None,
+    **extra: Any,
 ) -> ChildRegistration:
     actor = session.get(User, user_id)
     assert actor
-    cells = {"given_name": given, "family_name": family, "sex": "female", "age": "7"}
+    cells = {
+        "given_name": given,
+        "family_name": family,
+        "sex": "female",
+        "age": "7",
+        **(cells or {}),
+    }
     record, problems = services.register_child(session, actor, cells, extra, match=False)
     assert not [p for p in problems if p.severity == "error"]
     session.commit()
@@ -68,11 +79,22 @@ def child(
 
 
 def sought(
-    session: Session, user_id: int, given: str, family: str = "Yousef", **extra: Any
+    session: Session,
+    user_id: int,
+    given: str,
+    family: str = "Yousef",
+    cells: dict[str, str] | None = None,
+    **extra: Any,
 ) -> SoughtChild:
     actor = session.get(User, user_id)
     assert actor
-    cells = {"given_name": given, "family_name": family, "sex": "female", "age": "7"}
+    cells = {
+        "given_name": given,
+        "family_name": family,
+        "sex": "female",
+        "age": "7",
+        **(cells or {}),
+    }
     inquiry, problems = services.file_inquiry(
         session, actor, {"inquirer_name": "Halima Adam", **extra}, [(cells, {})], match=False
     )
@@ -645,69 +667,25 @@ def test_the_nearest_way_keeps_the_nearest_within_reach(
     # another age nearby, one closed nearby: the nearest way gives the NEARBY_LIMIT
     # nearest of a similar age and open, none beyond NEARBY_METRES.
     km = 1 / 111.2  # degrees of latitude in a kilometre, near enough
+
+    def north_of(distance: float, age: str = "7") -> dict[str, str]:
+        lat = f"{12.0 + distance * km:.6f}"
+        return {"age": age, "separation_lat": lat, "separation_lon": "22.000000"}
+
     with app.app_context():
         session = get_session()
-        actor = session.get(User, store.registrar)
-        assert actor
-        at: dict[float, int] = {}
-        letters = "bcdfghjklmnpqrstvwxz"
-        for n, distance in enumerate((1.0, 2.0, 3.0, 5.0, 10.0, 40.0, 60.0)):
-            cells = {
-                "given_name": "Q" + letters[n] * 3 + letters[n + 7] * 2,  # no shared name key
-                "age": "6",
-                "separation_lat": f"{12.0 + distance * km:.6f}",
-                "separation_lon": "22.000000",
-            }
-            child, problems = services.register_child(session, actor, cells, {}, match=False)
-            assert not [p for p in problems if p.severity == "error"]
-            at[distance] = child.id
-        older, _ = services.register_child(
-            session,
-            actor,
-            {
-                "given_name": "Vvvww",
-                "age": "15",
-                "separation_lat": f"{12 + 0.5 * km:.6f}",
-                "separation_lon": "22",
-            },
-            {},
-            match=False,
-        )
-        closed, _ = services.register_child(
-            session,
-            actor,
-            {
-                "given_name": "Wwwyy",
-                "age": "6",
-                "separation_lat": f"{12 + 0.2 * km:.6f}",
-                "separation_lon": "22",
-            },
-            {},
-            match=False,
-        )
+        at = {
+            d: child(session, store.registrar, "Amina", cells=north_of(d)).id
+            for d in (1.0, 2.0, 3.0, 5.0, 10.0, 40.0, 60.0)
+        }
+        older = child(session, store.registrar, "Amina", cells=north_of(0.5, age="15"))
+        closed = child(session, store.registrar, "Amina", cells=north_of(0.2))
         closed.status = "closed"
-        inquiry, _ = services.file_inquiry(
-            session,
-            actor,
-            {"inquirer_name": "Hawa"},
-            [
-                (
-                    {
-                        "given_name": "Yyyzz",
-                        "age": "6",
-                        "separation_lat": "12",
-                        "separation_lon": "22",
-                    },
-                    {},
-                )
-            ],
-            match=False,
-        )
-        session.flush()
-        sought = inquiry.sought_children[0]
+        session.commit()
+        wanted = sought(session, store.registrar, "Amina", cells=north_of(0.0))
         monkeypatch.setattr(linkage, "NEARBY_LIMIT", 3)
-        assert linkage._nearest(session, ChildRegistration, sought) == [at[1.0], at[2.0], at[3.0]]
+        assert linkage._nearest(session, ChildRegistration, wanted) == [at[1.0], at[2.0], at[3.0]]
         monkeypatch.setattr(linkage, "NEARBY_LIMIT", 100)
-        nearest = linkage._nearest(session, ChildRegistration, sought)
+        nearest = linkage._nearest(session, ChildRegistration, wanted)
         assert nearest == [at[d] for d in (1.0, 2.0, 3.0, 5.0, 10.0, 40.0)]
         assert older.id not in nearest and closed.id not in nearest
