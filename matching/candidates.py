@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from matching.parallel import map_chunks
 from matching.rank import best_per_group
-from matching.records import IntArr, Records, Vocab
+from matching.records import IntArr, Records, Vocab, ref_ranks
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -241,7 +241,7 @@ def candidate_pairs(
     by_rec = np.argsort(s_recs3, kind="stable")
     s_codes, s_recs3, s_slot3, s_w = s_codes[by_rec], s_recs3[by_rec], s_slot3[by_rec], s_w[by_rec]
     if c_ref_rank is None:
-        c_ref_rank = np.argsort(np.argsort(c.ref.astype(str), kind="stable"), kind="stable")
+        c_ref_rank = ref_ranks(c.ref)
     ns = len(s)
 
     def one_chunk(lo: int) -> tuple[I64, I64, F64]:

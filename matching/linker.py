@@ -33,6 +33,7 @@ from matching.records import (
     Records,
     Vocab,
     build_records,
+    ref_ranks,
     reference_year,
     tokenize_frame,
 )
@@ -65,10 +66,7 @@ class _Session:
     def c_ref_rank(self) -> IntArr:
         """Each registered child's place in the order of refs (ties are broken by ref)."""
         if self._c_ref_rank is None:
-            by_ref = np.argsort(self.c.ref.astype(str), kind="stable")
-            rank = np.empty(len(by_ref), dtype=np.int32)
-            rank[by_ref] = np.arange(len(by_ref), dtype=np.int32)
-            self._c_ref_rank = rank  # whole, never half filled, whoever reads it
+            self._c_ref_rank = ref_ranks(self.c.ref)  # whole, never half filled
         return self._c_ref_rank
 
 

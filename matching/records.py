@@ -407,6 +407,15 @@ class Records:
         return len(self.ref)
 
 
+def ref_ranks(refs: npt.NDArray[np.object_]) -> IntArr:
+    """Each record's place in the order of its refs (as text): the tie-break that makes
+    rankings independent of row order."""
+    by_ref = np.argsort(refs.astype(str), kind="stable")
+    rank = np.empty(len(by_ref), dtype=np.int32)
+    rank[by_ref] = np.arange(len(by_ref), dtype=np.int32)
+    return rank
+
+
 def build_records(
     df: pd.DataFrame,
     toks: TokenLists,
