@@ -5,17 +5,19 @@ band when common), pairs of name tokens, parents' name tokens (with an age band 
 common), a geographic cell of the separation point with an age band, and an identifier.
 A pair's pre-score sums, over the pieces of evidence it shares (each sought name token,
 token pair, parent's token, place), the rarity log(N / block size) of its rarest shared
-key, plus a cheap age/sex term; the best ``max_per_sought`` candidates of each sought
-child are kept.
+key, plus cheap terms for age, sex, separation date and the distance between separation
+points; the best ``max_per_sought`` candidates of each sought child are kept.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from matching.compare import distance_levels, sep_date_levels
 from matching.parallel import map_chunks
 from matching.rank import best_per_group
 from matching.records import IntArr, Records, Vocab, ref_ranks
@@ -30,6 +32,14 @@ _CODE_BITS = 62  # bits of a (pair, slot, weight rank) sort code; wider ones tak
 _AGE_STEPS = np.array([1.0, 2.0, 3.0, 5.0])
 _AGE_PRESCORE = np.array([2.0, 1.0, 0.0, -1.5, -3.0])
 _GEO_DEG = 0.3
+# Blocking's m for the separation fields, at compare's levels (separation date: <= 3 days,
+# <= 15 days, <= 60 days, <= 1 year, more; distance: <= 5, 25, 60, 150 km, more): how one
+# child's two records differ in the field ("dates off by days, points tens of km apart"),
+# kept broad because blocking cannot take back a pair it drops. With each field's u
+# (random pairs) they give log-ratios, like the keys' rarity log(N / block size).
+SEP_DATE_M = np.array([0.45, 0.40, 0.10, 0.035, 0.015])
+PLACE_M = np.array([0.30, 0.45, 0.17, 0.05, 0.03])
+_KM_PER_DEG = 111.2
 
 
 def _token_key_table(v: Vocab) -> tuple[I64, int]:
@@ -173,6 +183,57 @@ def _age_sex_prescore(s: Records, c: Records, ps: I64, pc: I64) -> F64:
     return np.asarray(age + sex, dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class SeparationWeights:
+    """Pre-score terms by level of the separation date and of the distance (see SEP_DATE_M).
+
+    Never increasing with the gap (a u that happens to dip must not reward a larger one).
+    The distance only ever subtracts: a shared place cell is a key already."""
+
+    sep_date: F64
+    place: F64
+
+    @classmethod
+    def from_u(cls, u_sep_date: F64, u_place: F64) -> SeparationWeights:
+        sep = np.minimum.accumulate(np.log(SEP_DATE_M / np.asarray(u_sep_date)))
+        place = np.minimum.accumulate(np.log(PLACE_M / np.asarray(u_place)))
+        return cls(sep, np.minimum(place, 0.0))
+
+    @classmethod
+    def estimate(cls, s: Records, c: Records, n_pairs: int = 20_000) -> SeparationWeights:
+        """From the u of random pairs (seeded: the same records give the same weights)."""
+        rng = np.random.default_rng(0)
+        ps = rng.integers(0, max(len(s), 1), n_pairs)
+        pc = rng.integers(0, max(len(c), 1), n_pairs)
+        if not len(s) or not len(c):
+            ps = pc = np.zeros(0, dtype=np.int64)
+        lv_sep, lv_place = _separation_levels(s, c, ps, pc)
+        u = []
+        for lv in (lv_sep, lv_place):
+            counts = np.bincount(lv[lv >= 0], minlength=len(SEP_DATE_M)).astype(np.float64)
+            u.append((counts + 1.0) / (counts.sum() + len(counts)))
+        return cls.from_u(u[0], u[1])
+
+
+def _separation_levels(s: Records, c: Records, ps: I64, pc: I64) -> tuple[I64, I64]:
+    """Levels of the separation date and distance, as compare gives them (-1: unknown).
+
+    The distance is the flat-earth one: within a percent of the great circle at these
+    ranges, and a few multiplications where trigonometry on every pair would cost more."""
+    days = np.abs(s.sep[ps] - c.sep[pc]) * 365.25
+    dlat = s.lat[ps] - c.lat[pc]
+    dlon = (s.lon[ps] - c.lon[pc]) * np.cos(np.radians(s.lat))[ps]
+    km = np.sqrt(dlat * dlat + dlon * dlon) * _KM_PER_DEG
+    return sep_date_levels(days).astype(np.int64), distance_levels(km).astype(np.int64)
+
+
+def _separation_prescore(s: Records, c: Records, ps: I64, pc: I64, w: SeparationWeights) -> F64:
+    lv_sep, lv_place = _separation_levels(s, c, ps, pc)
+    sep = np.where(lv_sep >= 0, w.sep_date[lv_sep], 0.0)
+    place = np.where(lv_place >= 0, w.place[lv_place], 0.0)
+    return np.asarray(sep + place, dtype=np.float64)
+
+
 def candidate_pairs(
     v: Vocab,
     s: Records,
@@ -183,10 +244,16 @@ def candidate_pairs(
     band_cap: int = 1500,
     chunk: int = 40,
     c_ref_rank: npt.NDArray[np.integer[Any]] | None = None,
+    separation: SeparationWeights | None = None,
 ) -> tuple[IntArr, IntArr, F64]:
     """Candidate pairs (sought index, child index, pre-score), sorted by sought child, then
     pre-score (descending), then the child's ref (``c_ref_rank``: each child's place in the
-    order of refs, computed here when not given)."""
+    order of refs, computed here when not given).
+
+    ``separation``: the separation date and distance terms, from a fitted model's u; when
+    not given, estimated from random pairs of these records."""
+    if separation is None:
+        separation = SeparationWeights.estimate(s, c)
     tab, n_vals = _token_key_table(v)
     s_rec, s_val, s_slot = _record_keys(s, tab, n_vals, geo_neigh=True)
     c_rec, c_val, _c_slot = _record_keys(c, tab, n_vals, geo_neigh=False)
@@ -275,8 +342,10 @@ def candidate_pairs(
         up = pair[new_pair]
         inv = np.cumsum(new_pair) - 1
         ps, pc = up // nc + lo, up % nc
-        score: F64 = np.bincount(inv, weights=best, minlength=len(up)) + _age_sex_prescore(
-            s, c, ps, pc
+        score: F64 = (
+            np.bincount(inv, weights=best, minlength=len(up))
+            + _age_sex_prescore(s, c, ps, pc)
+            + _separation_prescore(s, c, ps, pc, separation)
         )
         best_k = best_per_group(ps, score, c_ref_rank[pc], max_per_sought)
         return ps[best_k], pc[best_k], score[best_k]

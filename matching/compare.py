@@ -404,9 +404,7 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     # --- places ---------------------------------------------------------------------------
     la1, lo1, la2, lo2 = s.lat[si], s.lon[si], c.lat[ci], c.lon[ci]
     km = haversine_km(la1, lo1, la2, lo2)
-    levels[:, 7] = np.where(
-        np.isnan(km), -1, np.select([km <= 5, km <= 25, km <= 60, km <= 150], [0, 1, 2, 3], 4)
-    )
+    levels[:, 7] = distance_levels(km)
     pa, pb = s.place[si], c.place[ci]
     shared = np.zeros(pa.shape, dtype=bool)
     for j in range(pb.shape[1]):
@@ -416,10 +414,7 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     levels[:, 8] = np.where(has_pl, np.select([share >= 2, share == 1], [0, 1], 2), -1)
 
     # --- separation date, language ---------------------------------------------------------
-    dd = np.abs(s.sep[si] - c.sep[ci]) * 365.25
-    levels[:, 9] = np.where(
-        np.isnan(dd), -1, np.select([dd <= 3, dd <= 15, dd <= 60, dd <= 366], [0, 1, 2, 3], 4)
-    )
+    levels[:, 9] = sep_date_levels(np.abs(s.sep[si] - c.sep[ci]) * 365.25)
     gs, gc = s.lang[si], c.lang[ci]
     levels[:, 10] = np.where((gs >= 0) & (gc >= 0), (gs != gc).astype(np.int8), -1)
 
@@ -431,6 +426,18 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
         id_lvl = np.select([diff == 0, (diff <= 2) & (la == lb)], [0, 1], 2)
         levels[:, 11] = np.where(has_id, id_lvl, -1)
     return Comparison(levels, tf_logu)
+
+
+def distance_levels(km: FloatArr) -> LevelArr:
+    """The place field's level of each distance between separation points (-1: unknown)."""
+    lv = np.select([km <= 5, km <= 25, km <= 60, km <= 150], [0, 1, 2, 3], 4)
+    return np.where(np.isnan(km), -1, lv).astype(np.int8)
+
+
+def sep_date_levels(days: FloatArr) -> LevelArr:
+    """The separation date's level of each gap in days (-1: unknown)."""
+    lv = np.select([days <= 3, days <= 15, days <= 60, days <= 366], [0, 1, 2, 3], 4)
+    return np.where(np.isnan(days), -1, lv).astype(np.int8)
 
 
 def haversine_km(la1: FloatArr, lo1: FloatArr, la2: FloatArr, lo2: FloatArr) -> FloatArr:

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matching.candidates import candidate_pairs
+from matching.candidates import SeparationWeights, candidate_pairs
 from matching.compare import (
     FIELD_INDEX,
     FIELDS,
@@ -179,7 +179,12 @@ class Linker:
             s_model = normalise(level_counts(comp_s.levels), 1.0)
         # candidates
         si, ci, _pre = candidate_pairs(
-            sess.vocab, s, c, max_per_sought=400, c_ref_rank=sess.c_ref_rank()
+            sess.vocab,
+            s,
+            c,
+            max_per_sought=400,
+            c_ref_rank=sess.c_ref_rank(),
+            separation=_separation_weights(u),
         )
         fixed = None
         if labels is not None and len(labels):
@@ -357,6 +362,7 @@ class Linker:
             sess.c,
             max_per_sought=self.max_per_sought,
             c_ref_rank=sess.c_ref_rank(),
+            separation=_separation_weights(self.model.u),
         )
         self._cache["si"], self._cache["ci"] = si, ci
         self._cache.pop("comp", None)
@@ -611,7 +617,12 @@ class ChunkedRanking:
         )
         lk = self._linker
         si, ci, _ = candidate_pairs(
-            sess.vocab, s, sess.c, max_per_sought=lk.max_per_sought, c_ref_rank=sess.c_ref_rank()
+            sess.vocab,
+            s,
+            sess.c,
+            max_per_sought=lk.max_per_sought,
+            c_ref_rank=sess.c_ref_rank(),
+            separation=_separation_weights(lk.model.u),
         )
         self.candidates += len(si)
         return _ranked_frame(lk._score(sess, si, ci, top_k=self.top_k), self.top_k)
@@ -663,6 +674,12 @@ def _ranked_frame(df: pd.DataFrame, top_k: int) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- helpers
+def _separation_weights(u: list[npt.NDArray[np.float64]]) -> SeparationWeights:
+    """Blocking's separation terms from a model's u: the service's few retrieved records
+    would give a poor u of their own."""
+    return SeparationWeights.from_u(u[FIELD_INDEX["sep_date"]], u[FIELD_INDEX["place"]])
+
+
 def _variant_table(pairs: list[tuple[str, str]]) -> VariantTable:
     table = VariantTable(SEED_GROUPS)
     for a, b in pairs:

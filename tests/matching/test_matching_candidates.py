@@ -1,0 +1,48 @@
+"""Blocking: which candidates a sought child keeps when it may keep only a few."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from matching import candidates as cand
+from matching.linker import _make_session, _variant_table
+
+
+def _kept(children: list[dict[str, str]], sought: dict[str, str], k: int) -> list[str]:
+    cdf = pd.DataFrame([{"ref": f"C{i:03d}", **row} for i, row in enumerate(children)])
+    sdf = pd.DataFrame([{"ref": "R1", **sought}])
+    sess, _ = _make_session(cdf, sdf, _variant_table([]), None)
+    _si, ci, _w = cand.candidate_pairs(sess.vocab, sess.s, sess.c, max_per_sought=k)
+    return [str(sess.c.ref[i]) for i in ci]
+
+
+BASE = {"given_name": "Mohammed", "sex": "male", "age": "6"}
+
+
+def test_the_child_separated_on_the_same_days_is_kept_among_name_alikes() -> None:
+    # forty boys of the same name and age, separated months to years before the sought one
+    children = [{**BASE, "separation_date": f"{2020 + i % 4}-0{1 + i % 9}-10"} for i in range(40)]
+    children.append({**BASE, "separation_date": "2024-06-12"})  # C040: two days apart
+    sought = {**BASE, "separation_date": "2024-06-10"}
+    assert _kept(children, sought, 3)[0] == "C040"
+    # without a date on the sought side nothing tells them apart: the ref order decides
+    assert "C040" not in _kept(children, {**BASE}, 3)
+
+
+def test_a_distant_separation_point_moves_a_name_alike_down() -> None:
+    near = {**BASE, "separation_lat": "12.05", "separation_lon": "24.88"}
+    far = {**BASE, "separation_lat": "15.60", "separation_lon": "32.53"}  # ~800 km away
+    children = [far] * 10 + [BASE] * 10  # C000-C009 far, C010-C019 without a point
+    kept = _kept(children, near, 10)
+    assert sorted(kept) == [f"C{i:03d}" for i in range(10, 20)]
+
+
+def test_separation_weights_never_reward_a_larger_gap() -> None:
+    # a u that dips at a large gap (few random pairs a year apart) must not make that
+    # gap look better than a smaller one, and a near point is a key, never a bonus here
+    u = np.array([0.02, 0.05, 0.30, 0.60, 0.03])
+    w = cand.SeparationWeights.from_u(u, u)
+    assert np.all(np.diff(w.sep_date) <= 0) and w.sep_date[0] > 0
+    assert np.all(np.diff(w.place) <= 0) and np.all(w.place <= 0)
+    assert w.sep_date[4] == w.sep_date[3]
