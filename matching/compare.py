@@ -29,6 +29,14 @@ class FieldSpec:
 
 
 _AGE_LEVELS = ("<=1y", "<=2y", "<=3y", "<=5y", ">5y")
+_PARENT_LEVELS = (
+    "2+ parts agree",
+    "1 part agrees",
+    "similar",
+    "different",
+    "one side only: in the other's name",
+    "one side only: not in the other's name",
+)
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "name",
@@ -67,8 +75,11 @@ FIELDS: tuple[FieldSpec, ...] = (
         family=False,
     ),
     FieldSpec("sex", ("same", "different"), family=False),
-    FieldSpec("mother", ("2+ parts agree", "1 part agrees", "similar", "different"), True, tf=True),
-    FieldSpec("father", ("2+ parts agree", "1 part agrees", "similar", "different"), True, tf=True),
+    # a parent named on one record only is looked for among the other record's own names
+    # (a Sudanese child carries the father's and grandfather's names, a Khmer child often
+    # the father's family name): two levels of their own (see score.SEGMENTS)
+    FieldSpec("mother", _PARENT_LEVELS, family=True, tf=True),
+    FieldSpec("father", _PARENT_LEVELS, family=True, tf=True),
     FieldSpec("place", ("<=5km", "<=25km", "<=60km", "<=150km", ">150km"), family=True),
     FieldSpec("place_name", ("2+ parts agree", "1 part agrees", "different"), family=True),
     FieldSpec("sep_date", ("<=3d", "<=15d", "<=60d", "<=1y", ">1y"), family=True),
@@ -328,6 +339,11 @@ def _token_logf(log_tab: FloatArr, toks: IntArr) -> FloatArr:
     return np.where(toks >= 0, log_tab[np.where(toks >= 0, toks, 0)], np.inf)
 
 
+def _parent_in_names(v: Vocab, parent: IntArr, names: IntArr) -> IntArr:
+    """How many of a parent's name parts stand among the other record's own names."""
+    return _count_rows(_max_over(token_levels(v, parent, names), 2) >= T_PHONETIC)
+
+
 def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: IntArr) -> Comparison:
     """Compare sought records ``s[si]`` with child records ``c[ci]`` (equal-length index arrays)."""
     P = len(si)
@@ -363,16 +379,25 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     tf_logu[:, 0] = np.where(np.isfinite(name_tf), name_tf, np.nan)
 
     # --- parents --------------------------------------------------------------------------
+    has_names = (an >= 0).any(axis=1) & (bn >= 0).any(axis=1)
     for fi, ti, attr, tab in ((5, 1, "mother", tfa.log_mother), (6, 2, "father", tfa.log_father)):
         a, b = getattr(s, attr)[si], getattr(c, attr)[ci]
         pl = token_levels(v, a, b)
         plf = _rarest_agreeing(pl, _token_logf(tab, a), _token_logf(tab, b))
         ns_, nf_, _ua, _ub, l1, l2, _ = _bag_summary(pl, plf)
-        has_p = (a >= 0).any(axis=1) & (b >= 0).any(axis=1)
+        has_a, has_b = (a >= 0).any(axis=1), (b >= 0).any(axis=1)
         lv = np.select([ns_ >= 2, ns_ == 1, nf_ >= 1], [0, 1, 2], 3)
-        levels[:, fi] = np.where(has_p, lv, -1)
+        # named on one record only: is it among the other record's own names?
+        found = np.zeros(P, dtype=np.int32)
+        only_a = np.flatnonzero(has_a & ~has_b & has_names)
+        only_b = np.flatnonzero(has_b & ~has_a & has_names)
+        found[only_a] = _parent_in_names(v, a[only_a], bn[only_a])
+        found[only_b] = _parent_in_names(v, b[only_b], an[only_b])
+        one_side = np.where(found >= 1, 4, 5)
+        lv = np.where(has_a & has_b, lv, np.where((has_a ^ has_b) & has_names, one_side, -1))
+        levels[:, fi] = lv
         ptf = np.where(ns_ >= 2, l1 + l2, np.where(ns_ == 1, l1, np.nan))
-        tf_logu[:, ti] = np.where(has_p & np.isfinite(ptf), ptf, np.nan)
+        tf_logu[:, ti] = np.where(has_a & has_b & np.isfinite(ptf), ptf, np.nan)
 
     # --- age / date of birth ------------------------------------------------------------
     bs, bc = s.birth[si], c.birth[ci]

@@ -40,7 +40,7 @@ from matching.records import (
 from matching.score import Model, PairScores, em, level_counts, normalise, pair_scores
 from matching.variants import SEED_GROUPS, VariantTable
 
-ENGINE_VERSION = "ftr-fs-0.2"
+ENGINE_VERSION = "ftr-fs-0.3"
 EM_SOUGHT = 2500  # sought children whose candidates EM learns from
 NAME_ALIKE_LEVEL = 3  # name level "1 part agrees" or better: a name-alike pair
 # Linker.rank_chunks: sought children ranked at a time (up to 400 candidate pairs each).

@@ -110,6 +110,9 @@ _ASSIMILATED = frozenset(
 )
 _PATRONYMIC = frozenset({"bin", "ibn", "bint", "binti", "wad", "ould", "walad"})
 _ABD_HEAD = re.compile(r"^abd(?:el|al|ul|oul|ol|il|ou|u|e|a|o|i)?$")
+# Abd with the article assimilated to a sun letter, written apart from the name it
+# doubles: Abder Rahmane, Abdes Salam, Abden Nasir, Abded Daim (Abd ar-Rahman ...)
+_ABD_SUN = re.compile(r"^abd[aeiou](sh|th|dh|[tdrzsn])$")
 _ABD_JOINED = re.compile(r"^abd(el|al|ul|oul|ol|il|ou|u|e|a|o|i)?([a-z]{2,})$")
 _ALLAH = frozenset({"allah", "alla", "ullah", "ulla", "llah", "lla", "lah", "la", "ellah", "ella"})
 _DIN_TAIL = frozenset(
@@ -248,7 +251,8 @@ def _latin_tokens(text: str) -> list[str]:
         if tok in _ASSIMILATED and hyphen and has_next:
             i += 1
             continue
-        if _ABD_HEAD.match(tok) and has_next:
+        sun = _ABD_SUN.match(tok) if has_next else None
+        if (_ABD_HEAD.match(tok) or (sun and parts[i + 1][0][:1] == sun.group(1)[0])) and has_next:
             j = i + 1
             nxt = parts[j][0]
             if nxt in _ARTICLES | _ASSIMILATED and j + 1 < len(parts):

@@ -61,12 +61,18 @@ _PLACE_STOP = frozenset(
         "st",
         "rd",
         "ave",
+        "outside",
+        "bus",
+        "station",
+        "area",
+        "route",
     }
 )
 
 
 def place_tokens(text: str) -> list[str]:
-    """Tokens of a place text (digits kept: a postcode or house number is evidence)."""
+    """Tokens of a place text: the skeletons of its words (see normalize.skeleton), and
+    numbers kept as written (a postcode or house number is evidence)."""
     return list(_place_tokens(text))
 
 
@@ -75,9 +81,15 @@ _PLACE_SPLIT = re.compile(r"[^0-9a-z]+")
 
 @lru_cache(maxsize=50_000)
 def _place_tokens(text: str) -> tuple[str, ...]:
-    # cached: place texts repeat (a camp, a town), and transliteration is the costly part
+    # cached: place texts repeat (a camp, a town), and transliteration is the costly part.
+    # A place is spelled as freely as a name (Adre, Adré, Adrey; El Fasher, El Facher):
+    # its words are compared by consonant skeleton, numbers as written
     words = _PLACE_SPLIT.split(anyascii(text).lower())
-    return tuple(w for w in words if len(w) >= 3 and w not in _PLACE_STOP)
+    return tuple(
+        w if any(ch.isdigit() for ch in w) else skeleton(w)
+        for w in words
+        if len(w) >= 3 and w not in _PLACE_STOP
+    )
 
 
 def _ident(df: pd.DataFrame) -> list[str]:

@@ -96,11 +96,14 @@ def pav_monotone(m: FloatArr, u: FloatArr, counts: FloatArr) -> FloatArr:
 
 
 # Fields whose levels fall in groups set by a covariate (age: young/older children;
-# name_conflict: how many name parts agree, which the name field already counts). Only
-# the split within a group is evidence: each group's share of m follows u.
+# name_conflict: how many name parts agree, which the name field already counts; a
+# parent: named on both records or on one). Only the split within a group is evidence:
+# each group's share of m follows u.
 SEGMENTS: dict[str, list[tuple[int, int]]] = {
     "age": [(0, 5), (5, 10)],
     "name_conflict": [(0, 2), (2, 5)],
+    "mother": [(0, 4), (4, 6)],
+    "father": [(0, 4), (4, 6)],
 }
 
 

@@ -51,7 +51,17 @@ def test_tokenized_rows_are_callers_own_lists() -> None:
     assert list(vars(again).values()) == expected
     records._row_tokens.cache_clear()
     assert list(vars(tokenize_frame(df, sought=True)).values()) == expected
-    assert records.place_tokens("Camp Djabal, near Goz Beida") == ["djabal", "goz", "beida"]
+    assert records.place_tokens("Camp Djabal, near Goz Beida") == ["dgbl", "gs", "bd"]
+
+
+def test_place_spellings_share_their_tokens() -> None:
+    tokens = records.place_tokens
+    assert tokens("Adre") == tokens("Adré") == tokens("ADREY") == tokens("outside Adry")
+    assert tokens("El Fasher") == tokens("El Facher camp")
+    assert tokens("Misterei") == tokens("Misteray")
+    assert tokens("Zalingei") == tokens("ZALINGAY")
+    assert tokens("Kutum") != tokens("Kabkabiya")
+    assert tokens("8 Stanley St, 2600") == ["stnl", "2600"]
 
 
 def test_tokenized_rows_per_role() -> None:

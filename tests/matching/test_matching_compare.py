@@ -140,6 +140,22 @@ def test_parent_name_part_shared_with_the_child_is_not_counted_twice() -> None:
     assert out["mother"] == "different"
 
 
+def test_a_parent_named_on_one_record_is_looked_for_in_the_others_name() -> None:
+    # Sudanese layouts: one writer puts the father's name in the family name, the other
+    # writes the father's name out and the grandfather's as the family name
+    child = {"given_name": "Nassir", "family_name": "Gamar"}
+    sought = {"given_name": "Nassir", "family_name": "Brahim", "father_name": "Gamar Brahim"}
+    assert _compare(child, sought)["father"] == "one side only: in the other's name"
+    assert _compare(sought, child)["father"] == "one side only: in the other's name"
+    other = _compare({**child, "family_name": "Adam"}, sought)
+    assert other["father"] == "one side only: not in the other's name"
+    # named on both: compared with each other, as before; named on neither: unknown
+    both = _compare({"given_name": "Nassir", "father_name": "Gamar Ibrahim"}, sought)
+    assert both["father"] == "1 part agrees"
+    assert _compare(child, {"given_name": "Nassir"})["father"] == ""
+    assert _compare(child, sought)["mother"] == ""
+
+
 def test_dates_parse_partial_and_refuse_non_ascii_digits() -> None:
     """Partial ISO dates keep what is known; digits float() cannot read ("²", Arabic-Indic)
     count as unknown instead of raising."""

@@ -46,6 +46,26 @@ def test_abd_compounds_split_or_joined(text: str) -> None:
     assert normalize_name(text) == ["abdrahman"]
 
 
+@pytest.mark.parametrize(
+    ("apart", "joined"),
+    [
+        ("Abder Rahmane", "Abderrahmane"),
+        ("Abdes Salam", "Abdessalam"),
+        ("Abdes Shakur", "Abdesshakur"),
+        ("Abden Nasir", "Abdennasir"),
+        ("Abded Daim", "Abdeddaim"),
+    ],
+)
+def test_abd_with_the_article_assimilated_written_apart(apart: str, joined: str) -> None:
+    assert normalize_name(apart) == normalize_name(joined)
+    assert len(normalize_name(apart)) == 1
+
+
+def test_abd_sun_form_joins_only_the_name_it_doubles() -> None:
+    assert normalize_name("Abder") == ["abder"]
+    assert normalize_name("Abdes Mohammed") == ["abdes", "mohammed"]
+
+
 def test_particles_and_patronymic_markers() -> None:
     assert normalize_name("Hassan al-Bashir") == ["hassan", "bashir"]
     assert normalize_name("Hassan El Bashir") == ["hassan", "bashir"]
