@@ -30,11 +30,15 @@ from matching.compare import (
 )
 from matching.rank import Ranked, best_per_group, probabilities
 from matching.records import (
+    Compounds,
     Records,
+    TokenLists,
     Vocab,
     build_records,
+    compound_splits,
     ref_ranks,
     reference_year,
+    split_compounds,
     tokenize_frame,
 )
 from matching.score import Model, PairScores, em, level_counts, normalise, pair_scores
@@ -62,6 +66,7 @@ class _Session:
     s_index: dict[str, int]
     c_index: dict[str, int]
     _c_ref_rank: IntArr | None = dataclasses.field(default=None, repr=False, compare=False)
+    compounds: Compounds = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def c_ref_rank(self) -> IntArr:
         """Each registered child's place in the order of refs (ties are broken by ref)."""
@@ -81,9 +86,15 @@ def _make_session(
     sought: pd.DataFrame,
     variants: VariantTable,
     tf: TFTables | None,
+    compounds: Compounds | None = None,
 ) -> tuple[_Session, TFTables]:
+    """Records of both frames coded on one vocabulary. Compounds are split where these
+    frames (or ``compounds``, those a fitted model saw) write their parts apart."""
     ct = tokenize_frame(children, sought=False)
     st = tokenize_frame(sought, sought=True)
+    table = session_compounds(ct, st, compounds)
+    split_compounds(ct, table)
+    split_compounds(st, table)
     vocab = Vocab(variants)
     bags = (ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
     vocab.add_all(chain.from_iterable(chain.from_iterable(bags)))
@@ -105,8 +116,18 @@ def _make_session(
         tfa,
         {str(r): i for i, r in enumerate(s.ref)},
         {str(r): i for i, r in enumerate(c.ref)},
+        compounds=table,
     )
     return sess, tf
+
+
+def session_compounds(ct: TokenLists, st: TokenLists, known: Compounds | None) -> Compounds:
+    """The compounds whose parts these token lists (or a fitted model's data) write apart."""
+    bags = chain(ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
+    table = compound_splits(bags)
+    if known:
+        table = {**known, **table}
+    return table
 
 
 def _arr(x: list[float] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -122,10 +143,13 @@ class Linker:
         tf: TFTables,
         variant_pairs: list[tuple[str, str]] | None = None,
         info: dict[str, Any] | None = None,
+        compounds: Compounds | None = None,
     ) -> None:
         self.model = model
         self.tf = tf
         self.variant_pairs: list[tuple[str, str]] = list(variant_pairs or [])
+        # compounds written apart in the data the model was fitted on (see _make_session)
+        self.compounds: Compounds = dict(compounds or {})
         self.info: dict[str, Any] = dict(info or {})
         self._local = threading.local()
         self._variant_cache: tuple[tuple[tuple[str, str], ...], VariantTable] | None = None
@@ -221,7 +245,7 @@ class Linker:
             "n_candidates": len(si),
             "n_labels": 0 if labels is None else len(labels),
         }
-        linker = cls(model, tf, variant_pairs, info)
+        linker = cls(model, tf, variant_pairs, info, sess.compounds)
         linker._cache = {
             "shape": (children.shape, sought.shape),
             "key": (_fingerprint(children), _fingerprint(sought)),
@@ -349,7 +373,7 @@ class Linker:
             if self._cache.get("key") == key:
                 sess: _Session = self._cache["sess"]
                 return sess
-        sess, _ = _make_session(children, sought, self._variants(), self.tf)
+        sess, _ = _make_session(children, sought, self._variants(), self.tf, self.compounds)
         self._cache = {"shape": shape, "key": key, "sess": sess}
         return sess
 
@@ -464,7 +488,7 @@ class Linker:
         """
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
-        sess, _ = _make_session(children, sought, self._variants(), self.tf)
+        sess, _ = _make_session(children, sought, self._variants(), self.tf, self.compounds)
         plan = sought_chunks(sess.s.inquiry, chunk_size)
         return ChunkedRanking(self, sess, plan, top_k)
 
@@ -532,6 +556,7 @@ class Linker:
             "n_children": m.n_children,
             "has_sibling_model": m.has_sibling_model,
             "variant_pairs": [list(p) for p in self.variant_pairs],
+            "compounds": [[joined, *parts] for joined, parts in sorted(self.compounds.items())],
             "term_frequencies": {
                 "n": self.tf.n,
                 "name": self.tf.name,
@@ -571,7 +596,8 @@ class Linker:
             name_pairs=dict(t["name_pairs"]),
         )
         pairs = [(str(a), str(b)) for a, b in d.get("variant_pairs", [])]
-        return cls(model, tf, pairs, dict(d.get("info", {})))
+        compounds = {str(j): (str(a), str(b)) for j, a, b in d.get("compounds", [])}
+        return cls(model, tf, pairs, dict(d.get("info", {})), compounds)
 
     @classmethod
     def load(cls, path: str | Path) -> Linker:

@@ -224,6 +224,11 @@ def _canon_abd(rest: str) -> str | None:
     return "abd" + rest
 
 
+def is_join_head(token: str) -> bool:
+    """Whether normalisation joins this token with the next (Abd-, Abu, Srey...)."""
+    return token in JOIN_HEADS or bool(_ABD_HEAD.match(token) or _ABD_SUN.match(token))
+
+
 def _latin_tokens(text: str) -> list[str]:
     text = _APOSTROPHES.sub("", to_ascii(text))
     # keep hyphen information for assimilated articles (ad-Din, as-Sayed)

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import chain, pairwise, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,7 @@ from anyascii import anyascii
 
 from matching.normalize import (
     _normalize_cached,
+    is_join_head,
     is_vowelless,
     phonetic_codes,
     skeleton,
@@ -151,6 +152,37 @@ def date_years(year: FloatArr, month: FloatArr, day: FloatArr) -> FloatArr:
     m = np.where(np.isnan(month), 6.5, month)
     d = np.where(np.isnan(day), 15.0, day)
     return np.asarray(year + (m - 1.0) / 12.0 + (d - 1.0) / 365.25, dtype=np.float64)
+
+
+# A compound (Bunhour, Sokhnich) is split into its parts when some record writes those
+# parts apart, side by side (Bun Hour, Sokh Nich): parts of at least this many letters
+COMPOUND_MIN_PART = 3
+Compounds = dict[str, tuple[str, str]]
+
+
+def compound_splits(bags: Iterable[list[str]]) -> Compounds:
+    """Joined form -> (first, second) of every pair of adjacent tokens in the bags, but
+    for the compounds normalisation joins on purpose (Abd-, Abu, Srey: see
+    normalize.is_join_head), which stay one name however a record spells them."""
+    out: Compounds = {}
+    for toks in bags:
+        for a, b in pairwise(toks):
+            if min(len(a), len(b)) >= COMPOUND_MIN_PART and not is_join_head(a):
+                out.setdefault(a + b, (a, b))
+    return out
+
+
+def split_compounds(toks: TokenLists, table: Compounds) -> None:
+    """Write each compound of the table as its two parts, in names and parents' names
+    (in place: the lists are the frame's own). Whether one writer joins a compound and
+    another splits it must not decide whether the two records agree."""
+    if not table:
+        return
+    for bags in (toks.name, toks.mother, toks.father):
+        for i, bag in enumerate(bags):
+            if any(t in table for t in bag):
+                parts = [p for t in bag for p in table.get(t, (t,))]
+                bags[i] = list(dict.fromkeys(parts))
 
 
 @dataclass

@@ -305,7 +305,7 @@ SEED_GROUPS: tuple[tuple[str, ...], ...] = (
 # Generic compound heads: a token equal to one of these is joined with the next token
 # ("Srey Mom" -> "sreymom", "Abu Bakr" -> "abubakr").  The Arabic "abd" family is
 # handled in normalize.py because its connecting article takes many forms.
-JOIN_HEADS: frozenset[str] = frozenset({"srey", "abu", "abou", "abo", "umm", "oum"})
+JOIN_HEADS: frozenset[str] = frozenset({"srey", "srei", "abu", "abou", "abo", "umm", "oum"})
 
 
 class VariantTable:

@@ -1,4 +1,5 @@
-"""Blocking: which candidates a sought child keeps when it may keep only a few."""
+"""Blocking (which candidates a sought child keeps when it may keep only a few) and the
+compounds split before it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pandas as pd
 
 from matching import candidates as cand
 from matching.linker import _make_session, _variant_table
+from matching.records import Compounds, compound_splits
 
 
 def _kept(children: list[dict[str, str]], sought: dict[str, str], k: int) -> list[str]:
@@ -46,3 +48,37 @@ def test_separation_weights_never_reward_a_larger_gap() -> None:
     assert np.all(np.diff(w.sep_date) <= 0) and w.sep_date[0] > 0
     assert np.all(np.diff(w.place) <= 0) and np.all(w.place <= 0)
     assert w.sep_date[4] == w.sep_date[3]
+
+
+def _tokens(
+    children: list[str], sought: list[str], known: Compounds | None = None
+) -> list[list[str]]:
+    """The name tokens of each record of a session, children first."""
+    cdf = pd.DataFrame([{"ref": f"C{i}", "given_name": g} for i, g in enumerate(children)])
+    sdf = pd.DataFrame([{"ref": f"R{i}", "given_name": g} for i, g in enumerate(sought)])
+    sess, _ = _make_session(cdf, sdf, _variant_table([]), None, known)
+    return [
+        [sess.vocab.tokens[t] for t in row if t >= 0]
+        for rec in (sess.c, sess.s)
+        for row in rec.name
+    ]
+
+
+def test_a_compound_one_writer_joins_and_another_splits_is_split() -> None:
+    assert _tokens(["Bunhour Sok", "Sokhnich"], ["Bun Hour", "Sokh-Nich"]) == [
+        ["bun", "hour", "sok"],
+        ["sokh", "nich"],
+        ["bun", "hour"],
+        ["sokh", "nich"],
+    ]
+    # nobody writes it apart here: it stays whole, unless a fitted model saw it apart
+    assert _tokens(["Bunhour"], ["Dara"]) == [["bunhour"], ["dara"]]
+    assert _tokens(["Bunhour"], ["Dara"], {"bunhour": ("bun", "hour")})[0] == ["bun", "hour"]
+
+
+def test_compounds_normalisation_joins_stay_whole() -> None:
+    # "Abd Allah" apart is still the one name Abdallah; "Srey Mom" is Sreymom
+    got = _tokens(["Abdallah Musa", "Sreymom"], ["Abd Allah Musa", "Srey Mom"])
+    assert got == [["abdallah", "musa"], ["sreymom"], ["abdallah", "musa"], ["sreymom"]]
+    # nor are two-letter syllables taken for parts
+    assert compound_splits([["abd", "allah"], ["srey", "mom"], ["na", "ra"]]) == {}

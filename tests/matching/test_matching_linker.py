@@ -102,6 +102,10 @@ def test_save_load_roundtrip(tmp_path: Path, scenario: Scenario, linker: Linker)
     a = linker.rank(scenario.children, scenario.requests, top_k=3)
     b = again.rank(scenario.children, scenario.requests, top_k=3)
     np.testing.assert_allclose(a["score"].to_numpy(), b["score"].to_numpy(), atol=1e-5)
+    assert again.compounds == linker.compounds
+    seen = Linker.from_dict({**data, "compounds": [["bunhour", "bun", "hour"]]})
+    assert seen.compounds == {"bunhour": ("bun", "hour")}
+    assert seen.to_dict()["compounds"] == [["bunhour", "bun", "hour"]]
 
 
 def test_parameters_are_learned_from_the_data(linker: Linker) -> None:
