@@ -6,8 +6,8 @@ import dataclasses
 import hashlib
 import json
 import threading
-from collections import Counter
-from collections.abc import Iterator
+from collections import ChainMap, Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -93,8 +93,7 @@ def _make_session(
     ct = tokenize_frame(children, sought=False)
     st = tokenize_frame(sought, sought=True)
     table = session_compounds(ct, st, compounds)
-    split_compounds(ct, table)
-    split_compounds(st, table)
+    split = {**split_compounds(ct, table), **split_compounds(st, table)}
     vocab = Vocab(variants)
     bags = (ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
     vocab.add_all(chain.from_iterable(chain.from_iterable(bags)))
@@ -116,18 +115,19 @@ def _make_session(
         tfa,
         {str(r): i for i, r in enumerate(s.ref)},
         {str(r): i for i, r in enumerate(c.ref)},
-        compounds=table,
+        compounds=split,
     )
     return sess, tf
 
 
-def session_compounds(ct: TokenLists, st: TokenLists, known: Compounds | None) -> Compounds:
-    """The compounds whose parts these token lists (or a fitted model's data) write apart."""
+def session_compounds(
+    ct: TokenLists, st: TokenLists, known: Compounds | None
+) -> Mapping[str, tuple[str, str]]:
+    """The compounds whose parts these token lists (or a fitted model's data) write apart
+    (a chained view: the service's small calls do not copy the model's table)."""
     bags = chain(ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
     table = compound_splits(bags)
-    if known:
-        table = {**known, **table}
-    return table
+    return ChainMap(table, known) if known else table
 
 
 def _arr(x: list[float] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -148,7 +148,7 @@ class Linker:
         self.model = model
         self.tf = tf
         self.variant_pairs: list[tuple[str, str]] = list(variant_pairs or [])
-        # compounds written apart in the data the model was fitted on (see _make_session)
+        # compounds that the data the model was fitted on wrote both ways (see _make_session)
         self.compounds: Compounds = dict(compounds or {})
         self.info: dict[str, Any] = dict(info or {})
         self._local = threading.local()

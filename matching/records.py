@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, pairwise, repeat
@@ -172,17 +172,22 @@ def compound_splits(bags: Iterable[list[str]]) -> Compounds:
     return out
 
 
-def split_compounds(toks: TokenLists, table: Compounds) -> None:
+def split_compounds(toks: TokenLists, table: Mapping[str, tuple[str, str]]) -> Compounds:
     """Write each compound of the table as its two parts, in names and parents' names
-    (in place: the lists are the frame's own). Whether one writer joins a compound and
-    another splits it must not decide whether the two records agree."""
+    (in place: the lists are the frame's own), and return the compounds split. Whether
+    one writer joins a compound and another splits it must not decide whether the two
+    records agree."""
+    done: Compounds = {}
     if not table:
-        return
+        return done
     for bags in (toks.name, toks.mother, toks.father):
         for i, bag in enumerate(bags):
-            if any(t in table for t in bag):
+            found = [t for t in bag if t in table]
+            if found:
+                done.update((t, table[t]) for t in found)
                 parts = [p for t in bag for p in table.get(t, (t,))]
                 bags[i] = list(dict.fromkeys(parts))
+    return done
 
 
 @dataclass
