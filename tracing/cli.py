@@ -256,6 +256,7 @@ def _run_match(refit: bool, chunk_size: int = services.MATCH_CHUNK_SIZE) -> serv
         f"\n  {summary.proposed:,} new proposals, {summary.updated:,} updated, "
         f"{summary.withdrawn:,} withdrawn"
         + fitted
+        + (f"\n  index keys written again: {summary.rekeyed:,} records" if summary.rekeyed else "")
         + (f"\n  seconds: {timing} (total {sum(seconds.values()):.1f})" if timing else "")
     )
     return summary
@@ -298,6 +299,29 @@ def match_command(refit: bool, chunk_size: int, save_params: Path | None) -> Non
         if current is not None:
             current[1].save(save_params)
             click.echo(f"engine parameters (model {current[0]}) written to {save_params}")
+
+
+@cli.command("rekey")
+def rekey_command() -> None:
+    """Write every record's index keys again with this engine's normalisation.
+
+    Needed after an upgrade that changes how names are normalised or which variants are
+    known (`ftr match` does it by itself when it finds no engine of its version). Rows
+    whose keys are current are left alone; running it again is safe.
+    """
+    with contextlib.ExitStack() as stack:
+        bar: Any = None
+
+        def on_progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = stack.enter_context(
+                    click.progressbar(length=total, label="Checking index keys", file=sys.stderr)
+                )
+            bar.update(done - bar.pos)
+
+        summary = services.refresh_keys(get_session(), on_progress=on_progress)
+    click.echo(f"checked {summary.checked:,} records; keys written again: {summary.updated:,}")
 
 
 @cli.group("export")

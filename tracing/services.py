@@ -414,6 +414,95 @@ _IMPORTED_TABLES: dict[Kind, tuple[type[Base], ...]] = {
 }
 
 
+REKEY_BATCH_SIZE = 5_000
+
+
+@dataclass
+class RekeySummary:
+    checked: int = 0
+    updated: int = 0
+
+
+def refresh_keys(
+    session: Session,
+    *,
+    batch_size: int = REKEY_BATCH_SIZE,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RekeySummary:
+    """Write every record's index keys (name keys, block keys, search text) again with
+    the engine's current normalisation and variant table (`ftr rekey`).
+
+    Keys are written with a record, so a store kept across an engine upgrade holds keys of
+    the old normalisation (Abder Rahmane as two names, Adoum without Adam's variant key)
+    and real-time matching would miss some candidates through them. Rows whose keys are
+    unchanged are left alone; a changed row keeps its revision and its last-change time,
+    since its content is the same. One transaction per batch: an interrupted run resumes
+    where it stopped when run again.
+
+    `on_progress(done, total)` is called after each batch, over both tables.
+    """
+    summary = RekeySummary()
+    models = (ChildRegistration, SoughtChild)
+    total = sum(session.scalar(select(func.count()).select_from(m)) or 0 for m in models)
+    for model in models:
+        table = _table(model)
+        write = (
+            table.update()
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                name_keys=bindparam("b_name_keys"),
+                block_keys=bindparam("b_block_keys"),
+                search_text=bindparam("b_search_text"),
+                updated_at=table.c.updated_at,  # not a change of the record
+            )
+        )
+        last_id = 0
+        while True:
+            rows = session.execute(
+                select(
+                    table.c.id,
+                    table.c.given_name,
+                    table.c.family_name,
+                    table.c.other_names,
+                    table.c.mother_name,
+                    table.c.father_name,
+                    table.c.name_keys,
+                    table.c.block_keys,
+                    table.c.search_text,
+                )
+                .where(table.c.id > last_id)
+                .order_by(table.c.id)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                break
+            changed = []
+            for row in rows:
+                keys = _key_values(
+                    (row.given_name, row.family_name, *(row.other_names or [])),
+                    (row.mother_name, row.father_name),
+                )
+                stored = {
+                    "name_keys": row.name_keys,
+                    "block_keys": row.block_keys,
+                    "search_text": row.search_text,
+                }
+                if keys != stored:
+                    changed.append({"b_id": row.id, **{f"b_{k}": v for k, v in keys.items()}})
+            if changed:
+                session.execute(write, changed)
+            session.commit()
+            summary.checked += len(rows)
+            summary.updated += len(changed)
+            last_id = rows[-1].id
+            if on_progress:
+                on_progress(summary.checked, total)
+    if summary.updated:  # the keys' counts moved: fresh statistics, and clean GIN lists
+        refresh_statistics(session, "children")
+        refresh_statistics(session, "requests")
+    return summary
+
+
 def refresh_statistics(session: Session, kind: Kind) -> None:
     """Bring the planner's statistics and the GIN indexes up to date after a bulk load.
 
@@ -1982,6 +2071,7 @@ class MatchSummary:
     fitted_on_sample: bool = False
     model_id: int | None = None
     chunks: int = 0
+    rekeyed: int = 0  # records whose index keys were written again (see refresh_keys)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -1993,6 +2083,8 @@ def fit_engine(session: Session, actor_id: int | None = None, *, seed: int = 0) 
     children, sought = linkage.open_children(session), linkage.open_sought(session)
     if children.empty or sought.empty:
         raise ServiceError("nothing to learn from: the store needs children and requests")
+    if linkage.current_linker(session) is None:
+        refresh_keys(session)  # the first engine of this version: see match_all
     labels = linkage.decision_labels(session)
     linker = Linker.fit_sample(children, sought, seed=seed, labels=labels if len(labels) else None)
     model = linkage.save_linker(session, linker, actor_id)
@@ -2048,6 +2140,13 @@ def match_all(
     if children.empty or sought.empty:
         return summary
     current = linkage.current_linker(session)
+    if current is None:
+        # no engine of this version: perhaps an upgrade, whose normalisation may key
+        # names differently from the stored keys (a fresh store's are all current)
+        stage("refreshing the index keys")
+        t = clock()
+        summary.rekeyed = refresh_keys(session).updated
+        summary.seconds["rekey"] = clock() - t
     if refit or current is None:
         large = (
             len(children) > matching.linker.FIT_MAX_CHILDREN

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from models import ChildRegistration, Inquiry, SoughtChild, User
+from models import ChildRegistration, Inquiry, LinkageModel, SoughtChild, User
 from tracing.cli import cli
 from tracing.db import get_session
 
@@ -129,3 +129,68 @@ def test_demo_users_one_per_role(app: Flask, runner: FlaskCliRunner) -> None:
             ["registrar", "helpdesk", "caseworker", "supervisor", "admin"]
         )
         assert all(u.check_password(password) for u in users)
+
+
+def test_rekey_writes_stale_index_keys_again_and_nothing_else(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    children = tmp_path / "children.csv"
+    children.write_text(
+        "ref,given_name,family_name,sex,age\n"
+        "C-1,Abder Rahmane,Adoum,male,7\n"
+        "C-2,Amina,Ishak,female,5\n",
+        encoding="utf-8",
+    )
+    assert runner.invoke(cli, ["import", "children", str(children)]).exit_code == 0
+    with app.app_context():
+        session = get_session()
+        child = session.scalars(
+            select(ChildRegistration).where(ChildRegistration.ref == "C-1")
+        ).one()
+        current = (list(child.name_keys), list(child.block_keys), child.search_text)
+        assert "s:abdrhmn" in child.name_keys and "g:adam" in child.name_keys
+        # keys as an older normalisation wrote them: two names, no variant group for Adoum
+        child.name_keys, child.block_keys, child.search_text = ["p:APTR", "s:abdr"], [], "abder"
+        session.commit()
+        before = (
+            child.revision,
+            session.scalar(
+                select(ChildRegistration.updated_at).where(ChildRegistration.ref == "C-1")
+            ),
+        )
+
+    result = runner.invoke(cli, ["rekey"])
+    assert result.exit_code == 0, result.output
+    assert "checked 2 records; keys written again: 1" in result.output
+    with app.app_context():
+        session = get_session()
+        child = session.scalars(
+            select(ChildRegistration).where(ChildRegistration.ref == "C-1")
+        ).one()
+        assert (list(child.name_keys), list(child.block_keys), child.search_text) == current
+        assert (child.revision, child.updated_at) == before  # the record itself is unchanged
+    again = runner.invoke(cli, ["rekey"])
+    assert "keys written again: 0" in again.output
+
+    # an engine upgrade: `ftr match` finds no engine of its version and rekeys by itself
+    requests = tmp_path / "requests.csv"
+    requests.write_text("ref,given_name,sex,age\nR-1,Abdel Rahman,male,7\n", encoding="utf-8")
+    assert runner.invoke(cli, ["import", "requests", str(requests)]).exit_code == 0
+    with app.app_context():
+        session = get_session()
+        child = session.scalars(
+            select(ChildRegistration).where(ChildRegistration.ref == "C-1")
+        ).one()
+        child.name_keys = ["p:APTR", "s:abdr"]
+        session.execute(update(LinkageModel).values(engine_version="ftr-fs-0.1"))
+        session.commit()
+    matched = runner.invoke(cli, ["match"])
+    assert matched.exit_code == 0, matched.output
+    assert "index keys written again: 1 records" in matched.output
+    with app.app_context():
+        keys = get_session().scalar(
+            select(ChildRegistration.name_keys).where(ChildRegistration.ref == "C-1")
+        )
+        assert keys == current[0]
+    refit = runner.invoke(cli, ["match", "--refit"])  # an engine of this version now exists
+    assert "index keys written again" not in refit.output
