@@ -35,10 +35,10 @@ from matching.records import (
     TokenLists,
     Vocab,
     build_records,
-    compound_splits,
+    compound_joins,
+    join_compounds,
     ref_ranks,
     reference_year,
-    split_compounds,
     tokenize_frame,
 )
 from matching.score import Model, PairScores, em, level_counts, normalise, pair_scores
@@ -88,12 +88,12 @@ def _make_session(
     tf: TFTables | None,
     compounds: Compounds | None = None,
 ) -> tuple[_Session, TFTables]:
-    """Records of both frames coded on one vocabulary. Compounds are split where these
-    frames (or ``compounds``, those a fitted model saw) write their parts apart."""
+    """Records of both frames coded on one vocabulary. A compound written apart is joined
+    where these frames (or ``compounds``, those a fitted model joined) also hold it joined."""
     ct = tokenize_frame(children, sought=False)
     st = tokenize_frame(sought, sought=True)
     table = session_compounds(ct, st, compounds)
-    split = {**split_compounds(ct, table), **split_compounds(st, table)}
+    joined = {**join_compounds(ct, table), **join_compounds(st, table)}
     vocab = Vocab(variants)
     bags = (ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
     vocab.add_all(chain.from_iterable(chain.from_iterable(bags)))
@@ -115,7 +115,7 @@ def _make_session(
         tfa,
         {str(r): i for i, r in enumerate(s.ref)},
         {str(r): i for i, r in enumerate(c.ref)},
-        compounds=split,
+        compounds=joined,
     )
     return sess, tf
 
@@ -123,10 +123,10 @@ def _make_session(
 def session_compounds(
     ct: TokenLists, st: TokenLists, known: Compounds | None
 ) -> Mapping[str, tuple[str, str]]:
-    """The compounds whose parts these token lists (or a fitted model's data) write apart
-    (a chained view: the service's small calls do not copy the model's table)."""
+    """The compounds these token lists (or a fitted model's data) write both joined and
+    apart (a chained view: the service's small calls do not copy the model's table)."""
     bags = chain(ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
-    table = compound_splits(bags)
+    table = compound_joins(bags)
     return ChainMap(table, known) if known else table
 
 

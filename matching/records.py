@@ -154,39 +154,52 @@ def date_years(year: FloatArr, month: FloatArr, day: FloatArr) -> FloatArr:
     return np.asarray(year + (m - 1.0) / 12.0 + (d - 1.0) / 365.25, dtype=np.float64)
 
 
-# A compound (Bunhour, Sokhnich) is split into its parts when some record writes those
-# parts apart, side by side (Bun Hour, Sokh Nich): parts of at least this many letters
+# A compound that one writer joins and another writes apart (Bunhour / Bun Hour, Sokhnich /
+# Sokh-Nich) is one name: written apart, its parts are joined wherever the data also holds
+# the joined form. Joined rather than split: a compound given name that agrees is one name
+# part agreeing, as rare as the compound, not two common syllables (splitting made Khmer
+# look-alikes "2 parts agree" and raised false alarms). Parts of at least this many letters:
 COMPOUND_MIN_PART = 3
-Compounds = dict[str, tuple[str, str]]
+Compounds = dict[str, tuple[str, str]]  # joined form -> its two parts
 
 
-def compound_splits(bags: Iterable[list[str]]) -> Compounds:
-    """Joined form -> (first, second) of every pair of adjacent tokens in the bags, but
-    for the compounds normalisation joins on purpose (Abd-, Abu, Srey: see
-    normalize.is_join_head), which stay one name however a record spells them."""
+def compound_joins(bags: Iterable[list[str]]) -> Compounds:
+    """Joined form -> (first, second) of every pair of adjacent tokens whose joined form is
+    itself a token of the bags; but for the compounds normalisation joins on purpose
+    (Abd-, Abu, Srey: see normalize.is_join_head), which it has joined already."""
+    bags = list(bags)
+    singles = {t for toks in bags for t in toks}
     out: Compounds = {}
     for toks in bags:
         for a, b in pairwise(toks):
-            if min(len(a), len(b)) >= COMPOUND_MIN_PART and not is_join_head(a):
-                out.setdefault(a + b, (a, b))
+            joined = a + b
+            long_enough = min(len(a), len(b)) >= COMPOUND_MIN_PART
+            if long_enough and joined in singles and not is_join_head(a):
+                out.setdefault(joined, (a, b))
     return out
 
 
-def split_compounds(toks: TokenLists, table: Mapping[str, tuple[str, str]]) -> Compounds:
-    """Write each compound of the table as its two parts, in names and parents' names
-    (in place: the lists are the frame's own), and return the compounds split. Whether
-    one writer joins a compound and another splits it must not decide whether the two
-    records agree."""
+def join_compounds(toks: TokenLists, table: Mapping[str, tuple[str, str]]) -> Compounds:
+    """Write the compounds of the table that a record writes apart as one name, in names
+    and parents' names (in place: the lists are the frame's own); return those joined."""
     done: Compounds = {}
     if not table:
         return done
     for bags in (toks.name, toks.mother, toks.father):
         for i, bag in enumerate(bags):
-            found = [t for t in bag if t in table]
-            if found:
-                done.update((t, table[t]) for t in found)
-                parts = [p for t in bag for p in table.get(t, (t,))]
-                bags[i] = list(dict.fromkeys(parts))
+            out: list[str] = []
+            j = 0
+            while j < len(bag):
+                joined = bag[j] + bag[j + 1] if j + 1 < len(bag) else ""
+                if joined in table:
+                    done[joined] = (bag[j], bag[j + 1])
+                    out.append(joined)
+                    j += 2
+                else:
+                    out.append(bag[j])
+                    j += 1
+            if len(out) < len(bag):
+                bags[i] = list(dict.fromkeys(out))
     return done
 
 

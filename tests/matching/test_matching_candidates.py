@@ -1,5 +1,5 @@
 """Blocking (which candidates a sought child keeps when it may keep only a few) and the
-compounds split before it."""
+compounds joined before it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 
 from matching import candidates as cand
 from matching.linker import _make_session, _variant_table
-from matching.records import Compounds, compound_splits
+from matching.records import Compounds, compound_joins
 
 
 def _kept(children: list[dict[str, str]], sought: dict[str, str], k: int) -> list[str]:
@@ -64,21 +64,24 @@ def _tokens(
     ]
 
 
-def test_a_compound_one_writer_joins_and_another_splits_is_split() -> None:
+def test_a_compound_written_apart_is_joined_where_the_data_has_it_joined() -> None:
     assert _tokens(["Bunhour Sok", "Sokhnich"], ["Bun Hour", "Sokh-Nich"]) == [
-        ["bun", "hour", "sok"],
-        ["sokh", "nich"],
-        ["bun", "hour"],
-        ["sokh", "nich"],
+        ["bunhour", "sok"],
+        ["sokhnich"],
+        ["bunhour"],
+        ["sokhnich"],
     ]
-    # nobody writes it apart here: it stays whole, unless a fitted model saw it apart
-    assert _tokens(["Bunhour"], ["Dara"]) == [["bunhour"], ["dara"]]
-    assert _tokens(["Bunhour"], ["Dara"], {"bunhour": ("bun", "hour")})[0] == ["bun", "hour"]
+    # nobody writes it joined here: its parts stay apart, unless a fitted model saw it joined
+    assert _tokens(["Bun Hour"], ["Dara"]) == [["bun", "hour"], ["dara"]]
+    assert _tokens(["Bun Hour"], ["Dara"], {"bunhour": ("bun", "hour")})[0] == ["bunhour"]
 
 
-def test_compounds_normalisation_joins_stay_whole() -> None:
+def test_compounds_normalisation_joins_are_left_to_it() -> None:
     # "Abd Allah" apart is still the one name Abdallah; "Srey Mom" is Sreymom
     got = _tokens(["Abdallah Musa", "Sreymom"], ["Abd Allah Musa", "Srey Mom"])
     assert got == [["abdallah", "musa"], ["sreymom"], ["abdallah", "musa"], ["sreymom"]]
-    # nor are two-letter syllables taken for parts
-    assert compound_splits([["abd", "allah"], ["srey", "mom"], ["na", "ra"]]) == {}
+    # heads normalisation joins itself, two-letter syllables and joins nobody writes: none
+    assert compound_joins([["abd", "allah"], ["abdallah"], ["na", "ra"], ["nara"]]) == {}
+    assert compound_joins([["bun", "hour"], ["kim", "thy"], ["bunhour"]]) == {
+        "bunhour": ("bun", "hour")
+    }
