@@ -131,6 +131,12 @@ def test_demo_users_one_per_role(app: Flask, runner: FlaskCliRunner) -> None:
         assert all(u.check_password(password) for u in users)
 
 
+def _child_c1() -> ChildRegistration:
+    return (
+        get_session().scalars(select(ChildRegistration).where(ChildRegistration.ref == "C-1")).one()
+    )
+
+
 def test_rekey_writes_stale_index_keys_again_and_nothing_else(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
@@ -143,30 +149,20 @@ def test_rekey_writes_stale_index_keys_again_and_nothing_else(
     )
     assert runner.invoke(cli, ["import", "children", str(children)]).exit_code == 0
     with app.app_context():
-        session = get_session()
-        child = session.scalars(
-            select(ChildRegistration).where(ChildRegistration.ref == "C-1")
-        ).one()
+        child = _child_c1()
         current = (list(child.name_keys), list(child.block_keys), child.search_text)
         assert "s:abdrhmn" in child.name_keys and "g:adam" in child.name_keys
         # keys as an older normalisation wrote them: two names, no variant group for Adoum
         child.name_keys, child.block_keys, child.search_text = ["p:APTR", "s:abdr"], [], "abder"
-        session.commit()
-        before = (
-            child.revision,
-            session.scalar(
-                select(ChildRegistration.updated_at).where(ChildRegistration.ref == "C-1")
-            ),
-        )
+        get_session().commit()
+        child = _child_c1()
+        before = (child.revision, child.updated_at)
 
     result = runner.invoke(cli, ["rekey"])
     assert result.exit_code == 0, result.output
     assert "checked 2 records; keys written again: 1" in result.output
     with app.app_context():
-        session = get_session()
-        child = session.scalars(
-            select(ChildRegistration).where(ChildRegistration.ref == "C-1")
-        ).one()
+        child = _child_c1()
         assert (list(child.name_keys), list(child.block_keys), child.search_text) == current
         assert (child.revision, child.updated_at) == before  # the record itself is unchanged
     again = runner.invoke(cli, ["rekey"])
@@ -177,20 +173,13 @@ def test_rekey_writes_stale_index_keys_again_and_nothing_else(
     requests.write_text("ref,given_name,sex,age\nR-1,Abdel Rahman,male,7\n", encoding="utf-8")
     assert runner.invoke(cli, ["import", "requests", str(requests)]).exit_code == 0
     with app.app_context():
-        session = get_session()
-        child = session.scalars(
-            select(ChildRegistration).where(ChildRegistration.ref == "C-1")
-        ).one()
-        child.name_keys = ["p:APTR", "s:abdr"]
-        session.execute(update(LinkageModel).values(engine_version="ftr-fs-0.1"))
-        session.commit()
+        _child_c1().name_keys = ["p:APTR", "s:abdr"]
+        get_session().execute(update(LinkageModel).values(engine_version="ftr-fs-0.1"))
+        get_session().commit()
     matched = runner.invoke(cli, ["match"])
     assert matched.exit_code == 0, matched.output
     assert "index keys written again: 1 records" in matched.output
     with app.app_context():
-        keys = get_session().scalar(
-            select(ChildRegistration.name_keys).where(ChildRegistration.ref == "C-1")
-        )
-        assert keys == current[0]
+        assert list(_child_c1().name_keys) == current[0]
     refit = runner.invoke(cli, ["match", "--refit"])  # an engine of this version now exists
     assert "index keys written again" not in refit.output
