@@ -6,8 +6,8 @@ import dataclasses
 import hashlib
 import json
 import threading
-from collections import ChainMap, Counter
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -32,7 +32,6 @@ from matching.rank import Ranked, best_per_group, probabilities
 from matching.records import (
     Compounds,
     Records,
-    TokenLists,
     Vocab,
     build_records,
     compound_joins,
@@ -89,10 +88,12 @@ def _make_session(
     compounds: Compounds | None = None,
 ) -> tuple[_Session, TFTables]:
     """Records of both frames coded on one vocabulary. A compound written apart is joined
-    where these frames (or ``compounds``, those a fitted model joined) also hold it joined."""
+    where these frames hold it joined (``compounds=None``, when fitting), or where a fitted
+    model's table says (its ``compounds``): the service's few retrieved records and a bulk
+    run then join alike."""
     ct = tokenize_frame(children, sought=False)
     st = tokenize_frame(sought, sought=True)
-    table = session_compounds(ct, st, compounds)
+    table = compound_joins([ct, st]) if compounds is None else compounds
     joined = {**join_compounds(ct, table), **join_compounds(st, table)}
     vocab = Vocab(variants)
     bags = (ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
@@ -118,16 +119,6 @@ def _make_session(
         compounds=joined,
     )
     return sess, tf
-
-
-def session_compounds(
-    ct: TokenLists, st: TokenLists, known: Compounds | None
-) -> Mapping[str, tuple[str, str]]:
-    """The compounds these token lists (or a fitted model's data) write both joined and
-    apart (a chained view: the service's small calls do not copy the model's table)."""
-    bags = chain(ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
-    table = compound_joins(bags)
-    return ChainMap(table, known) if known else table
 
 
 def _arr(x: list[float] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -166,6 +157,7 @@ class Linker:
         labels: pd.DataFrame | None = None,
         tf: TFTables | None = None,
         n_children: int | None = None,
+        compounds: Compounds | None = None,
     ) -> Linker:
         """Learn u, m, the sibling model and term frequencies from the data given.
 
@@ -176,7 +168,7 @@ class Linker:
         rng = np.random.default_rng(seed)
         variant_pairs = _variant_pairs_from_labels(children, sought, labels)
         variants = _variant_table(variant_pairs)
-        sess, tf = _make_session(children, sought, variants, tf)
+        sess, tf = _make_session(children, sought, variants, tf, compounds)
         s, c = sess.s, sess.c
         ns, nc = len(s), len(c)
         n_prior = nc if n_children is None else max(int(n_children), nc)
@@ -245,7 +237,8 @@ class Linker:
             "n_candidates": len(si),
             "n_labels": 0 if labels is None else len(labels),
         }
-        linker = cls(model, tf, variant_pairs, info, sess.compounds)
+        kept = sess.compounds if compounds is None else compounds
+        linker = cls(model, tf, variant_pairs, info, kept)
         linker._cache = {
             "shape": (children.shape, sought.shape),
             "key": (_fingerprint(children), _fingerprint(sought)),
@@ -323,6 +316,7 @@ class Linker:
         fill = max(0, max_children - int(c_keep.sum()))
         c_keep[rng.choice(rest, size=min(fill, len(rest)), replace=False)] = True
         c_pos = np.nonzero(c_keep)[0]
+        store_compounds = sess.compounds  # those of the whole store, not of the sample
         del sess, sub, si, ci
         linker = cls.fit(
             children.iloc[c_pos].reset_index(drop=True),
@@ -331,6 +325,7 @@ class Linker:
             labels=labels,
             tf=tf,
             n_children=len(children),
+            compounds=store_compounds,
         )
         linker._cache = {}  # the sample's session: never ranked, only memory
         linker.info.update(

@@ -111,8 +111,9 @@ _ASSIMILATED = frozenset(
 _PATRONYMIC = frozenset({"bin", "ibn", "bint", "binti", "wad", "ould", "walad"})
 _ABD_HEAD = re.compile(r"^abd(?:el|al|ul|oul|ol|il|ou|u|e|a|o|i)?$")
 # Abd with the article assimilated to a sun letter, written apart from the name it
-# doubles: Abder Rahmane, Abdes Salam, Abden Nasir, Abded Daim (Abd ar-Rahman ...)
-_ABD_SUN = re.compile(r"^abd[aeiou](sh|th|dh|[tdrzsn])$")
+# doubles: Abder Rahmane, Abdes Salam, Abden Nasir, Abded Daim (Abd ar-Rahman ...). Not
+# with i: Abdin (Abidin) is a name of its own ("Abdin Nasir" is two names).
+_ABD_SUN = re.compile(r"^abd[aeou](sh|th|dh|[tdrzsn])$")
 _ABD_JOINED = re.compile(r"^abd(el|al|ul|oul|ol|il|ou|u|e|a|o|i)?([a-z]{2,})$")
 _ALLAH = frozenset({"allah", "alla", "ullah", "ulla", "llah", "lla", "lah", "la", "ellah", "ella"})
 _DIN_TAIL = frozenset(

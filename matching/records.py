@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, pairwise, repeat
@@ -84,13 +84,17 @@ _PLACE_SPLIT = re.compile(r"[^0-9a-z]+")
 def _place_tokens(text: str) -> tuple[str, ...]:
     # cached: place texts repeat (a camp, a town), and transliteration is the costly part.
     # A place is spelled as freely as a name (Adre, Adré, Adrey; El Fasher, El Facher):
-    # its words are compared by consonant skeleton, numbers as written
+    # its words are compared by consonant skeleton; numbers, and words whose skeleton is a
+    # single letter (Hay, Bahai), as written
     words = _PLACE_SPLIT.split(anyascii(text).lower())
-    return tuple(
-        w if any(ch.isdigit() for ch in w) else skeleton(w)
-        for w in words
-        if len(w) >= 3 and w not in _PLACE_STOP
-    )
+    return tuple(_place_word(w) for w in words if len(w) >= 3 and w not in _PLACE_STOP)
+
+
+def _place_word(word: str) -> str:
+    if any(ch.isdigit() for ch in word):
+        return word
+    sk = skeleton(word)
+    return sk if len(sk) >= 2 else word
 
 
 def _ident(df: pd.DataFrame) -> list[str]:
@@ -155,44 +159,62 @@ def date_years(year: FloatArr, month: FloatArr, day: FloatArr) -> FloatArr:
 
 
 # A compound that one writer joins and another writes apart (Bunhour / Bun Hour, Sokhnich /
-# Sokh-Nich) is one name: written apart, its parts are joined wherever the data also holds
-# the joined form. Joined rather than split: a compound given name that agrees is one name
-# part agreeing, as rare as the compound, not two common syllables (splitting made Khmer
-# look-alikes "2 parts agree" and raised false alarms). Parts of at least this many letters:
+# Sokh-Nich) is one name: written apart within one field, its parts are joined wherever
+# the data also holds the joined form, in at least COMPOUND_MIN_RECORDS records (one typo,
+# "Mohamedali", must not join every Mohamed Ali). Joined rather than split: a compound
+# given name that agrees is one name part agreeing, as rare as the compound, not two
+# common syllables (splitting made Khmer look-alikes "2 parts agree"). Parts across two
+# fields (given Sok, family Chea) are two names, whatever another record says.
 COMPOUND_MIN_PART = 3
+COMPOUND_MIN_RECORDS = 2
 Compounds = dict[str, tuple[str, str]]  # joined form -> its two parts
 
 
-def compound_joins(bags: Iterable[list[str]]) -> Compounds:
-    """Joined form -> (first, second) of every pair of adjacent tokens whose joined form is
-    itself a token of the bags; but for the compounds normalisation joins on purpose
-    (Abd-, Abu, Srey: see normalize.is_join_head), which it has joined already."""
-    bags = list(bags)
-    singles = {t for toks in bags for t in toks}
+def _joinable(a: str, b: str) -> bool:
+    # normalisation's own joins (Abd-, Abu, Srey: see normalize.is_join_head) are its own
+    return min(len(a), len(b)) >= COMPOUND_MIN_PART and not is_join_head(a)
+
+
+def _side_by_side(toks: TokenLists) -> Iterator[Iterable[tuple[str, str]]]:
+    """Per bag, the pairs of tokens written side by side within one field."""
+    yield from toks.name_pairs
+    for bags in (toks.mother, toks.father):
+        yield from (pairwise(bag) for bag in bags)
+
+
+def compound_joins(frames: Sequence[TokenLists]) -> Compounds:
+    """Joined form -> (first, second) of the token pairs written side by side within a
+    field whose joined form is itself a token of at least COMPOUND_MIN_RECORDS records."""
+    records = Counter(
+        t for f in frames for bags in (f.name, f.mother, f.father) for bag in bags for t in set(bag)
+    )
     out: Compounds = {}
-    for toks in bags:
-        for a, b in pairwise(toks):
-            joined = a + b
-            long_enough = min(len(a), len(b)) >= COMPOUND_MIN_PART
-            if long_enough and joined in singles and not is_join_head(a):
-                out.setdefault(joined, (a, b))
+    for f in frames:
+        for pairs in _side_by_side(f):
+            for a, b in pairs:
+                if _joinable(a, b) and records[a + b] >= COMPOUND_MIN_RECORDS:
+                    out.setdefault(a + b, (a, b))
     return out
 
 
-def join_compounds(toks: TokenLists, table: Mapping[str, tuple[str, str]]) -> Compounds:
-    """Write the compounds of the table that a record writes apart as one name, in names
-    and parents' names (in place: the lists are the frame's own); return those joined."""
+def join_compounds(toks: TokenLists, table: Compounds) -> Compounds:
+    """Write the compounds of the table that a record writes apart within one field as one
+    name, in names and parents' names (in place: the lists are the frame's own); return
+    those joined."""
     done: Compounds = {}
     if not table:
         return done
+    allowed = chain(toks.name_pairs, repeat(None))
     for bags in (toks.name, toks.mother, toks.father):
         for i, bag in enumerate(bags):
+            within = next(allowed) if bags is toks.name else None
             out: list[str] = []
             j = 0
             while j < len(bag):
-                joined = bag[j] + bag[j + 1] if j + 1 < len(bag) else ""
-                if joined in table:
-                    done[joined] = (bag[j], bag[j + 1])
+                pair = (bag[j], bag[j + 1]) if j + 1 < len(bag) else None
+                joined = pair[0] + pair[1] if pair else ""
+                if pair and joined in table and (within is None or pair in within):
+                    done[joined] = pair
                     out.append(joined)
                     j += 2
                 else:
@@ -211,6 +233,8 @@ class TokenLists:
     mother: list[list[str]]
     father: list[list[str]]
     place: list[list[str]]
+    # per record, the name tokens written side by side within one field (see compounds)
+    name_pairs: list[frozenset[tuple[str, str]]] = field(default_factory=list)
 
 
 def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
@@ -233,7 +257,8 @@ def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
         mothers.append(list(mo))
         fathers.append(list(fa))
         places.append(list(pl))
-    return TokenLists(names, mothers, fathers, places)
+    pairs = list(map(_name_pairs, given, family, other))
+    return TokenLists(names, mothers, fathers, places, pairs)
 
 
 # Rows tokenised, cached by their raw texts: the service scores the same registered
@@ -241,6 +266,16 @@ def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
 # time. Up to about 1 KB an entry with its texts (100 MB full); a bulk run misses at no
 # measurable cost.
 ROW_CACHE_SIZE = 100_000
+
+
+@lru_cache(maxsize=ROW_CACHE_SIZE)
+def _name_pairs(given: str, family: str, other: str) -> frozenset[tuple[str, str]]:
+    """Name tokens written side by side within one field of a record."""
+    return frozenset(
+        pair
+        for part in (given, family, *other.split(";"))
+        for pair in pairwise(_normalize_cached(part))
+    )
 
 
 @lru_cache(maxsize=ROW_CACHE_SIZE)

@@ -448,7 +448,8 @@ def refresh_keys(
         table = _table(model)
         write = (
             table.update()
-            .where(table.c.id == bindparam("b_id"))
+            # a record edited since it was read keeps the keys its edit wrote
+            .where(table.c.id == bindparam("b_id"), table.c.revision == bindparam("b_revision"))
             .values(
                 name_keys=bindparam("b_name_keys"),
                 block_keys=bindparam("b_block_keys"),
@@ -461,6 +462,7 @@ def refresh_keys(
             rows = session.execute(
                 select(
                     table.c.id,
+                    table.c.revision,
                     table.c.given_name,
                     table.c.family_name,
                     table.c.other_names,
@@ -488,7 +490,13 @@ def refresh_keys(
                     "search_text": row.search_text,
                 }
                 if keys != stored:
-                    changed.append({"b_id": row.id, **{f"b_{k}": v for k, v in keys.items()}})
+                    changed.append(
+                        {
+                            "b_id": row.id,
+                            "b_revision": row.revision,
+                            **{f"b_{k}": v for k, v in keys.items()},
+                        }
+                    )
             if changed:
                 session.execute(write, changed)
             session.commit()

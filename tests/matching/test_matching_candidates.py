@@ -8,7 +8,7 @@ import pandas as pd
 
 from matching import candidates as cand
 from matching.linker import _make_session, _variant_table
-from matching.records import Compounds, compound_joins
+from matching.records import Compounds
 
 
 def _kept(children: list[dict[str, str]], sought: dict[str, str], k: int) -> list[str]:
@@ -53,10 +53,19 @@ def test_separation_weights_never_reward_a_larger_gap() -> None:
 def _tokens(
     children: list[str], sought: list[str], known: Compounds | None = None
 ) -> list[list[str]]:
-    """The name tokens of each record of a session, children first."""
-    cdf = pd.DataFrame([{"ref": f"C{i}", "given_name": g} for i, g in enumerate(children)])
-    sdf = pd.DataFrame([{"ref": f"R{i}", "given_name": g} for i, g in enumerate(sought)])
-    sess, _ = _make_session(cdf, sdf, _variant_table([]), None, known)
+    """The name tokens of each record of a session, children first; a name "A|B" is
+    given name A and family name B."""
+
+    def frame(prefix: str, names: list[str]) -> pd.DataFrame:
+        rows = []
+        for i, name in enumerate(names):
+            given, _, family = name.partition("|")
+            rows.append({"ref": f"{prefix}{i}", "given_name": given, "family_name": family})
+        return pd.DataFrame(rows)
+
+    sess, _ = _make_session(
+        frame("C", children), frame("R", sought), _variant_table([]), None, known
+    )
     return [
         [sess.vocab.tokens[t] for t in row if t >= 0]
         for rec in (sess.c, sess.s)
@@ -65,23 +74,30 @@ def _tokens(
 
 
 def test_a_compound_written_apart_is_joined_where_the_data_has_it_joined() -> None:
-    assert _tokens(["Bunhour Sok", "Sokhnich"], ["Bun Hour", "Sokh-Nich"]) == [
-        ["bunhour", "sok"],
-        ["sokhnich"],
-        ["bunhour"],
-        ["sokhnich"],
-    ]
+    children = ["Bunhour|Sok", "Bunhour", "Sokhnich", "Sokhnich|Kim"]
+    got = _tokens(children, ["Bun Hour", "Sokh-Nich"])
+    assert got[-2:] == [["bunhour"], ["sokhnich"]]
     # nobody writes it joined here: its parts stay apart, unless a fitted model saw it joined
     assert _tokens(["Bun Hour"], ["Dara"]) == [["bun", "hour"], ["dara"]]
     assert _tokens(["Bun Hour"], ["Dara"], {"bunhour": ("bun", "hour")})[0] == ["bunhour"]
+    assert _tokens(["Bun Hour"], ["Bunhour"], {})[0] == ["bun", "hour"]  # the model's table only
+
+
+def test_compounds_join_only_within_a_field_and_on_more_than_one_record() -> None:
+    # given Sok, family Chea are two names, however many records say "Sokchea"
+    got = _tokens(["Sok|Chea", "Sokchea", "Sokchea|Lim"], ["Chea|Sok"])
+    assert got[0] == ["sok", "chea"] and got[-1] == ["chea", "sok"]
+    # one record with a missing space does not join every Mohamed Ali
+    assert _tokens(["Mohamed Ali|Adam", "Mohamedali"], ["Ali Mohamed"])[0] == [
+        "mohamed",
+        "ali",
+        "adam",
+    ]
 
 
 def test_compounds_normalisation_joins_are_left_to_it() -> None:
     # "Abd Allah" apart is still the one name Abdallah; "Srey Mom" is Sreymom
-    got = _tokens(["Abdallah Musa", "Sreymom"], ["Abd Allah Musa", "Srey Mom"])
-    assert got == [["abdallah", "musa"], ["sreymom"], ["abdallah", "musa"], ["sreymom"]]
-    # heads normalisation joins itself, two-letter syllables and joins nobody writes: none
-    assert compound_joins([["abd", "allah"], ["abdallah"], ["na", "ra"], ["nara"]]) == {}
-    assert compound_joins([["bun", "hour"], ["kim", "thy"], ["bunhour"]]) == {
-        "bunhour": ("bun", "hour")
-    }
+    got = _tokens(["Abdallah Musa", "Sreymom", "Abdallah"], ["Abd Allah Musa", "Srey Mom"])
+    assert got[-2:] == [["abdallah", "musa"], ["sreymom"]]
+    # two-letter syllables are not taken for parts
+    assert _tokens(["Na Ra", "Nara", "Nara"], ["Dara"])[0] == ["na", "ra"]

@@ -106,6 +106,11 @@ def test_save_load_roundtrip(tmp_path: Path, scenario: Scenario, linker: Linker)
     seen = Linker.from_dict({**data, "compounds": [["bunhour", "bun", "hour"]]})
     assert seen.compounds == {"bunhour": ("bun", "hour")}
     assert seen.to_dict()["compounds"] == [["bunhour", "bun", "hour"]]
+    # ranking and chunked ranking join by the model's table
+    kids = pd.DataFrame([{"ref": "C1", "given_name": "Bun Hour", "sex": "m", "age": "4"}])
+    asked = pd.DataFrame([{"ref": "R1", "given_name": "Bunhour", "sex": "m", "age": "4"}])
+    for sess in (seen._session(kids, asked), seen.rank_chunks(kids, asked, chunk_size=5)._sess):
+        assert [sess.vocab.tokens[t] for t in sess.c.name[0] if t >= 0] == ["bunhour"]
 
 
 def test_parameters_are_learned_from_the_data(linker: Linker) -> None:

@@ -64,6 +64,7 @@ def test_abd_with_the_article_assimilated_written_apart(apart: str, joined: str)
 def test_abd_sun_form_joins_only_the_name_it_doubles() -> None:
     assert normalize_name("Abder") == ["abder"]
     assert normalize_name("Abdes Mohammed") == ["abdes", "mohammed"]
+    assert normalize_name("Abdin Nasir") == ["abdin", "nasir"]  # Abdin is a name of its own
 
 
 def test_particles_and_patronymic_markers() -> None:
