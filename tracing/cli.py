@@ -19,7 +19,7 @@ from app import create_app
 from matching.linker import FIT_MAX_CHILDREN, FIT_MAX_SOUGHT
 from matching.parallel import keep_freed_memory
 
-from . import contract, linkage, services
+from . import contract, link, linkage, services
 from .db import get_session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -337,43 +337,7 @@ def export_matches(file: Path) -> None:
     click.echo(f"{written} matches written to {file}")
 
 
-@cli.command("link", with_appcontext=False)
-@click.argument("children_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.argument("requests_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--top", "top_k", default=10, show_default=True, help="Candidates per sought child.")
-@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--params",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Use these fitted parameters instead of fitting on the files.",
-)
-@click.option(
-    "--save-params",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Save the fitted parameters (readable JSON).",
-)
-@click.option("--seed", default=0, show_default=True)
-def link_command(
-    children_file: Path,
-    requests_file: Path,
-    top_k: int,
-    out: Path,
-    params: Path | None,
-    save_params: Path | None,
-    seed: int,
-) -> None:
-    """Rank registered children for each sought child, in memory, without a database."""
-    from . import link
-
-    link.run(
-        children_file,
-        requests_file,
-        top_k=top_k,
-        out=out,
-        params=params,
-        save_params=save_params,
-        seed=seed,
-    )
+cli.add_command(link.link_command)
 
 
 # --------------------------------------------------------------------------- ftr users

@@ -81,3 +81,40 @@ def run(
         f"children have a candidate at probability ≥ 0.5 "
         f"({time.perf_counter() - started:.1f} s)"
     )
+
+
+@click.command("link")
+@click.argument("children_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("requests_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--top", "top_k", default=10, show_default=True, help="Candidates per sought child.")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--params",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Use these fitted parameters instead of fitting on the files.",
+)
+@click.option(
+    "--save-params",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Save the fitted parameters (readable JSON).",
+)
+@click.option("--seed", default=0, show_default=True)
+def link_command(
+    children_file: Path,
+    requests_file: Path,
+    top_k: int,
+    out: Path,
+    params: Path | None,
+    save_params: Path | None,
+    seed: int,
+) -> None:
+    """Rank registered children for each sought child, in memory, without a database."""
+    run(
+        children_file,
+        requests_file,
+        top_k=top_k,
+        out=out,
+        params=params,
+        save_params=save_params,
+        seed=seed,
+    )
