@@ -204,10 +204,10 @@ def join_compounds(toks: TokenLists, table: Compounds) -> Compounds:
     done: Compounds = {}
     if not table:
         return done
-    allowed = chain(toks.name_pairs, repeat(None))
-    for bags in (toks.name, toks.mother, toks.father):
+    # a parent's name is one field: any two of its tokens side by side may be a compound
+    for bags, pairs in ((toks.name, toks.name_pairs), (toks.mother, []), (toks.father, [])):
         for i, bag in enumerate(bags):
-            within = next(allowed) if bags is toks.name else None
+            within = pairs[i] if pairs else None
             out: list[str] = []
             j = 0
             while j < len(bag):

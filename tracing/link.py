@@ -34,16 +34,32 @@ def load(kind: contract.Kind, path: Path) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), "")
 
 
-def run(
+@click.command("link")
+@click.argument("children_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("requests_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--top", "top_k", default=10, show_default=True, help="Candidates per sought child.")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--params",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Use these fitted parameters instead of fitting on the files.",
+)
+@click.option(
+    "--save-params",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Save the fitted parameters (readable JSON).",
+)
+@click.option("--seed", default=0, show_default=True)
+def link_command(
     children_file: Path,
     requests_file: Path,
-    *,
     top_k: int,
     out: Path,
     params: Path | None,
     save_params: Path | None,
     seed: int,
 ) -> None:
+    """Rank registered children for each sought child, in memory, without a database."""
     from matching import Linker
     from matching.parallel import keep_freed_memory
 
@@ -80,41 +96,4 @@ def run(
         f"{len(ranked)} ranked rows to {out}; {confident} sought "
         f"children have a candidate at probability ≥ 0.5 "
         f"({time.perf_counter() - started:.1f} s)"
-    )
-
-
-@click.command("link")
-@click.argument("children_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.argument("requests_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--top", "top_k", default=10, show_default=True, help="Candidates per sought child.")
-@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--params",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Use these fitted parameters instead of fitting on the files.",
-)
-@click.option(
-    "--save-params",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Save the fitted parameters (readable JSON).",
-)
-@click.option("--seed", default=0, show_default=True)
-def link_command(
-    children_file: Path,
-    requests_file: Path,
-    top_k: int,
-    out: Path,
-    params: Path | None,
-    save_params: Path | None,
-    seed: int,
-) -> None:
-    """Rank registered children for each sought child, in memory, without a database."""
-    run(
-        children_file,
-        requests_file,
-        top_k=top_k,
-        out=out,
-        params=params,
-        save_params=save_params,
-        seed=seed,
     )
