@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matching.compare import distance_levels, sep_date_levels
+from matching.compare import distance_levels, record_date_levels, sep_date_levels
 from matching.parallel import map_chunks
 from matching.rank import best_per_group
 from matching.records import IntArr, Records, Vocab, ref_ranks
@@ -39,6 +39,12 @@ _GEO_DEG = 0.3
 # (random pairs) they give log-ratios, like the keys' rarity log(N / block size).
 SEP_DATE_M = np.array([0.45, 0.40, 0.10, 0.035, 0.015])
 PLACE_M = np.array([0.30, 0.45, 0.17, 0.05, 0.03])
+# and for the record dates (compare's two groups: a record made <= 30 days, <= 120 days,
+# <= 1 year, later, or before the other's separation; a registration and a request
+# <= 30 days, <= 120 days, <= 1 year apart, more). Within a group only: which group
+# applies says nothing of the pair, so each group's share of m is u's.
+RECORD_DATES_M = np.array([0.50, 0.30, 0.12, 0.05, 0.03, 0.45, 0.35, 0.12, 0.08])
+RECORD_DATES_GROUPS = ((0, 5), (5, 9))
 _KM_PER_DEG = 111.2
 
 
@@ -185,19 +191,26 @@ def _age_sex_prescore(s: Records, c: Records, ps: I64, pc: I64) -> F64:
 
 @dataclass(frozen=True)
 class SeparationWeights:
-    """Pre-score terms by level of the separation date and of the distance (see SEP_DATE_M).
+    """Pre-score terms by level of the separation date, of the distance and of the
+    record dates (see SEP_DATE_M).
 
     Never increasing with the gap (a u that happens to dip must not reward a larger one).
     The distance only ever subtracts: a shared place cell is a key already."""
 
     sep_date: F64
     place: F64
+    record_dates: F64
 
     @classmethod
-    def from_u(cls, u_sep_date: F64, u_place: F64) -> SeparationWeights:
+    def from_u(cls, u_sep_date: F64, u_place: F64, u_record_dates: F64) -> SeparationWeights:
         sep = np.minimum.accumulate(np.log(SEP_DATE_M / np.asarray(u_sep_date)))
         place = np.minimum.accumulate(np.log(PLACE_M / np.asarray(u_place)))
-        return cls(sep, np.minimum(place, 0.0))
+        u_rec = np.asarray(u_record_dates, dtype=np.float64)
+        rec = np.zeros(len(RECORD_DATES_M))
+        for lo, hi in RECORD_DATES_GROUPS:
+            m = RECORD_DATES_M[lo:hi] * u_rec[lo:hi].sum()
+            rec[lo:hi] = np.minimum.accumulate(np.log(m / u_rec[lo:hi]))
+        return cls(sep, np.minimum(place, 0.0), rec)
 
     @classmethod
     def estimate(cls, s: Records, c: Records, n_pairs: int = 20_000) -> SeparationWeights:
@@ -207,16 +220,17 @@ class SeparationWeights:
         pc = rng.integers(0, max(len(c), 1), n_pairs)
         if not len(s) or not len(c):
             ps = pc = np.zeros(0, dtype=np.int64)
-        lv_sep, lv_place = _separation_levels(s, c, ps, pc)
+        levels = _separation_levels(s, c, ps, pc)
         u = []
-        for lv in (lv_sep, lv_place):
-            counts = np.bincount(lv[lv >= 0], minlength=len(SEP_DATE_M)).astype(np.float64)
+        for lv, k in zip(levels, (len(SEP_DATE_M), len(PLACE_M), len(RECORD_DATES_M)), strict=True):
+            counts = np.bincount(lv[lv >= 0], minlength=k).astype(np.float64)
             u.append((counts + 1.0) / (counts.sum() + len(counts)))
-        return cls.from_u(u[0], u[1])
+        return cls.from_u(u[0], u[1], u[2])
 
 
-def _separation_levels(s: Records, c: Records, ps: I64, pc: I64) -> tuple[I64, I64]:
-    """Levels of the separation date and distance, as compare gives them (-1: unknown).
+def _separation_levels(s: Records, c: Records, ps: I64, pc: I64) -> tuple[I64, I64, I64]:
+    """Levels of the separation date, distance and record dates, as compare gives them
+    (-1: unknown).
 
     The distance is the flat-earth one: within a percent of the great circle at these
     ranges, and a few multiplications where trigonometry on every pair would cost more."""
@@ -224,14 +238,19 @@ def _separation_levels(s: Records, c: Records, ps: I64, pc: I64) -> tuple[I64, I
     dlat = s.lat[ps] - c.lat[pc]
     dlon = (s.lon[ps] - c.lon[pc]) * np.cos(np.radians(s.lat))[ps]
     km = np.sqrt(dlat * dlat + dlon * dlon) * _KM_PER_DEG
-    return sep_date_levels(days).astype(np.int64), distance_levels(km).astype(np.int64)
+    return (
+        sep_date_levels(days).astype(np.int64),
+        distance_levels(km).astype(np.int64),
+        record_date_levels(s, c, ps, pc).astype(np.int64),
+    )
 
 
 def _separation_prescore(s: Records, c: Records, ps: I64, pc: I64, w: SeparationWeights) -> F64:
-    lv_sep, lv_place = _separation_levels(s, c, ps, pc)
+    lv_sep, lv_place, lv_rec = _separation_levels(s, c, ps, pc)
     sep = np.where(lv_sep >= 0, w.sep_date[lv_sep], 0.0)
     place = np.where(lv_place >= 0, w.place[lv_place], 0.0)
-    return np.asarray(sep + place, dtype=np.float64)
+    rec = np.where(lv_rec >= 0, w.record_dates[lv_rec], 0.0)
+    return np.asarray(sep + place + rec, dtype=np.float64)
 
 
 def candidate_pairs(

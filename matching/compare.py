@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,7 @@ from matching.records import IntArr, Records, Vocab
 
 FloatArr = npt.NDArray[np.float64]
 LevelArr = npt.NDArray[np.int8]
+IndexArr = npt.NDArray[np.integer[Any]]
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,24 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("sep_date", ("<=3d", "<=15d", "<=60d", "<=1y", ">1y"), family=True),
     FieldSpec("language", ("same", "different"), family=True),
     FieldSpec("identifier", ("same", "1-2 characters differ", "different"), family=False),
+    # where a separation date is missing, the dates the records were made: a child is
+    # registered, and a request filed, after the separation, mostly within weeks (two
+    # groups: a separation date against the other's record date, or both record dates)
+    FieldSpec(
+        "record_dates",
+        (
+            "recorded 0-30 days after the other's separation",
+            "recorded 31-120 days after",
+            "recorded 4-12 months after",
+            "recorded over a year after",
+            "recorded before the other's separation",
+            "registered and sought within 30 days",
+            "registered and sought within 120 days",
+            "registered and sought within a year",
+            "registered and sought over a year apart",
+        ),
+        family=True,
+    ),
 )
 FIELD_INDEX = {f.name: i for i, f in enumerate(FIELDS)}
 TF_FIELDS = ("name", "mother", "father")
@@ -440,6 +460,7 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
 
     # --- separation date, language ---------------------------------------------------------
     levels[:, 9] = sep_date_levels(np.abs(s.sep[si] - c.sep[ci]) * 365.25)
+    levels[:, 12] = record_date_levels(s, c, si, ci)
     gs, gc = s.lang[si], c.lang[ci]
     levels[:, 10] = np.where((gs >= 0) & (gc >= 0), (gs != gc).astype(np.int8), -1)
 
@@ -463,6 +484,29 @@ def sep_date_levels(days: FloatArr) -> LevelArr:
     """The separation date's level of each gap in days (-1: unknown)."""
     lv = np.select([days <= 3, days <= 15, days <= 60, days <= 366], [0, 1, 2, 3], 4)
     return np.where(np.isnan(days), -1, lv).astype(np.int8)
+
+
+# a separation date known to the month is placed mid-month: a record made up to this many
+# days before it may still be after the separation
+_BEFORE_DAYS = 20.0
+
+
+def record_date_levels(s: Records, c: Records, si: IndexArr, ci: IndexArr) -> LevelArr:
+    """The record_dates level of each pair (-1 where both separation dates are known, or
+    a date is missing): a separation date on one side against the other side's
+    registration or request date, or, with neither separation date, both record dates."""
+    sep_s = np.where(s.sep_month[si], s.sep[si], np.nan)
+    sep_c = np.where(c.sep_month[ci], c.sep[ci], np.nan)
+    day_s, day_c = s.day[si], c.day[ci]
+    no_s, no_c = np.isnan(s.sep[si]), np.isnan(c.sep[ci])
+    after = np.where(no_c, day_c - sep_s, np.where(no_s, day_s - sep_c, np.nan)) * 365.25
+    after_lvl = np.select(
+        [after < -_BEFORE_DAYS, after <= 30, after <= 120, after <= 366], [4, 0, 1, 2], 3
+    )
+    apart = np.abs(day_s - day_c) * 365.25
+    apart_lvl = np.select([apart <= 30, apart <= 120, apart <= 366], [5, 6, 7], 8)
+    lv = np.where(no_s & no_c, np.where(np.isnan(apart), -1, apart_lvl), after_lvl)
+    return np.where((no_s & no_c) | ~np.isnan(after), lv, -1).astype(np.int8)
 
 
 def haversine_km(la1: FloatArr, lo1: FloatArr, la2: FloatArr, lo2: FloatArr) -> FloatArr:

@@ -43,7 +43,7 @@ from matching.records import (
 from matching.score import Model, PairScores, em, level_counts, normalise, pair_scores
 from matching.variants import SEED_GROUPS, VariantTable
 
-ENGINE_VERSION = "ftr-fs-0.3"
+ENGINE_VERSION = "ftr-fs-0.4"
 EM_SOUGHT = 2500  # sought children whose candidates EM learns from
 NAME_ALIKE_LEVEL = 3  # name level "1 part agrees" or better: a name-alike pair
 # Linker.rank_chunks: sought children ranked at a time (up to 400 candidate pairs each).
@@ -698,7 +698,9 @@ def _ranked_frame(df: pd.DataFrame, top_k: int) -> pd.DataFrame:
 def _separation_weights(u: list[npt.NDArray[np.float64]]) -> SeparationWeights:
     """Blocking's separation terms from a model's u: the service's few retrieved records
     would give a poor u of their own."""
-    return SeparationWeights.from_u(u[FIELD_INDEX["sep_date"]], u[FIELD_INDEX["place"]])
+    return SeparationWeights.from_u(
+        u[FIELD_INDEX["sep_date"]], u[FIELD_INDEX["place"]], u[FIELD_INDEX["record_dates"]]
+    )
 
 
 def _variant_table(pairs: list[tuple[str, str]]) -> VariantTable:

@@ -491,6 +491,8 @@ class Records:
     dob_m: FloatArr
     dob_d: FloatArr
     sep: FloatArr
+    sep_month: npt.NDArray[np.bool_]  # the separation date is known to the month at least
+    day: FloatArr  # registration or request date, NaN = unknown
     lat: FloatArr
     lon: FloatArr
     lang: IntArr
@@ -532,8 +534,8 @@ def build_records(
     sy, sm, sd = parse_dates(_col(df, "separation_date"))
     ry, rm, rd = parse_dates(_col(df, "request_date" if sought else "registration_date"))
     sep = date_years(sy, sm, sd)
-    refd = date_years(ry, rm, rd)
-    refd = np.where(np.isnan(refd), sep, refd)
+    day = date_years(ry, rm, rd)
+    refd = np.where(np.isnan(day), sep, day)
     refd = np.where(np.isnan(refd), default_ref_year, refd)
     birth_age = refd - age - 0.5
     birth_dob = date_years(dy, dm, dd)
@@ -583,6 +585,8 @@ def build_records(
         dob_m=dm,
         dob_d=dd,
         sep=sep,
+        sep_month=~np.isnan(sm),
+        day=np.asarray(day, dtype=np.float64),
         lat=lat,
         lon=lon,
         lang=lang,

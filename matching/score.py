@@ -104,6 +104,7 @@ SEGMENTS: dict[str, list[tuple[int, int]]] = {
     "name_conflict": [(0, 2), (2, 5)],
     "mother": [(0, 4), (4, 6)],
     "father": [(0, 4), (4, 6)],
+    "record_dates": [(0, 5), (5, 9)],
 }
 
 
@@ -266,7 +267,7 @@ FIELD_GROUPS: tuple[tuple[str, ...], ...] = (
     ("mother",),
     ("father",),
     ("place", "place_name"),
-    ("sep_date",),
+    ("sep_date", "record_dates"),
     ("language",),
 )
 

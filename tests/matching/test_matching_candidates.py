@@ -44,10 +44,27 @@ def test_separation_weights_never_reward_a_larger_gap() -> None:
     # a u that dips at a large gap (few random pairs a year apart) must not make that
     # gap look better than a smaller one, and a near point is a key, never a bonus here
     u = np.array([0.02, 0.05, 0.30, 0.60, 0.03])
-    w = cand.SeparationWeights.from_u(u, u)
+    u_rec = np.array([0.01, 0.04, 0.2, 0.2, 0.05, 0.05, 0.15, 0.25, 0.05])
+    w = cand.SeparationWeights.from_u(u, u, u_rec)
     assert np.all(np.diff(w.sep_date) <= 0) and w.sep_date[0] > 0
     assert np.all(np.diff(w.place) <= 0) and np.all(w.place <= 0)
     assert w.sep_date[4] == w.sep_date[3]
+    for lo, hi in cand.RECORD_DATES_GROUPS:
+        assert np.all(np.diff(w.record_dates[lo:hi]) <= 0) and w.record_dates[lo] > 0
+    assert w.record_dates[8] == w.record_dates[7]
+
+
+def test_a_child_registered_days_after_the_separation_is_kept_among_name_alikes() -> None:
+    # a minimal record (name, sex, age): only its registration date, right after the
+    # separation the family gives, sets it apart from name-alikes registered years apart
+    # (no age: a stated age at another date would tell them apart on its own)
+    base = {"given_name": "Mohammed", "sex": "male"}
+    children = [{**base, "registration_date": f"{2020 + i % 3}-0{1 + i % 9}-10"} for i in range(40)]
+    children.append({**base, "registration_date": "2024-06-20"})  # C040
+    sought = {**base, "separation_date": "2024-06-10", "request_date": "2024-07-01"}
+    assert _kept(children, sought, 3)[0] == "C040"
+    # a family that lost the child after the registration: nothing tells them apart
+    assert "C040" not in _kept(children, {**sought, "separation_date": "2025-01-10"}, 3)
 
 
 def _tokens(

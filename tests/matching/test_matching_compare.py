@@ -113,6 +113,36 @@ def test_parents_inquirer_place_date_language() -> None:
     assert _compare({"given_name": "Ali"}, {"given_name": "Ali"})["place"] == ""
 
 
+def test_record_dates_stand_in_for_a_missing_separation_date() -> None:
+    child = {"given_name": "Ali", "registration_date": "2024-06-20"}
+    sought = {"given_name": "Ali", "request_date": "2024-08-01"}
+
+    def level(c: dict[str, str], s: dict[str, str]) -> str:
+        return _compare({**child, **c}, {**sought, **s})["record_dates"]
+
+    # the child registered 10 days after the family says it was lost, or 2 years after
+    assert level({}, {"separation_date": "2024-06-10"}).startswith("recorded 0-30 days")
+    assert level({"registration_date": "2026-06-20"}, {"separation_date": "2024-06-10"}) == (
+        "recorded over a year after"
+    )
+    # registered months before it was lost: hardly the same child (a date known to the
+    # month is mid-month, so the 1st of that month is not "before")
+    assert level({"registration_date": "2024-01-05"}, {"separation_date": "2024-06-10"}) == (
+        "recorded before the other's separation"
+    )
+    assert level({"registration_date": "2024-06-01"}, {"separation_date": "2024-06"}).startswith(
+        "recorded 0-30 days"
+    )
+    # the request against the child's separation date
+    assert level({"separation_date": "2024-02-01"}, {}) == "recorded 4-12 months after"
+    # neither separation date: the registration against the request
+    assert level({}, {}) == "registered and sought within 120 days"
+    # both separation dates known: the sep_date field says it; a year alone says too little
+    assert level({"separation_date": "2024-06-01"}, {"separation_date": "2024-06-10"}) == ""
+    assert level({}, {"separation_date": "2024"}) == ""
+    assert _compare({"given_name": "Ali"}, {"given_name": "Ali"})["record_dates"] == ""
+
+
 def test_identifier_and_address_levels() -> None:
     same = _compare(
         {
