@@ -304,7 +304,8 @@ def em(
     u: list[FloatArr],
     s: list[FloatArr] | None,
     fixed: FloatArr | None = None,
-    iterations: int = 10,
+    iterations: int = 8,
+    tolerance: float = 0.01,
     prior_strength: float = 30.0,
     sharpen: bool = True,
     sib_per_sought: float = 0.0,
@@ -320,6 +321,11 @@ def em(
     ``sharpen`` only pairs whose (leave-out) posterior reaches ``SHARPEN`` count as matches.
 
     ``fixed`` holds caseworkers' decisions per pair: 1 = match, 0 = non-match, NaN = none.
+
+    Stops after ``iterations``, or sooner once no m probability and not the share of
+    registered sought children moves by more than ``tolerance``: on generated data of
+    three cultures that took 4-7 iterations, later ones moving m by under 0.01 back and
+    forth, and 5, 7, 10 or 20 iterations gave the same rankings within 0.001.
     """
     pm = prior_m()
     has_s = s is not None
@@ -391,10 +397,14 @@ def em(
         for fields, cm in zip(groups, counts, strict=True):
             for f in fields:
                 new_m[f] = (cm[f] + prior_strength * pm[f]) / (cm[f].sum() + prior_strength)
+        old_m, old_rho = model.m, model.rho
         model.m = monotone(new_m, u)
         model.rho = float(np.clip(r_full.sum() / max(n_sought, 1), 0.02, 0.98))
+        moved = max(float(np.abs(a - b).max()) for a, b in zip(model.m, old_m, strict=True))
         if has_s:
             model.sib_rate = float(np.clip(sib_per_sought * model.rho, 1e-3, 3.0))
+        if max(moved, abs(model.rho - old_rho)) < tolerance:
+            break
     if has_s and s is not None:
         model.s = [model.m[f] if family[f] else s[f] for f in range(len(FIELDS))]
     return model
