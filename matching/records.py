@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, pairwise, repeat
 
+import jellyfish
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -336,6 +337,12 @@ def _runs(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray
     return order, np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
 
 
+# the most edits, per letter of the longer spelling, between two spellings that a shared
+# phonetic code makes the same name (Vocab.spellings_close; Jaro-Winkler says nothing of
+# three-letter names: Oum / Um scores 0)
+PHONETIC_MAX_EDITS = 0.5
+
+
 class Vocab:
     """Integer coding of tokens with per-token features used by the comparisons."""
 
@@ -345,6 +352,7 @@ class Vocab:
         self.tokens: list[str] = []
         self._skel_canon = variants.groups_by_key(skeleton)
         self.codes: dict[str, int] = {}
+        self._close: dict[int, bool] = {}
         self.finalised = False
 
     def add(self, token: str) -> int:
@@ -418,6 +426,24 @@ class Vocab:
         reps = self.rep.tolist()
         self.tfkey = [tfkey[i] if own[i] else tfkey[r] for i, r in enumerate(reps)]
         self.finalised = True
+
+    def spellings_close(self, ta: IntArr, tb: IntArr) -> npt.NDArray[np.bool_]:
+        """Whether each token pair's spellings are within PHONETIC_MAX_EDITS (Levenshtein),
+        each distinct pair computed once per vocabulary."""
+        n = len(self.tokens)
+        code = ta.astype(np.int64) * n + tb
+        uniq, inv = np.unique(code, return_inverse=True)
+        cache = self._close
+        missing = [c for c in uniq.tolist() if c not in cache]
+        tokens = self.tokens
+        for c in missing:
+            a, b = divmod(c, n)
+            x, y = tokens[a], tokens[b]
+            cache[c] = jellyfish.levenshtein_distance(x, y) <= PHONETIC_MAX_EDITS * max(
+                len(x), len(y)
+            )
+        close = np.fromiter(map(cache.__getitem__, uniq.tolist()), dtype=bool, count=len(uniq))
+        return np.asarray(close[inv.reshape(-1)], dtype=np.bool_)
 
     def _typo_representatives(self, counts: Counter[str]) -> IntArr:
         """Map each token to the most frequent token one edit away (deletion neighbourhood).

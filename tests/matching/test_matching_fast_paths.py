@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+import jellyfish
 import numpy as np
 import pytest
 
@@ -35,14 +36,19 @@ def _token_levels_reference(v: Vocab, a: np.ndarray, b: np.ndarray) -> np.ndarra
     ra, rb = v.rep[ai], v.rep[bi]
     lvl[(ra == rb) | (ra == bi) | (ai == rb)] = T_FUZZY
     pa, pb = v.ph[ai[:, :, 0]][:, :, None, :], v.ph[bi[:, 0, :]][:, None, :, :]
-    ph = (
+    code = (
         (pa[..., 0] == pb[..., 0])
         | (pa[..., 0] == pb[..., 1])
         | (pa[..., 1] == pb[..., 0])
         | (pa[..., 2] == pb[..., 2])
-        | (v.skv[ai] == v.skel[bi])
-        | (v.skel[ai] == v.skv[bi])
     )
+    # a shared code counts between spellings at most half their length of edits apart
+    tok = np.array(v.tokens, dtype=object)
+    close = np.vectorize(
+        lambda x, y: jellyfish.levenshtein_distance(x, y) <= 0.5 * max(len(x), len(y)),
+        otypes=[bool],
+    )(tok[ai], tok[bi])
+    ph = (code & (close | (ra == rb))) | (v.skv[ai] == v.skel[bi]) | (v.skel[ai] == v.skv[bi])
     lvl[ph] = T_PHONETIC
     ga, gb = v.grp[ai[:, :, 0]][:, :, None, :], v.grp[bi[:, 0, :]][:, None, :, :]
     g0a, g1a, g0b, g1b = ga[..., 0], ga[..., 1], gb[..., 0], gb[..., 1]
