@@ -118,7 +118,10 @@ def token_pair_levels(v: Vocab, ta: IntArr, tb: IntArr) -> LevelArr:
     rep = v.rep
     ra, rb = rep[ta], rep[tb]
     lvl = np.zeros(len(ta), dtype=np.int8)
-    lvl[(ra == rb) | (ra == tb) | (ta == rb)] = T_FUZZY
+    # one token is a part of the other (Mengdara / Dara): similar
+    pa, pb = v.part_rep[ta], v.part_rep[tb]
+    part = (pa[:, 0] == rb) | (pa[:, 1] == rb) | (pb[:, 0] == ra) | (pb[:, 1] == ra)
+    lvl[(ra == rb) | (ra == tb) | (ta == rb) | part] = T_FUZZY
     ph = v.ph
     p0a, p1a, p2a = ph[:, 0][ta], ph[:, 1][ta], ph[:, 2][ta]
     p0b, p1b, p2b = ph[:, 0][tb], ph[:, 1][tb], ph[:, 2][tb]

@@ -23,7 +23,7 @@ from matching.normalize import (
     phonetic_codes,
     skeleton,
 )
-from matching.variants import VariantTable
+from matching.variants import JOIN_HEADS, VariantTable
 
 IntArr = npt.NDArray[np.int32]
 FloatArr = npt.NDArray[np.float64]
@@ -343,6 +343,10 @@ def _runs(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray
 PHONETIC_MAX_EDITS = 0.5
 
 
+# the fewest letters of each part of a compound name token (Vocab._compound_parts)
+COMPOUND_PART_MIN = 3
+
+
 class Vocab:
     """Integer coding of tokens with per-token features used by the comparisons."""
 
@@ -420,6 +424,7 @@ class Vocab:
         # skeleton if vowelless, else -2
         self.skv = np.where(np.array(vowelless, dtype=bool), self.skel, -2).astype(np.int32)
         self.rep = self._typo_representatives(counts)
+        self.part_rep = self._compound_parts()
         # TF key of the typo representative (a misspelt token counts as its correct form)
         own = ((self.grp[:, 0] >= 0) | (self.skv >= 0)).tolist()
         tfkey = self.tfkey
@@ -444,6 +449,28 @@ class Vocab:
             )
         close = np.fromiter(map(cache.__getitem__, uniq.tolist()), dtype=bool, count=len(uniq))
         return np.asarray(close[inv.reshape(-1)], dtype=np.bool_)
+
+    def _compound_parts(self) -> IntArr:
+        """(V, 2): the typo representatives of a compound token's two parts, -5 if none.
+
+        A token is a compound when it splits into two tokens of the vocabulary of at least
+        COMPOUND_PART_MIN letters each (Mengdara: Meng + Dara), or into a head that
+        normalisation joins and a token (Sreypov: Srey + Pov). A small child often knows
+        only one part ("Dara", "Pov"): a part is a similar name, no more (two common
+        syllables are not a rare compound, see compound_joins)."""
+        index, tokens = self.index, self.tokens
+        part = np.full((len(tokens), 2), -1, dtype=np.int64)
+        lo = COMPOUND_PART_MIN
+        for i, tok in enumerate(tokens):
+            for cut in range(2, len(tok) - lo + 1):
+                head, rest = tok[:cut], tok[cut:]
+                if rest not in index:
+                    continue
+                if head in JOIN_HEADS or (cut >= lo and head in index):
+                    part[i] = (index.get(head, -1), index[rest])
+                    break
+        rep = np.append(self.rep, -5)  # a missing part (-1) maps to -5, never a token
+        return np.ascontiguousarray(rep[part].astype(np.int32))
 
     def _typo_representatives(self, counts: Counter[str]) -> IntArr:
         """Map each token to the most frequent token one edit away (deletion neighbourhood).

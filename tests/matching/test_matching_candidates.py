@@ -118,3 +118,12 @@ def test_compounds_normalisation_joins_are_left_to_it() -> None:
     assert got[-2:] == [["abdallah", "musa"], ["sreymom"]]
     # two-letter syllables are not taken for parts
     assert _tokens(["Na Ra", "Nara", "Nara"], ["Dara"])[0] == ["na", "ra"]
+
+
+def test_a_child_known_by_one_part_of_a_compound_name_is_a_candidate() -> None:
+    # Sreypov shares no key of its own with Pov: the compound's parts are keys too
+    children = [{"given_name": "Pov", "sex": "female"}] + [
+        {"given_name": name, "sex": "female"} for name in ("Bopha", "Sokha", "Mom") * 5
+    ]
+    assert "C000" in _kept(children, {"given_name": "Srey Pov", "sex": "female"}, 5)
+    assert "C000" in _kept([{"given_name": "Sreypov"}], {"given_name": "Pov"}, 5)

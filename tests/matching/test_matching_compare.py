@@ -70,6 +70,17 @@ def test_a_shared_phonetic_code_needs_spellings_not_far_apart() -> None:
         assert _compare({"given_name": a}, {"given_name": b})["name"] == "1 part agrees"
 
 
+def test_a_part_of_a_compound_name_is_similar() -> None:
+    # a small child knows one part of its compound name: Srey Pov (joined by normalisation)
+    # is called Pov, Meng Dara (Mengdara) is Dara; a part is similar, never "agrees"
+    assert _compare({"given_name": "Pov"}, {"given_name": "Srey Pov"})["name"] == "similar only"
+    dara = _compare({"given_name": "Dara", "father_name": "Meng"}, {"given_name": "Mengdara"})
+    assert dara["name"] == "similar only"
+    # without a token "meng" in the data, Mengdara is one name of its own
+    alone = _compare({"given_name": "Dara"}, {"given_name": "Mengdara"})
+    assert alone["name"] == "no part agrees"
+
+
 def test_typo_is_similar_level() -> None:
     # a typo of a name that occurs elsewhere is repaired to the similar level at least
     out = _compare({"given_name": "Zainab"}, {"given_name": "Zaniab"})

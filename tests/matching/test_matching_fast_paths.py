@@ -34,7 +34,9 @@ def _token_levels_reference(v: Vocab, a: np.ndarray, b: np.ndarray) -> np.ndarra
     ai, bi = np.where(a >= 0, a, 0)[:, :, None], np.where(b >= 0, b, 0)[:, None, :]
     lvl = np.zeros((a.shape[0], a.shape[1], b.shape[1]), dtype=np.int8)
     ra, rb = v.rep[ai], v.rep[bi]
-    lvl[(ra == rb) | (ra == bi) | (ai == rb)] = T_FUZZY
+    pa_, pb_ = v.part_rep[ai], v.part_rep[bi]  # a compound's parts
+    part = (pa_[..., 0] == rb) | (pa_[..., 1] == rb) | (pb_[..., 0] == ra) | (pb_[..., 1] == ra)
+    lvl[(ra == rb) | (ra == bi) | (ai == rb) | part] = T_FUZZY
     pa, pb = v.ph[ai[:, :, 0]][:, :, None, :], v.ph[bi[:, 0, :]][:, None, :, :]
     code = (
         (pa[..., 0] == pb[..., 0])
