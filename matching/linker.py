@@ -44,7 +44,7 @@ from matching.score import Model, PairScores, em, level_counts, normalise, pair_
 from matching.variants import SEED_GROUPS, VariantTable
 
 ENGINE_VERSION = "ftr-fs-0.4"
-EM_SOUGHT = 2500  # sought children whose candidates EM learns from
+EM_SOUGHT = 2000  # sought children whose candidates EM learns from
 NAME_ALIKE_LEVEL = 3  # name level "1 part agrees" or better: a name-alike pair
 # Linker.rank_chunks: sought children ranked at a time (up to 400 candidate pairs each).
 # Measured against 200,000 registered children on 2 cores: 2,500 a chunk 19 s / +0.7 GB

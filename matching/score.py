@@ -287,12 +287,18 @@ def _group_index() -> list[list[int]]:
 def _pattern_group_llr(
     table: npt.NDArray[np.int64], w: list[FloatArr], groups: list[list[int]]
 ) -> FloatArr:
-    out = np.zeros((table.shape[0], len(groups)))
+    """(U, G): each level pattern's weight summed over the fields of each group."""
+    n_fields = len(w)
+    # one row of weights per field, a trailing 0 for "missing" (level -1 picks it)
+    padded = np.zeros((n_fields, max(len(x) for x in w) + 1))
+    for f, x in enumerate(w):
+        padded[f, : len(x)] = x
+    cols = np.where(table >= 0, table, padded.shape[1] - 1)
+    vals = padded[np.arange(n_fields), cols]  # (U, F)
+    member = np.zeros((n_fields, len(groups)))
     for g, fields in enumerate(groups):
-        for f in fields:
-            ok = table[:, f] >= 0
-            out[:, g] += np.where(ok, w[f][np.where(ok, table[:, f], 0)], 0.0)
-    return out
+        member[fields, g] = 1.0
+    return np.asarray(vals @ member, dtype=np.float64)
 
 
 def em(
