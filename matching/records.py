@@ -337,9 +337,9 @@ def _runs(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray
     return order, np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
 
 
-# the most edits, per letter of the longer spelling, between two spellings that a shared
-# phonetic code makes the same name (Vocab.spellings_close; Jaro-Winkler says nothing of
-# three-letter names: Oum / Um scores 0)
+# the most edits (Damerau-Levenshtein: a swap is one), per letter of the longer spelling,
+# between two spellings that a shared phonetic code makes the same name (see
+# Vocab.spellings_close; Jaro-Winkler says nothing of short names: Oum / Um scores 0)
 PHONETIC_MAX_EDITS = 0.5
 
 
@@ -433,8 +433,8 @@ class Vocab:
         self.finalised = True
 
     def spellings_close(self, ta: IntArr, tb: IntArr) -> npt.NDArray[np.bool_]:
-        """Whether each token pair's spellings are within PHONETIC_MAX_EDITS (Levenshtein),
-        each distinct pair computed once per vocabulary."""
+        """Whether each token pair's spellings are within PHONETIC_MAX_EDITS, each distinct
+        pair computed once per vocabulary."""
         n = len(self.tokens)
         code = ta.astype(np.int64) * n + tb
         uniq, inv = np.unique(code, return_inverse=True)
@@ -444,7 +444,7 @@ class Vocab:
         for c in missing:
             a, b = divmod(c, n)
             x, y = tokens[a], tokens[b]
-            cache[c] = jellyfish.levenshtein_distance(x, y) <= PHONETIC_MAX_EDITS * max(
+            cache[c] = jellyfish.damerau_levenshtein_distance(x, y) <= PHONETIC_MAX_EDITS * max(
                 len(x), len(y)
             )
         close = np.fromiter(map(cache.__getitem__, uniq.tolist()), dtype=bool, count=len(uniq))

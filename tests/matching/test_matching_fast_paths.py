@@ -47,7 +47,7 @@ def _token_levels_reference(v: Vocab, a: np.ndarray, b: np.ndarray) -> np.ndarra
     # a shared code counts between spellings at most half their length of edits apart
     tok = np.array(v.tokens, dtype=object)
     close = np.vectorize(
-        lambda x, y: jellyfish.levenshtein_distance(x, y) <= 0.5 * max(len(x), len(y)),
+        lambda x, y: jellyfish.damerau_levenshtein_distance(x, y) <= 0.5 * max(len(x), len(y)),
         otypes=[bool],
     )(tok[ai], tok[bi])
     ph = (code & (close | (ra == rb))) | (v.skv[ai] == v.skel[bi]) | (v.skel[ai] == v.skv[bi])
