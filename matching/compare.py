@@ -127,8 +127,10 @@ def token_pair_levels(v: Vocab, ta: IntArr, tb: IntArr) -> LevelArr:
     p0b, p1b, p2b = ph[:, 0][tb], ph[:, 1][tb], ph[:, 2][tb]
     skel, skv = v.skel, v.skv
     phon = (p0a == p0b) | (p0a == p1b) | (p1a == p0b) | (p2a == p2b)
+    # the same consonants, vowels written otherwise (Kunthea / Kntha from Khmer script)
+    phon |= skel[ta] == skel[tb]
     # a short code is shared by names that sound nothing alike (Bopha / Pov: PF, Mao /
-    # Mey: M): a phonetic code alone counts only between spellings not far apart
+    # Mey: M): a code or skeleton alone counts only between spellings not far apart
     check = np.flatnonzero(phon & (ra != rb))
     phon[check] = v.spellings_close(ta[check], tb[check])
     phon |= skv[ta] == skel[tb]

@@ -43,6 +43,7 @@ def _token_levels_reference(v: Vocab, a: np.ndarray, b: np.ndarray) -> np.ndarra
         | (pa[..., 0] == pb[..., 1])
         | (pa[..., 1] == pb[..., 0])
         | (pa[..., 2] == pb[..., 2])
+        | (v.skel[ai] == v.skel[bi])
     )
     # a shared code counts between spellings at most half their length of edits apart
     tok = np.array(v.tokens, dtype=object)
