@@ -135,7 +135,8 @@ def token_pair_levels(v: Vocab, ta: IntArr, tb: IntArr) -> LevelArr:
     phon[check] = v.spellings_close(ta[check], tb[check])
     phon |= skv[ta] == skel[tb]
     phon |= skel[ta] == skv[tb]
-    lvl[phon] = T_PHONETIC
+    typo = ((ra == rb) | (ra == tb) | (ta == rb)) & v.typo_strong[ta] & v.typo_strong[tb]
+    lvl[phon | typo] = T_PHONETIC
     g0a, g1a = v.grp[:, 0][ta], v.grp[:, 1][ta]
     g0b, g1b = v.grp[:, 0][tb], v.grp[:, 1][tb]
     var = (g0a >= 0) & ((g0a == g0b) | (g0a == g1b) | ((g1a >= 0) & ((g1a == g0b) | (g1a == g1b))))

@@ -343,6 +343,9 @@ def _runs(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray
 PHONETIC_MAX_EDITS = 0.5
 
 
+# the fewest letters of two names one edit apart that agree as strongly as phonetically
+# (Kunthear / Kunthea); shorter ones are only similar (Sokha / Sokhan, Dara / Tara)
+TYPO_STRONG_MIN = 6
 # the fewest letters of each part of a compound name token (Vocab._compound_parts)
 COMPOUND_PART_MIN = 3
 
@@ -420,6 +423,8 @@ class Vocab:
             [codes.setdefault(k, len(codes)) for k in chain.from_iterable(keys)], dtype=np.int32
         ).reshape(n, 4)
         self.ph = np.ascontiguousarray(coded[:, :3])
+        # long enough that one letter more or less is a typo rather than another name
+        self.typo_strong = np.array([len(t) >= TYPO_STRONG_MIN for t in self.tokens], dtype=bool)
         self.skel = np.ascontiguousarray(coded[:, 3])
         # skeleton if vowelless, else -2
         self.skv = np.where(np.array(vowelless, dtype=bool), self.skel, -2).astype(np.int32)

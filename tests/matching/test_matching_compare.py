@@ -85,6 +85,15 @@ def test_a_part_of_a_compound_name_is_similar() -> None:
     assert alone["name"] == "no part agrees"
 
 
+def test_one_edit_between_long_names_agrees() -> None:
+    # a spelling one edit from another stands for a typo: long names agree, short ones
+    # are only similar (Sokha / Sokhan may be two names)
+    assert _compare({"given_name": "Kunthear"}, {"given_name": "Kunthea"})["name"] == (
+        "1 part agrees"
+    )
+    assert _compare({"given_name": "Sokhan"}, {"given_name": "Sokha"})["name"] == "similar only"
+
+
 def test_typo_is_similar_level() -> None:
     # a typo of a name that occurs elsewhere is repaired to the similar level at least
     out = _compare({"given_name": "Zainab"}, {"given_name": "Zaniab"})

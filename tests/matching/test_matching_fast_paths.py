@@ -52,7 +52,8 @@ def _token_levels_reference(v: Vocab, a: np.ndarray, b: np.ndarray) -> np.ndarra
         otypes=[bool],
     )(tok[ai], tok[bi])
     ph = (code & (close | (ra == rb))) | (v.skv[ai] == v.skel[bi]) | (v.skel[ai] == v.skv[bi])
-    lvl[ph] = T_PHONETIC
+    typo = ((ra == rb) | (ra == bi) | (ai == rb)) & v.typo_strong[ai] & v.typo_strong[bi]
+    lvl[ph | typo] = T_PHONETIC
     ga, gb = v.grp[ai[:, :, 0]][:, :, None, :], v.grp[bi[:, 0, :]][:, None, :, :]
     g0a, g1a, g0b, g1b = ga[..., 0], ga[..., 1], gb[..., 0], gb[..., 1]
     var = (g0a >= 0) & ((g0a == g0b) | (g0a == g1b) | ((g1a >= 0) & ((g1a == g0b) | (g1a == g1b))))
