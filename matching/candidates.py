@@ -267,7 +267,7 @@ def candidate_pairs(
     s: Records,
     c: Records,
     *,
-    max_per_sought: int = 400,
+    max_per_sought: int = 300,
     plain_cap: int = 600,
     band_cap: int = 1500,
     chunk: int = 40,
