@@ -101,6 +101,7 @@ def _make_session(
     vocab = Vocab(variants)
     bags = (ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
     vocab.add_all(chain.from_iterable(chain.from_iterable(bags)))
+    vocab.add_all(chain.from_iterable(chain(ct.kin, st.kin)))  # all in the bags, mostly
     # record counts: each token once per bag
     counts: Counter[str] = Counter(chain.from_iterable(map(set, chain.from_iterable(bags))))
     vocab.finalise(counts)

@@ -30,6 +30,7 @@ FloatArr = npt.NDArray[np.float64]
 
 K_NAME = 5
 K_PARENT = 4
+K_KIN = 6  # parents' name parts before the child's own are left out (Records.kin)
 K_PLACE = 6
 K_IDENT = 16
 IDENT_COLUMNS = ("identifier", "soc_sec_id", "national_id", "id_number")
@@ -206,7 +207,12 @@ def join_compounds(toks: TokenLists, table: Compounds) -> Compounds:
     if not table:
         return done
     # a parent's name is one field: any two of its tokens side by side may be a compound
-    for bags, pairs in ((toks.name, toks.name_pairs), (toks.mother, []), (toks.father, [])):
+    for bags, pairs in (
+        (toks.name, toks.name_pairs),
+        (toks.mother, []),
+        (toks.father, []),
+        (toks.kin, []),
+    ):
         for i, bag in enumerate(bags):
             within = pairs[i] if pairs else None
             out: list[str] = []
@@ -236,6 +242,8 @@ class TokenLists:
     place: list[list[str]]
     # per record, the name tokens written side by side within one field (see compounds)
     name_pairs: list[frozenset[tuple[str, str]]] = field(default_factory=list)
+    # per record, both parents' name parts, the child's own among them (a family name)
+    kin: list[list[str]] = field(default_factory=list)
 
 
 def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
@@ -252,14 +260,17 @@ def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
     mothers: list[list[str]] = []
     fathers: list[list[str]] = []
     places: list[list[str]] = []
+    kins: list[list[str]] = []
     # lists of their own: the cached tuples are shared by every frame holding the row
-    for nm, mo, fa, pl in map(_row_tokens, given, family, other, mother, father, place, inq, rel):
+    rows = map(_row_tokens, given, family, other, mother, father, place, inq, rel)
+    for nm, mo, fa, pl, kin in rows:
         names.append(list(nm))
         mothers.append(list(mo))
         fathers.append(list(fa))
         places.append(list(pl))
+        kins.append(list(kin))
     pairs = list(map(_name_pairs, given, family, other))
-    return TokenLists(names, mothers, fathers, places, pairs)
+    return TokenLists(names, mothers, fathers, places, pairs, kins)
 
 
 # Rows tokenised, cached by their raw texts: the service scores the same registered
@@ -289,8 +300,8 @@ def _row_tokens(
     place: str,
     inq: str,
     rel: str,
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(name, mother, father, place) tokens of one record's texts."""
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(name, mother, father, place, kin) tokens of one record's texts."""
     toks: list[str] = []
     for part in (given, family, *other.split(";")):
         for t in _normalize_cached(part):
@@ -305,6 +316,7 @@ def _row_tokens(
             mo = list(dict.fromkeys(mo + it))
         else:
             fa = list(dict.fromkeys(fa + it))
+    kin = tuple(dict.fromkeys(mo + fa))[:K_KIN]
     # a parent's name part that is also the child's own (a family name, a Sudanese
     # patronymic) is already counted in the name: leave it out of the parent's bag
     if mo or fa:
@@ -312,7 +324,7 @@ def _row_tokens(
         mo = [t for t in mo if skeleton(t) not in own]
         fa = [t for t in fa if skeleton(t) not in own]
     pl = tuple(dict.fromkeys(_place_tokens(place)))[:K_PLACE]
-    return tuple(toks[:K_NAME]), tuple(mo[:K_PARENT]), tuple(fa[:K_PARENT]), pl
+    return tuple(toks[:K_NAME]), tuple(mo[:K_PARENT]), tuple(fa[:K_PARENT]), pl, kin
 
 
 @lru_cache(maxsize=200_000)
@@ -541,6 +553,7 @@ class Records:
     name: IntArr
     mother: IntArr
     father: IntArr
+    kin: IntArr  # (n, K_KIN) both parents' name parts, the child's own among them
     place: IntArr
     sex: npt.NDArray[np.int8]
     birth: FloatArr
@@ -635,6 +648,7 @@ def build_records(
         name=vocab.encode(toks.name, K_NAME),
         mother=vocab.encode(toks.mother, K_PARENT),
         father=vocab.encode(toks.father, K_PARENT),
+        kin=vocab.encode(toks.kin, K_KIN),
         place=place,
         sex=sex,
         birth=np.asarray(birth, dtype=np.float64),

@@ -7,12 +7,29 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from matching.compare import FIELD_INDEX, FIELDS, TFArrays, TFTables, compare
+from matching.compare import (
+    FIELD_INDEX,
+    FIELDS,
+    SIBLING_NAME_TF,
+    Comparison,
+    TFArrays,
+    TFTables,
+    compare,
+)
 from matching.records import Vocab, build_records, tokenize_frame
 from matching.variants import VariantTable
 
 
 def _compare(child: dict[str, str], sought: dict[str, str]) -> dict[str, str]:
+    comp = _comparison(child, sought)
+    out = {}
+    for spec in FIELDS:
+        lv = int(comp.levels[0, FIELD_INDEX[spec.name]])
+        out[spec.name] = spec.levels[lv] if lv >= 0 else ""
+    return out
+
+
+def _comparison(child: dict[str, str], sought: dict[str, str]) -> Comparison:
     cdf = pd.DataFrame([{"ref": "C1", **child}])
     sdf = pd.DataFrame([{"ref": "R1", **sought}])
     ct, st = tokenize_frame(cdf, sought=False), tokenize_frame(sdf, sought=True)
@@ -23,18 +40,14 @@ def _compare(child: dict[str, str], sought: dict[str, str]) -> dict[str, str]:
             for t in toks:
                 v.add(t)
             counts.update(toks)
+    v.add_all(t for lists in (ct.kin, st.kin) for toks in lists for t in toks)
     v.finalise(counts)
     places: dict[str, int] = {}
     langs: dict[str, int] = {}
     c = build_records(cdf, ct, v, places, langs, sought=False, default_ref_year=2025.0)
     s = build_records(sdf, st, v, places, langs, sought=True, default_ref_year=2025.0)
     tfa = TFArrays.build(v, TFTables.count(v, [c, s]))
-    comp = compare(v, tfa, s, c, np.array([0], np.int32), np.array([0], np.int32))
-    out = {}
-    for spec in FIELDS:
-        lv = int(comp.levels[0, FIELD_INDEX[spec.name]])
-        out[spec.name] = spec.levels[lv] if lv >= 0 else ""
-    return out
+    return compare(v, tfa, s, c, np.array([0], np.int32), np.array([0], np.int32))
 
 
 def test_name_levels() -> None:
@@ -233,3 +246,16 @@ def test_dates_parse_partial_and_refuse_non_ascii_digits() -> None:
     assert np.isnan(day[1]) and np.isnan(month[2])
     assert np.isnan(year[3]) and np.isnan(year[5]) and np.isnan(year[6])
     assert year[4] == 2019.0 and np.isnan(month[4])
+
+
+def test_a_given_name_says_nothing_of_a_sibling_a_family_name_does() -> None:
+    # the frequency of an agreeing name part weighs for the sibling alternative only if a
+    # sibling shares it: it stands in a parent's name, or no parent is named
+    child = {"given_name": "Haggar", "family_name": "Adam", "father_name": "Adam Ishag"}
+    given = _comparison(child, {"given_name": "Haggar", "father_name": "Yahya Omar"})
+    family = _comparison(child, {"given_name": "Idris", "family_name": "Adam"})
+    unnamed = _comparison({"given_name": "Haggar"}, {"given_name": "Haggar"})
+    for comp, sibling_shares in ((given, False), (family, True), (unnamed, True)):
+        name_tf, sibling_tf = comp.tf_logu[0, 0], comp.tf_logu[0, SIBLING_NAME_TF]
+        assert not np.isnan(name_tf)
+        assert (sibling_tf == name_tf) if sibling_shares else np.isnan(sibling_tf)

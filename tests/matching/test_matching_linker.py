@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from matching import Linker
-from matching.compare import FIELDS, Comparison
+from matching.compare import FIELDS, TF_FIELDS, Comparison
 from matching.score import em
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,7 +52,7 @@ def test_em_recovers_known_m_on_a_tiny_set() -> None:
     u[sep] = np.array([0.05, 0.2375, 0.2375, 0.2375, 0.2375])
     u[sex] = np.array([0.5, 0.5])
     u[place] = np.array([0.02, 0.245, 0.245, 0.245, 0.245])
-    comp = Comparison(levels, np.full((len(si), 3), np.nan))
+    comp = Comparison(levels, np.full((len(si), len(TF_FIELDS) + 1), np.nan))
     # each sought child sees 20 candidates, one of which may be it: N = 20
     model = em(comp, si, ci, n_s, per, u, None, prior_strength=1.0, sharpen=False, leave_out=False)
     assert abs(model.m[place][0] - 0.8) < 0.08
