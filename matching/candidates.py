@@ -90,13 +90,13 @@ class KeySet:
 
 
 def _record_keys(
-    r: Records, tab: I64, n_vals: int, geo_neigh: bool, part_rep: IntArr
+    r: Records, tab: I64, n_vals: int, geo_neigh: bool, parts: IntArr
 ) -> tuple[I64, I64, I64]:
     """All (record, key value, slot) rows of a frame; values are offset by key type.
 
     The slot names the piece of evidence (a name token, a pair of tokens, a parent's
     name token, the place): a pair's pre-score counts each slot once, by its rarest key.
-    A compound name token also has its parts' keys, in its own slot (Vocab.part_rep)."""
+    A compound name token also has its parts' keys, in its own slot (Vocab.part)."""
     rows: list[tuple[I64, I64]] = []
     slots: list[int] = []
     n = len(r)
@@ -108,7 +108,7 @@ def _record_keys(
             rows.append((ok, tab[t[ok], k]))
             slots.append(j)
         for side in (0, 1):
-            part = part_rep[t[ok], side]
+            part = parts[t[ok], side]
             has = part >= 0
             for k in range(tab.shape[1]):
                 rows.append((ok[has], tab[part[has], k]))
@@ -283,8 +283,8 @@ def candidate_pairs(
     if separation is None:
         separation = SeparationWeights.estimate(s, c)
     tab, n_vals = _token_key_table(v)
-    s_rec, s_val, s_slot = _record_keys(s, tab, n_vals, True, v.part_rep)
-    c_rec, c_val, _c_slot = _record_keys(c, tab, n_vals, False, v.part_rep)
+    s_rec, s_val, s_slot = _record_keys(s, tab, n_vals, True, v.part)
+    c_rec, c_val, _c_slot = _record_keys(c, tab, n_vals, False, v.part)
     nc = max(len(c), 1)
     # block sizes of plain keys on the child side
     uval, cnt = np.unique(c_val, return_counts=True)

@@ -19,7 +19,6 @@ from matching.records import IntArr, Records, Vocab
 
 FloatArr = npt.NDArray[np.float64]
 LevelArr = npt.NDArray[np.int8]
-BoolArr = npt.NDArray[np.bool_]
 IndexArr = npt.NDArray[np.integer[Any]]
 
 
@@ -109,7 +108,6 @@ FIELDS: tuple[FieldSpec, ...] = (
 )
 FIELD_INDEX = {f.name: i for i, f in enumerate(FIELDS)}
 TF_FIELDS = ("name", "mother", "father")
-SIBLING_NAME_TF = len(TF_FIELDS)  # column of Comparison.tf_logu
 
 # token-pair levels
 T_EXACT, T_VARIANT, T_PHONETIC, T_FUZZY, T_NONE = 5, 4, 3, 2, 0
@@ -279,9 +277,7 @@ class Comparison:
     """Levels of every field for a set of pairs, plus TF log-frequencies."""
 
     levels: LevelArr  # (P, F), -1 = null
-    # (P, len(TF_FIELDS) + 1): log of the value-specific u of each TF field, then the
-    # name's again for the sibling alternative (SIBLING_NAME_TF); NaN = none
-    tf_logu: FloatArr
+    tf_logu: FloatArr  # (P, len(TF_FIELDS)), log of the value-specific u; NaN = none
 
 
 def _max_over(x: LevelArr, axis: int) -> LevelArr:
@@ -373,28 +369,6 @@ def _token_logf(log_tab: FloatArr, toks: IntArr) -> FloatArr:
     return np.where(toks >= 0, log_tab[np.where(toks >= 0, toks, 0)], np.inf)
 
 
-def _lineage_or_unknown(
-    v: Vocab, s: Records, c: Records, si: IntArr, ci: IntArr, token: IntArr, agree: BoolArr
-) -> BoolArr:
-    """Whether each pair's rarest agreeing name part (``token``, a token of the sought
-    record) is one a sibling shares too: it stands among a parent's names on either
-    side (a family name, a Sudanese patronymic), or neither record names a parent. A
-    sibling does not share a given name: its frequency says nothing of a sibling."""
-    bags = (s.kin[si], c.kin[ci])
-    named = np.zeros(len(si), dtype=bool)
-    for bag in bags:
-        named |= (bag >= 0).any(axis=1)
-    out = ~named
-    rows = np.flatnonzero(agree & named)
-    if len(rows):
-        tok = token[rows, None]
-        found = np.zeros(len(rows), dtype=bool)
-        for bag in bags:
-            found |= (token_levels(v, tok, bag[rows])[:, 0, :] >= T_PHONETIC).any(axis=1)
-        out[rows] = found
-    return out
-
-
 def _parent_in_names(v: Vocab, parent: IntArr, names: IntArr) -> IntArr:
     """How many of a parent's name parts stand among the other record's own names."""
     return _count_rows(_max_over(token_levels(v, parent, names), 2) >= T_PHONETIC)
@@ -405,7 +379,7 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     P = len(si)
     F = len(FIELDS)
     levels = np.full((P, F), -1, dtype=np.int8)
-    tf_logu = np.full((P, len(TF_FIELDS) + 1), np.nan)
+    tf_logu = np.full((P, len(TF_FIELDS)), np.nan)
     if P == 0:
         return Comparison(levels, tf_logu)
 
@@ -433,9 +407,6 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     name_tf = np.where(ns >= 2, lf_pair, np.where(ns == 1, lf1, np.nan))
     name_tf = np.where(ns >= 3, name_tf + np.log(0.5), name_tf)
     tf_logu[:, 0] = np.where(np.isfinite(name_tf), name_tf, np.nan)
-    tf_logu[:, SIBLING_NAME_TF] = np.where(
-        _lineage_or_unknown(v, s, c, si, ci, an[rows, idx[:, 0]], ns >= 1), tf_logu[:, 0], np.nan
-    )
 
     # --- parents --------------------------------------------------------------------------
     has_names = (an >= 0).any(axis=1) & (bn >= 0).any(axis=1)

@@ -49,9 +49,9 @@ EM_SOUGHT = 2000  # sought children whose candidates EM learns from
 # cultures 300 kept within 0.0015 of the true pairs that 400 (or 5,000) keep
 MAX_PER_SOUGHT = 300
 NAME_ALIKE_LEVEL = 3  # name level "1 part agrees" or better: a name-alike pair
-# Linker.rank_chunks: sought children ranked at a time (up to MAX_PER_SOUGHT candidate pairs each).
-# Measured against 200,000 registered children on 2 cores: 2,500 a chunk 19 s / +0.7 GB
-# of working memory, 5,000 35 s / +1.0 GB, 10,000 64 s / +2.1 GB
+# Linker.rank_chunks: sought children ranked at a time (MAX_PER_SOUGHT candidates each).
+# Measured with 400 candidates each against 200,000 registered children on 2 cores: 2,500
+# a chunk 19 s / +0.7 GB of working memory, 5,000 35 s / +1.0 GB, 10,000 64 s / +2.1 GB
 RANK_CHUNK_SIZE = 5000
 # Linker.fit_sample: a store larger than this is fitted on a sample of this size
 FIT_MAX_CHILDREN = 20_000
@@ -101,7 +101,6 @@ def _make_session(
     vocab = Vocab(variants)
     bags = (ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
     vocab.add_all(chain.from_iterable(chain.from_iterable(bags)))
-    vocab.add_all(chain.from_iterable(chain(ct.kin, st.kin)))  # all in the bags, mostly
     # record counts: each token once per bag
     counts: Counter[str] = Counter(chain.from_iterable(map(set, chain.from_iterable(bags))))
     vocab.finalise(counts)

@@ -225,9 +225,26 @@ def _canon_abd(rest: str) -> str | None:
     return "abd" + rest
 
 
+# the fewest letters of each part of a compound name token (see join_head_rest and
+# records.Vocab._compound_parts)
+COMPOUND_PART_MIN = 3
+
+
+def join_head_rest(token: str) -> str | None:
+    """The name after a head that normalisation joins (Sreypov: pov, Abubakr: bakr), if
+    it has COMPOUND_PART_MIN letters: a small child often knows only that part."""
+    for head in _HEADS_LONGEST_FIRST:
+        if token.startswith(head) and len(token) - len(head) >= COMPOUND_PART_MIN:
+            return token[len(head) :]
+    return None
+
+
 def is_join_head(token: str) -> bool:
     """Whether normalisation joins this token with the next (Abd-, Abu, Srey...)."""
     return token in JOIN_HEADS or bool(_ABD_HEAD.match(token) or _ABD_SUN.match(token))
+
+
+_HEADS_LONGEST_FIRST = sorted(JOIN_HEADS, key=len, reverse=True)
 
 
 def _latin_tokens(text: str) -> list[str]:

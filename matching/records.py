@@ -17,20 +17,21 @@ import pandas as pd
 from anyascii import anyascii
 
 from matching.normalize import (
+    COMPOUND_PART_MIN,
     _normalize_cached,
     is_join_head,
     is_vowelless,
+    join_head_rest,
     phonetic_codes,
     skeleton,
 )
-from matching.variants import JOIN_HEADS, VariantTable
+from matching.variants import VariantTable
 
 IntArr = npt.NDArray[np.int32]
 FloatArr = npt.NDArray[np.float64]
 
 K_NAME = 5
 K_PARENT = 4
-K_KIN = 6  # parents' name parts before the child's own are left out (Records.kin)
 K_PLACE = 6
 K_IDENT = 16
 IDENT_COLUMNS = ("identifier", "soc_sec_id", "national_id", "id_number")
@@ -207,12 +208,7 @@ def join_compounds(toks: TokenLists, table: Compounds) -> Compounds:
     if not table:
         return done
     # a parent's name is one field: any two of its tokens side by side may be a compound
-    for bags, pairs in (
-        (toks.name, toks.name_pairs),
-        (toks.mother, []),
-        (toks.father, []),
-        (toks.kin, []),
-    ):
+    for bags, pairs in ((toks.name, toks.name_pairs), (toks.mother, []), (toks.father, [])):
         for i, bag in enumerate(bags):
             within = pairs[i] if pairs else None
             out: list[str] = []
@@ -242,8 +238,6 @@ class TokenLists:
     place: list[list[str]]
     # per record, the name tokens written side by side within one field (see compounds)
     name_pairs: list[frozenset[tuple[str, str]]] = field(default_factory=list)
-    # per record, both parents' name parts, the child's own among them (a family name)
-    kin: list[list[str]] = field(default_factory=list)
 
 
 def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
@@ -260,17 +254,15 @@ def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
     mothers: list[list[str]] = []
     fathers: list[list[str]] = []
     places: list[list[str]] = []
-    kins: list[list[str]] = []
     # lists of their own: the cached tuples are shared by every frame holding the row
     rows = map(_row_tokens, given, family, other, mother, father, place, inq, rel)
-    for nm, mo, fa, pl, kin in rows:
+    for nm, mo, fa, pl in rows:
         names.append(list(nm))
         mothers.append(list(mo))
         fathers.append(list(fa))
         places.append(list(pl))
-        kins.append(list(kin))
     pairs = list(map(_name_pairs, given, family, other))
-    return TokenLists(names, mothers, fathers, places, pairs, kins)
+    return TokenLists(names, mothers, fathers, places, pairs)
 
 
 # Rows tokenised, cached by their raw texts: the service scores the same registered
@@ -300,8 +292,8 @@ def _row_tokens(
     place: str,
     inq: str,
     rel: str,
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(name, mother, father, place, kin) tokens of one record's texts."""
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(name, mother, father, place) tokens of one record's texts."""
     toks: list[str] = []
     for part in (given, family, *other.split(";")):
         for t in _normalize_cached(part):
@@ -316,7 +308,6 @@ def _row_tokens(
             mo = list(dict.fromkeys(mo + it))
         else:
             fa = list(dict.fromkeys(fa + it))
-    kin = tuple(dict.fromkeys(mo + fa))[:K_KIN]
     # a parent's name part that is also the child's own (a family name, a Sudanese
     # patronymic) is already counted in the name: leave it out of the parent's bag
     if mo or fa:
@@ -324,7 +315,7 @@ def _row_tokens(
         mo = [t for t in mo if skeleton(t) not in own]
         fa = [t for t in fa if skeleton(t) not in own]
     pl = tuple(dict.fromkeys(_place_tokens(place)))[:K_PLACE]
-    return tuple(toks[:K_NAME]), tuple(mo[:K_PARENT]), tuple(fa[:K_PARENT]), pl, kin
+    return tuple(toks[:K_NAME]), tuple(mo[:K_PARENT]), tuple(fa[:K_PARENT]), pl
 
 
 @lru_cache(maxsize=200_000)
@@ -355,11 +346,10 @@ def _runs(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], npt.NDArray
 PHONETIC_MAX_EDITS = 0.5
 
 
-# the fewest letters of two names one edit apart that agree as strongly as phonetically
-# (Kunthear / Kunthea); shorter ones are only similar (Sokha / Sokhan, Dara / Tara)
+# the fewest letters of two names that agree as strongly as phonetically when one is the
+# other's typo representative (a letter more, less or, via a shared deletion, changed:
+# Kunthear / Kunthea); shorter ones are only similar (Sokha / Sokhan, Dara / Tara)
 TYPO_STRONG_MIN = 6
-# the fewest letters of each part of a compound name token (Vocab._compound_parts)
-COMPOUND_PART_MIN = 3
 
 
 class Vocab:
@@ -441,7 +431,9 @@ class Vocab:
         # skeleton if vowelless, else -2
         self.skv = np.where(np.array(vowelless, dtype=bool), self.skel, -2).astype(np.int32)
         self.rep = self._typo_representatives(counts)
-        self.part_rep = self._compound_parts()
+        self.part = self._compound_parts()
+        # the parts' typo representatives, for comparisons; -5 (never a token) for none
+        self.part_rep = np.ascontiguousarray(np.append(self.rep, -5)[self.part])
         # TF key of the typo representative (a misspelt token counts as its correct form)
         own = ((self.grp[:, 0] >= 0) | (self.skv >= 0)).tolist()
         tfkey = self.tfkey
@@ -453,7 +445,8 @@ class Vocab:
         """Whether each token pair's spellings are within PHONETIC_MAX_EDITS, each distinct
         pair computed once per vocabulary."""
         n = len(self.tokens)
-        code = ta.astype(np.int64) * n + tb
+        lo, hi = np.minimum(ta, tb).astype(np.int64), np.maximum(ta, tb)  # symmetric
+        code = lo * n + hi
         uniq, inv = np.unique(code, return_inverse=True)
         cache = self._close
         missing = [c for c in uniq.tolist() if c not in cache]
@@ -468,26 +461,26 @@ class Vocab:
         return np.asarray(close[inv.reshape(-1)], dtype=np.bool_)
 
     def _compound_parts(self) -> IntArr:
-        """(V, 2): the typo representatives of a compound token's two parts, -5 if none.
+        """(V, 2): a compound token's two parts (token ids), -1 if none.
 
         A token is a compound when it splits into two tokens of the vocabulary of at least
         COMPOUND_PART_MIN letters each (Mengdara: Meng + Dara), or into a head that
         normalisation joins and a token (Sreypov: Srey + Pov). A small child often knows
         only one part ("Dara", "Pov"): a part is a similar name, no more (two common
-        syllables are not a rare compound, see compound_joins)."""
+        syllables are not a rare compound, see compound_joins), and a blocking key."""
         index, tokens = self.index, self.tokens
-        part = np.full((len(tokens), 2), -1, dtype=np.int64)
+        part = np.full((len(tokens), 2), -1, dtype=np.int32)
         lo = COMPOUND_PART_MIN
         for i, tok in enumerate(tokens):
-            for cut in range(2, len(tok) - lo + 1):
-                head, rest = tok[:cut], tok[cut:]
-                if rest not in index:
-                    continue
-                if head in JOIN_HEADS or (cut >= lo and head in index):
-                    part[i] = (index.get(head, -1), index[rest])
+            rest = join_head_rest(tok)
+            if rest is not None and rest in index:
+                part[i] = (index.get(tok[: len(tok) - len(rest)], -1), index[rest])
+                continue
+            for cut in range(lo, len(tok) - lo + 1):
+                if tok[:cut] in index and tok[cut:] in index:
+                    part[i] = (index[tok[:cut]], index[tok[cut:]])
                     break
-        rep = np.append(self.rep, -5)  # a missing part (-1) maps to -5, never a token
-        return np.ascontiguousarray(rep[part].astype(np.int32))
+        return part
 
     def _typo_representatives(self, counts: Counter[str]) -> IntArr:
         """Map each token to the most frequent token one edit away (deletion neighbourhood).
@@ -553,7 +546,6 @@ class Records:
     name: IntArr
     mother: IntArr
     father: IntArr
-    kin: IntArr  # (n, K_KIN) both parents' name parts, the child's own among them
     place: IntArr
     sex: npt.NDArray[np.int8]
     birth: FloatArr
@@ -563,7 +555,7 @@ class Records:
     dob_d: FloatArr
     sep: FloatArr
     sep_month: npt.NDArray[np.bool_]  # the separation date is known to the month at least
-    day: FloatArr  # registration or request date, NaN = unknown
+    day: FloatArr  # registration or request date, NaN = unknown or only its year known
     lat: FloatArr
     lon: FloatArr
     lang: IntArr
@@ -605,8 +597,11 @@ def build_records(
     sy, sm, sd = parse_dates(_col(df, "separation_date"))
     ry, rm, rd = parse_dates(_col(df, "request_date" if sought else "registration_date"))
     sep = date_years(sy, sm, sd)
-    day = date_years(ry, rm, rd)
-    refd = np.where(np.isnan(day), sep, day)
+    recorded = date_years(ry, rm, rd)
+    refd = np.where(np.isnan(recorded), sep, recorded)
+    # compared with a separation date only when known to the month (a year alone says
+    # nothing of weeks)
+    day = np.where(np.isnan(rm), np.nan, recorded)
     refd = np.where(np.isnan(refd), default_ref_year, refd)
     birth_age = refd - age - 0.5
     birth_dob = date_years(dy, dm, dd)
@@ -648,7 +643,6 @@ def build_records(
         name=vocab.encode(toks.name, K_NAME),
         mother=vocab.encode(toks.mother, K_PARENT),
         father=vocab.encode(toks.father, K_PARENT),
-        kin=vocab.encode(toks.kin, K_KIN),
         place=place,
         sex=sex,
         birth=np.asarray(birth, dtype=np.float64),

@@ -25,7 +25,7 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 
-from matching.compare import FIELDS, SIBLING_NAME_TF, TF_FIELDS, Comparison
+from matching.compare import FIELDS, TF_FIELDS, Comparison
 from matching.parallel import map_chunks
 
 FloatArr = npt.NDArray[np.float64]
@@ -150,17 +150,14 @@ class PairScores:
     llr_s: FloatArr  # sibling vs unrelated log-likelihood ratio
 
 
-def tf_adjustment(model: Model, comp: Comparison, sibling: bool = False) -> FloatArr:
-    """(P, F) TF adjustments: log(u_level) - log(u_value) on agreeing levels, 0 elsewhere.
-
-    ``sibling``: for the sibling alternative, whose name agrees by a family name only
-    (see compare.SIBLING_NAME_TF)."""
+def tf_adjustment(model: Model, comp: Comparison) -> FloatArr:
+    """(P, F) TF adjustments: log(u_level) - log(u_value) on agreeing levels, 0 elsewhere."""
     P = comp.levels.shape[0]
     adj = np.zeros((P, len(FIELDS)))
     for t, name in enumerate(TF_FIELDS):
         f = TF_FIELD_INDEX[t]
         lv = comp.levels[:, f].astype(np.int64)
-        logu_val = comp.tf_logu[:, SIBLING_NAME_TF if sibling and name == "name" else t]
+        logu_val = comp.tf_logu[:, t]
         ok = np.isin(lv, TF_LEVELS[name]) & ~np.isnan(logu_val)
         logu_level = np.log(model.u[f])[np.where(lv >= 0, lv, 0)]
         # the value-specific u may not exceed 1 nor be below 1/(10 N)
@@ -204,8 +201,9 @@ def _pair_scores(model: Model, comp: Comparison, use_tf: bool) -> PairScores:
         fw[:, f] = np.where(ok, wm[f][idx], 0.0)
         sw[:, f] = np.where(ok, ws[f][idx], 0.0)
     if use_tf:
-        fw += tf_adjustment(model, comp)
-        sw += tf_adjustment(model, comp, sibling=True)  # a rare family name tells as much
+        adj = tf_adjustment(model, comp)
+        fw += adj
+        sw += adj  # a rare shared family name is as telling for a sibling
     return PairScores(fw, fw.sum(axis=1), sw.sum(axis=1))
 
 
@@ -289,7 +287,8 @@ def _group_index() -> list[list[int]]:
 def _pattern_group_llr(
     table: npt.NDArray[np.int64], w: list[FloatArr], groups: list[list[int]]
 ) -> FloatArr:
-    """(U, G): each level pattern's weight summed over the fields of each group."""
+    """(U, G): each level pattern's weight summed over the fields of each group (the
+    weights are finite: m and u carry pseudo-counts, so the product never meets inf)."""
     n_fields = len(w)
     # one row of weights per field, a trailing 0 for "missing" (level -1 picks it)
     padded = np.zeros((n_fields, max(len(x) for x in w) + 1))
@@ -346,7 +345,6 @@ def em(
     groups = _group_index()
     name_group = next(g for g, fs in enumerate(groups) if 0 in fs)
     adj = tf_adjustment(model, comp).sum(axis=1)  # depends on u only
-    adj_s = tf_adjustment(model, comp, sibling=True).sum(axis=1)
     fixed_mask = None if fixed is None else ~np.isnan(fixed)
     prior0 = np.log(1.0 / max(n_children, 1))
 
@@ -368,7 +366,7 @@ def em(
         (the groups are independent: they run on several threads). ``gm``/``gs``: each
         group's match/sibling weight per level pattern, one row per group."""
         drop_m = gm[g][pid] + (adj if g == name_group else 0.0)
-        drop_s = gs[g][pid] + (adj_s if g == name_group else 0.0)
+        drop_s = gs[g][pid] + (adj if g == name_group else 0.0)
         if leave_out:
             r_g = posterior_m(lo_m - drop_m, lo_s - drop_s if has_s else lo_s)
         else:  # classic EM: the full posterior for every field
@@ -382,7 +380,7 @@ def em(
         gm = _pattern_group_llr(table, wm, groups)
         gs = _pattern_group_llr(table, ws, groups)
         llr_m = gm.sum(axis=1)[pid] + adj
-        llr_s = gs.sum(axis=1)[pid] + adj_s
+        llr_s = gs.sum(axis=1)[pid] + adj
         base_m = np.log(model.rho / (1.0 - model.rho)) + prior0
         base_s = np.log(max(model.sib_rate, 1e-9)) + prior0
         lo_m = base_m + llr_m

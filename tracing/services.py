@@ -47,7 +47,7 @@ import pandas as pd
 import matching.linker
 from matching import Linker
 from matching.linker import ENGINE_VERSION, RANK_CHUNK_SIZE
-from matching.normalize import normalize_name, token_keys
+from matching.normalize import join_head_rest, normalize_name, token_keys
 
 from . import linkage
 from .contract import (
@@ -186,7 +186,10 @@ def token_index_keys(
         if primary[a] != primary[b]
     }
     blocks |= {f"m:{primary[a]}|{primary[b]}" for a in tokens for b in parent_tokens}
-    keys = list(dict.fromkeys(k for t in tokens for k in token_keys(t)))
+    # the name after a joined head is a key too (Sreypov is found as Pov, and Pov as
+    # Sreypov), as in the engine's blocking
+    parts = [rest for t in tokens if (rest := join_head_rest(t)) is not None]
+    keys = list(dict.fromkeys(k for t in [*tokens, *parts] for k in token_keys(t)))
     return keys, sorted(blocks), " ".join(tokens)
 
 

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import jellyfish
 import numpy as np
+import pandas as pd
 import pytest
 
 from matching import candidates as cand
+from matching import score
 from matching.compare import (
+    FIELDS,
     T_EXACT,
     T_FUZZY,
     T_PHONETIC,
@@ -181,3 +184,30 @@ def test_candidate_pairs_same_by_either_sort(
     small = cand.candidate_pairs(session.vocab, session.s, session.c, max_per_sought=30, chunk=7)
     for f, s in zip(fast, small, strict=True):
         np.testing.assert_array_equal(f, s)
+
+
+def test_token_levels_as_defined_with_compound_names() -> None:
+    # the synthetic data above holds no compound written both ways: names that do
+    names = ["Mengdara", "Meng", "Dara", "Darra", "Sreypov", "Pov", "Bopha", "Kunthear"]
+    frame = pd.DataFrame({"ref": [f"R{i}" for i in range(len(names))], "given_name": names})
+    sess, _ = _make_session(frame, frame, _variant_table([]), None)
+    si = np.repeat(np.arange(len(names), dtype=np.int32), len(names))
+    ci = np.tile(np.arange(len(names), dtype=np.int32), len(names))
+    a, b = sess.s.name[si], sess.c.name[ci]
+    lvl = token_levels(sess.vocab, a, b)
+    np.testing.assert_array_equal(lvl, _token_levels_reference(sess.vocab, a, b))
+    assert (sess.vocab.part >= 0).any(axis=1).sum() == 2  # Mengdara, Sreypov
+    assert (lvl == T_FUZZY).any()
+
+
+def test_pattern_group_weights_as_defined() -> None:
+    rng = np.random.default_rng(3)
+    table = np.stack([rng.integers(-1, len(f.levels), 400) for f in FIELDS], axis=1)
+    w = [rng.normal(size=len(f.levels)) for f in FIELDS]
+    groups = score._group_index()
+    want = np.zeros((len(table), len(groups)))
+    for g, fields in enumerate(groups):
+        for f in fields:
+            ok = table[:, f] >= 0
+            want[:, g] += np.where(ok, w[f][np.where(ok, table[:, f], 0)], 0.0)
+    np.testing.assert_allclose(score._pattern_group_llr(table, w, groups), want, atol=1e-12)

@@ -52,13 +52,42 @@ def test_em_recovers_known_m_on_a_tiny_set() -> None:
     u[sep] = np.array([0.05, 0.2375, 0.2375, 0.2375, 0.2375])
     u[sex] = np.array([0.5, 0.5])
     u[place] = np.array([0.02, 0.245, 0.245, 0.245, 0.245])
-    comp = Comparison(levels, np.full((len(si), len(TF_FIELDS) + 1), np.nan))
+    comp = Comparison(levels, np.full((len(si), len(TF_FIELDS)), np.nan))
     # each sought child sees 20 candidates, one of which may be it: N = 20
     model = em(comp, si, ci, n_s, per, u, None, prior_strength=1.0, sharpen=False, leave_out=False)
     assert abs(model.m[place][0] - 0.8) < 0.08
     assert abs(model.m[sex][0] - 0.97) < 0.06
     assert abs(model.m[sep][0] - 0.7) < 0.08
     assert abs(model.rho - 0.8) < 0.08
+    # EM stops once nothing moves by the tolerance: with an infinite one, after one round
+    once = em(
+        comp,
+        si,
+        ci,
+        n_s,
+        per,
+        u,
+        None,
+        prior_strength=1.0,
+        sharpen=False,
+        leave_out=False,
+        iterations=1,
+    )
+    stopped = em(
+        comp,
+        si,
+        ci,
+        n_s,
+        per,
+        u,
+        None,
+        prior_strength=1.0,
+        sharpen=False,
+        leave_out=False,
+        tolerance=np.inf,
+    )
+    assert stopped.rho == once.rho != model.rho
+    assert all(np.array_equal(a, b) for a, b in zip(stopped.m, once.m, strict=True))
 
 
 def test_deterministic_under_seed(scenario: Scenario, linker: Linker) -> None:

@@ -178,6 +178,10 @@ def test_store_keys_are_the_engines_name_keys() -> None:
     assert keys == name_keys(tokens)
     assert text == " ".join(tokens)
     assert any(b.startswith("x:") for b in blocks) and any(b.startswith("m:") for b in blocks)
+    # a name after a joined head is a key too: Srey Pov is found as Pov, as in the engine
+    sreypov, _, _ = services.store_keys(["Srey Pov"], [])
+    pov, _, _ = services.store_keys(["Pov"], [])
+    assert set(pov) <= set(sreypov) and normalize_name("Srey Pov") == ["sreypov"]
 
 
 def test_statistics_upkeep_is_skipped_for_a_role_that_does_not_own_the_tables(
