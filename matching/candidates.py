@@ -21,6 +21,7 @@ from matching.compare import distance_levels, record_date_levels, sep_date_level
 from matching.parallel import map_chunks
 from matching.rank import best_per_group
 from matching.records import IntArr, Records, Vocab, ref_ranks
+from matching.score import SEGMENTS
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -39,12 +40,11 @@ _GEO_DEG = 0.3
 # (random pairs) they give log-ratios, like the keys' rarity log(N / block size).
 SEP_DATE_M = np.array([0.45, 0.40, 0.10, 0.035, 0.015])
 PLACE_M = np.array([0.30, 0.45, 0.17, 0.05, 0.03])
-# and for the record dates (compare's two groups: a record made <= 30 days, <= 120 days,
-# <= 1 year, later, or before the other's separation; a registration and a request
-# <= 30 days, <= 120 days, <= 1 year apart, more). Within a group only: which group
-# applies says nothing of the pair, so each group's share of m is u's.
+# and for the record dates (compare's two groups, score.SEGMENTS: a record made <= 30
+# days, <= 120 days, <= 1 year, later, or before the other's separation; a registration
+# and a request <= 30 days, <= 120 days, <= 1 year apart, more). Within a group only:
+# which group applies says nothing of the pair, so each group's share of m is u's.
 RECORD_DATES_M = np.array([0.50, 0.30, 0.12, 0.05, 0.03, 0.45, 0.35, 0.12, 0.08])
-RECORD_DATES_GROUPS = ((0, 5), (5, 9))
 _KM_PER_DEG = 111.2
 
 
@@ -216,7 +216,7 @@ class SeparationWeights:
         place = np.minimum.accumulate(np.log(PLACE_M / np.asarray(u_place)))
         u_rec = np.asarray(u_record_dates, dtype=np.float64)
         rec = np.zeros(len(RECORD_DATES_M))
-        for lo, hi in RECORD_DATES_GROUPS:
+        for lo, hi in SEGMENTS["record_dates"]:
             m = RECORD_DATES_M[lo:hi] * u_rec[lo:hi].sum()
             rec[lo:hi] = np.minimum.accumulate(np.log(m / u_rec[lo:hi]))
         return cls(sep, np.minimum(place, 0.0), rec)

@@ -118,10 +118,11 @@ def token_pair_levels(v: Vocab, ta: IntArr, tb: IntArr) -> LevelArr:
     rep = v.rep
     ra, rb = rep[ta], rep[tb]
     lvl = np.zeros(len(ta), dtype=np.int8)
+    typo = (ra == rb) | (ra == tb) | (ta == rb)  # a typo representative in common
     # one token is a part of the other (Mengdara / Dara): similar
     pa, pb = v.part_rep[ta], v.part_rep[tb]
     part = (pa[:, 0] == rb) | (pa[:, 1] == rb) | (pb[:, 0] == ra) | (pb[:, 1] == ra)
-    lvl[(ra == rb) | (ra == tb) | (ta == rb) | part] = T_FUZZY
+    lvl[typo | part] = T_FUZZY
     ph = v.ph
     p0a, p1a, p2a = ph[:, 0][ta], ph[:, 1][ta], ph[:, 2][ta]
     p0b, p1b, p2b = ph[:, 0][tb], ph[:, 1][tb], ph[:, 2][tb]
@@ -135,8 +136,7 @@ def token_pair_levels(v: Vocab, ta: IntArr, tb: IntArr) -> LevelArr:
     phon[check] = v.spellings_close(ta[check], tb[check])
     phon |= skv[ta] == skel[tb]
     phon |= skel[ta] == skv[tb]
-    typo = ((ra == rb) | (ra == tb) | (ta == rb)) & v.typo_strong[ta] & v.typo_strong[tb]
-    lvl[phon | typo] = T_PHONETIC
+    lvl[phon | (typo & v.typo_strong[ta] & v.typo_strong[tb])] = T_PHONETIC
     g0a, g1a = v.grp[:, 0][ta], v.grp[:, 1][ta]
     g0b, g1b = v.grp[:, 0][tb], v.grp[:, 1][tb]
     var = (g0a >= 0) & ((g0a == g0b) | (g0a == g1b) | ((g1a >= 0) & ((g1a == g0b) | (g1a == g1b))))

@@ -168,14 +168,13 @@ def date_years(year: FloatArr, month: FloatArr, day: FloatArr) -> FloatArr:
 # given name that agrees is one name part agreeing, as rare as the compound, not two
 # common syllables (splitting made Khmer look-alikes "2 parts agree"). Parts across two
 # fields (given Sok, family Chea) are two names, whatever another record says.
-COMPOUND_MIN_PART = 3
 COMPOUND_MIN_RECORDS = 2
 Compounds = dict[str, tuple[str, str]]  # joined form -> its two parts
 
 
 def _joinable(a: str, b: str) -> bool:
     # normalisation's own joins (Abd-, Abu, Srey: see normalize.is_join_head) are its own
-    return min(len(a), len(b)) >= COMPOUND_MIN_PART and not is_join_head(a)
+    return min(len(a), len(b)) >= COMPOUND_PART_MIN and not is_join_head(a)
 
 
 def _side_by_side(toks: TokenLists) -> Iterator[Iterable[tuple[str, str]]]:
@@ -255,8 +254,7 @@ def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
     fathers: list[list[str]] = []
     places: list[list[str]] = []
     # lists of their own: the cached tuples are shared by every frame holding the row
-    rows = map(_row_tokens, given, family, other, mother, father, place, inq, rel)
-    for nm, mo, fa, pl in rows:
+    for nm, mo, fa, pl in map(_row_tokens, given, family, other, mother, father, place, inq, rel):
         names.append(list(nm))
         mothers.append(list(mo))
         fathers.append(list(fa))

@@ -9,6 +9,7 @@ import pandas as pd
 from matching import candidates as cand
 from matching.linker import _make_session, _variant_table
 from matching.records import Compounds
+from matching.score import SEGMENTS
 
 
 def _kept(children: list[dict[str, str]], sought: dict[str, str], k: int) -> list[str]:
@@ -49,7 +50,7 @@ def test_separation_weights_never_reward_a_larger_gap() -> None:
     assert np.all(np.diff(w.sep_date) <= 0) and w.sep_date[0] > 0
     assert np.all(np.diff(w.place) <= 0) and np.all(w.place <= 0)
     assert w.sep_date[4] == w.sep_date[3]
-    for lo, hi in cand.RECORD_DATES_GROUPS:
+    for lo, hi in SEGMENTS["record_dates"]:
         assert np.all(np.diff(w.record_dates[lo:hi]) <= 0) and w.record_dates[lo] > 0
     assert w.record_dates[8] == w.record_dates[7]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -54,38 +55,16 @@ def test_em_recovers_known_m_on_a_tiny_set() -> None:
     u[place] = np.array([0.02, 0.245, 0.245, 0.245, 0.245])
     comp = Comparison(levels, np.full((len(si), len(TF_FIELDS)), np.nan))
     # each sought child sees 20 candidates, one of which may be it: N = 20
-    model = em(comp, si, ci, n_s, per, u, None, prior_strength=1.0, sharpen=False, leave_out=False)
+    run = partial(
+        em, comp, si, ci, n_s, per, u, None, prior_strength=1.0, sharpen=False, leave_out=False
+    )
+    model = run()
     assert abs(model.m[place][0] - 0.8) < 0.08
     assert abs(model.m[sex][0] - 0.97) < 0.06
     assert abs(model.m[sep][0] - 0.7) < 0.08
     assert abs(model.rho - 0.8) < 0.08
     # EM stops once nothing moves by the tolerance: with an infinite one, after one round
-    once = em(
-        comp,
-        si,
-        ci,
-        n_s,
-        per,
-        u,
-        None,
-        prior_strength=1.0,
-        sharpen=False,
-        leave_out=False,
-        iterations=1,
-    )
-    stopped = em(
-        comp,
-        si,
-        ci,
-        n_s,
-        per,
-        u,
-        None,
-        prior_strength=1.0,
-        sharpen=False,
-        leave_out=False,
-        tolerance=np.inf,
-    )
+    once, stopped = run(iterations=1), run(tolerance=np.inf)
     assert stopped.rho == once.rho != model.rho
     assert all(np.array_equal(a, b) for a, b in zip(stopped.m, once.m, strict=True))
 
