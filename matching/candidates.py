@@ -24,6 +24,7 @@ from matching.records import IntArr, Records, Vocab, ref_ranks
 from matching.score import SEGMENTS
 
 I64 = npt.NDArray[np.int64]
+I8 = npt.NDArray[np.int8]
 F64 = npt.NDArray[np.float64]
 
 PLAIN = 4095  # band code meaning "no age band"
@@ -32,6 +33,8 @@ _CODE_BITS = 62  # bits of a (pair, slot, weight rank) sort code; wider ones tak
 # the age part of the pre-score, by years apart: <= 1, <= 2, <= 3, <= 5, more
 _AGE_STEPS = np.array([1.0, 2.0, 3.0, 5.0])
 _AGE_PRESCORE = np.array([2.0, 1.0, 0.0, -1.5, -3.0])
+# the sex part, by the two records' sex codes (0 unknown, 1 male, 2 female): row * 3 + column
+_SEX_PRESCORE = np.array([0.0, 0.0, 0.0, 0.0, 0.5, -2.5, 0.0, -2.5, 0.5])
 _GEO_DEG = 0.3
 # Blocking's m for the separation fields, at compare's levels (separation date: <= 3 days,
 # <= 15 days, <= 60 days, <= 1 year, more; distance: <= 5, 25, 60, 150 km, more): how one
@@ -194,7 +197,7 @@ def _age_sex_prescore(s: Records, c: Records, ps: I64, pc: I64) -> F64:
     age = _AGE_PRESCORE[np.searchsorted(_AGE_STEPS, d)]
     age[np.isnan(d)] = 0.0
     xs, xc = s.sex[ps], c.sex[pc]
-    sex = np.where((xs > 0) & (xc > 0), np.where(xs == xc, 0.5, -2.5), 0.0)
+    sex = _SEX_PRESCORE[xs * 3 + xc]
     return np.asarray(age + sex, dtype=np.float64)
 
 
@@ -237,7 +240,7 @@ class SeparationWeights:
         return cls.from_u(u[0], u[1], u[2])
 
 
-def _separation_levels(s: Records, c: Records, ps: I64, pc: I64) -> tuple[I64, I64, I64]:
+def _separation_levels(s: Records, c: Records, ps: I64, pc: I64) -> tuple[I8, I8, I8]:
     """Levels of the separation date, distance and record dates, as compare gives them
     (-1: unknown).
 
@@ -248,18 +251,21 @@ def _separation_levels(s: Records, c: Records, ps: I64, pc: I64) -> tuple[I64, I
     dlon = (s.lon[ps] - c.lon[pc]) * np.cos(np.radians(s.lat))[ps]
     km = np.sqrt(dlat * dlat + dlon * dlon) * _KM_PER_DEG
     return (
-        sep_date_levels(days).astype(np.int64),
-        distance_levels(km).astype(np.int64),
-        record_date_levels(s, c, ps, pc).astype(np.int64),
+        sep_date_levels(days),
+        distance_levels(km),
+        record_date_levels(s, c, ps, pc),
     )
 
 
 def _separation_prescore(s: Records, c: Records, ps: I64, pc: I64, w: SeparationWeights) -> F64:
     lv_sep, lv_place, lv_rec = _separation_levels(s, c, ps, pc)
-    sep = np.where(lv_sep >= 0, w.sep_date[lv_sep], 0.0)
-    place = np.where(lv_place >= 0, w.place[lv_place], 0.0)
-    rec = np.where(lv_rec >= 0, w.record_dates[lv_rec], 0.0)
-    return np.asarray(sep + place + rec, dtype=np.float64)
+    # each table ends in a 0 that level -1 (unknown) picks
+    return np.asarray(
+        np.append(w.sep_date, 0.0)[lv_sep]
+        + np.append(w.place, 0.0)[lv_place]
+        + np.append(w.record_dates, 0.0)[lv_rec],
+        dtype=np.float64,
+    )
 
 
 def candidate_pairs(

@@ -7,7 +7,6 @@ of the agreeing value(s), used for term-frequency adjustment in :mod:`matching.s
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,28 +191,43 @@ class TFTables:
 
     @staticmethod
     def count(vocab: Vocab, recs: list[Records]) -> TFTables:
-        name: Counter[str] = Counter()
-        mother: Counter[str] = Counter()
-        father: Counter[str] = Counter()
-        pairs: Counter[str] = Counter()
-        n = 0
-        keys = vocab.tfkey
+        """Count, over the records, those holding each key (once a record, whatever its
+        tokens sharing the key) and each pair of keys among the name tokens."""
+        keys = sorted(set(vocab.tfkey))  # key ids in the keys' text order, as the pairs'
+        kid = {k: i for i, k in enumerate(keys)}
+        # token id -> key id; the trailing -1 is what a missing token (-1) picks
+        key_of = np.array([*(kid[k] for k in vocab.tfkey), -1], dtype=np.int64)
+        counts = {
+            attr: np.zeros(len(keys), dtype=np.int64) for attr in ("name", "mother", "father")
+        }
+        pair_codes: list[npt.NDArray[np.int64]] = []
         for r in recs:
-            n += len(r)
-            for arr, ctr in ((r.name, name), (r.mother, mother), (r.father, father)):
-                for row in arr.tolist():
-                    ks = sorted({keys[t] for t in row if t >= 0})
-                    ctr.update(ks)
-                    if arr is r.name and len(ks) >= 2:
-                        for i in range(len(ks)):
-                            for j in range(i + 1, len(ks)):
-                                pairs[ks[i] + "|" + ks[j]] += 1
+            for attr, total in counts.items():
+                # each record's keys in order, a repeat (or a missing token) as -1
+                k = np.sort(key_of[getattr(r, attr)], axis=1)
+                k[:, 1:][k[:, 1:] == k[:, :-1]] = -1
+                total += np.bincount(k[k >= 0], minlength=len(keys))
+                if attr == "name":  # the keys left are still in order along each row
+                    for i in range(k.shape[1]):
+                        for j in range(i + 1, k.shape[1]):
+                            ok = (k[:, i] >= 0) & (k[:, j] >= 0)
+                            pair_codes.append(k[ok, i] * len(keys) + k[ok, j])
+        codes = np.concatenate(pair_codes) if pair_codes else np.zeros(0, dtype=np.int64)
+        ucodes, ucount = np.unique(codes, return_counts=True)
+        often = ucount >= 2
+
+        def table(total: npt.NDArray[np.int64]) -> dict[str, int]:
+            return {keys[i]: int(total[i]) for i in np.flatnonzero(total)}
+
         return TFTables(
-            n=n,
-            name=dict(name),
-            mother=dict(mother),
-            father=dict(father),
-            name_pairs={k: c for k, c in pairs.items() if c >= 2},
+            n=sum(len(r) for r in recs),
+            name=table(counts["name"]),
+            mother=table(counts["mother"]),
+            father=table(counts["father"]),
+            name_pairs={
+                keys[c // len(keys)] + "|" + keys[c % len(keys)]: int(n)
+                for c, n in zip(ucodes[often].tolist(), ucount[often].tolist(), strict=True)
+            },
         )
 
 
@@ -484,16 +498,30 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     return Comparison(levels, tf_logu)
 
 
+def _levels_at_most(x: FloatArr, limits: FloatArr) -> LevelArr:
+    """Level i for the first ``limits[i]`` that x does not exceed (``len(limits)`` beyond
+    them all); -1 where x is NaN. One binary search a value: these run on every candidate
+    pair that blocking weighs, tens of millions of them."""
+    lv = np.searchsorted(limits, x).astype(np.int8)  # NaN sorts after every limit
+    lv[np.isnan(x)] = -1
+    return lv
+
+
+_DISTANCE_KM = np.array([5.0, 25.0, 60.0, 150.0])
+_SEP_DAYS = np.array([3.0, 15.0, 60.0, 366.0])
+_RECORD_DAYS = np.array([30.0, 120.0, 366.0])
+
+
 def distance_levels(km: FloatArr) -> LevelArr:
-    """The place field's level of each distance between separation points (-1: unknown)."""
-    lv = np.select([km <= 5, km <= 25, km <= 60, km <= 150], [0, 1, 2, 3], 4)
-    return np.where(np.isnan(km), -1, lv).astype(np.int8)
+    """The place field's level of each distance between separation points (-1: unknown):
+    <= 5, 25, 60, 150 km, more."""
+    return _levels_at_most(km, _DISTANCE_KM)
 
 
 def sep_date_levels(days: FloatArr) -> LevelArr:
-    """The separation date's level of each gap in days (-1: unknown)."""
-    lv = np.select([days <= 3, days <= 15, days <= 60, days <= 366], [0, 1, 2, 3], 4)
-    return np.where(np.isnan(days), -1, lv).astype(np.int8)
+    """The separation date's level of each gap in days (-1: unknown): <= 3, 15, 60, 366
+    days, more."""
+    return _levels_at_most(days, _SEP_DAYS)
 
 
 # a separation date known to the month is placed mid-month: a record made up to this many
@@ -504,19 +532,24 @@ _BEFORE_DAYS = 20.0
 def record_date_levels(s: Records, c: Records, si: IndexArr, ci: IndexArr) -> LevelArr:
     """The record_dates level of each pair (-1 where both separation dates are known, or
     a date is missing): a separation date on one side against the other side's
-    registration or request date, or, with neither separation date, both record dates."""
-    sep_s = np.where(s.sep_month[si], s.sep[si], np.nan)
-    sep_c = np.where(c.sep_month[ci], c.sep[ci], np.nan)
+    registration or request date (0-3: <= 30, 120, 366 days after it, later; 4: more
+    than _BEFORE_DAYS before it), or, with neither separation date, both record dates
+    (5-8: <= 30, 120, 366 days apart, more)."""
+    # what depends on one record is worked out per record, then gathered per pair
+    no_s, no_c = np.isnan(s.sep)[si], np.isnan(c.sep)[ci]
+    sep_s = np.where(s.sep_month, s.sep, np.nan)[si]
+    sep_c = np.where(c.sep_month, c.sep, np.nan)[ci]
     day_s, day_c = s.day[si], c.day[ci]
-    no_s, no_c = np.isnan(s.sep[si]), np.isnan(c.sep[ci])
-    after = np.where(no_c, day_c - sep_s, np.where(no_s, day_s - sep_c, np.nan)) * 365.25
-    after_lvl = np.select(
-        [after < -_BEFORE_DAYS, after <= 30, after <= 120, after <= 366], [4, 0, 1, 2], 3
-    )
-    apart = np.abs(day_s - day_c) * 365.25
-    apart_lvl = np.select([apart <= 30, apart <= 120, apart <= 366], [5, 6, 7], 8)
-    lv = np.where(no_s & no_c, np.where(np.isnan(apart), -1, apart_lvl), after_lvl)
-    return np.where((no_s & no_c) | ~np.isnan(after), lv, -1).astype(np.int8)
+    after = np.where(no_c, day_c - sep_s, day_s - sep_c) * 365.25
+    lv = np.searchsorted(_RECORD_DAYS, after).astype(np.int8)
+    lv[after < -_BEFORE_DAYS] = 4
+    lv[(no_s == no_c) | np.isnan(after)] = -1
+    both = np.flatnonzero(no_s & no_c)
+    if len(both):
+        apart = np.abs(day_s[both] - day_c[both]) * 365.25
+        lv_apart = _levels_at_most(apart, _RECORD_DAYS)
+        lv[both] = np.where(lv_apart >= 0, lv_apart + 5, -1)
+    return lv
 
 
 def haversine_km(la1: FloatArr, lo1: FloatArr, la2: FloatArr, lo2: FloatArr) -> FloatArr:

@@ -40,7 +40,7 @@ from matching.records import (
     reference_year,
     tokenize_frame,
 )
-from matching.score import Model, PairScores, em, level_counts, normalise, pair_scores
+from matching.score import Model, em, level_counts, normalise, pair_llr, pair_scores
 from matching.variants import SEED_GROUPS, VariantTable
 
 ENGINE_VERSION = "ftr-fs-0.4"
@@ -409,16 +409,19 @@ class Linker:
     ) -> pd.DataFrame:
         if comp is None:
             comp = compare_chunked(sess.vocab, sess.tfa, sess.s, sess.c, si, ci)
-        ps = pair_scores(self.model, comp)
-        rk = probabilities(self.model, ps, si, ci, sess.s.inquiry, len(sess.s), len(sess.c))
+        llr_m, llr_s = pair_llr(self.model, comp)
+        rk = probabilities(
+            self.model, llr_m, llr_s, si, ci, sess.s.inquiry, len(sess.s), len(sess.c)
+        )
         if top_k is not None and len(si):
             # keep the best top_k per sought child before building the (large) frame;
             # ties are broken by the child's ref so that row order does not matter
-            keep = np.sort(best_per_group(si, rk.prob, sess.c_ref_rank()[ci], top_k))
+            keep = best_per_group(si, rk.prob, sess.c_ref_rank()[ci], top_k, bin_by=np.log(rk.prob))
+            keep = np.sort(keep)
             si, ci = si[keep], ci[keep]
             comp = Comparison(comp.levels[keep], comp.tf_logu[keep])
-            ps = PairScores(ps.field_w[keep], ps.llr_m[keep], ps.llr_s[keep])
             rk = Ranked(rk.prob[keep], rk.prior, rk.sibling[keep], rk.competition[keep])
+        ps = pair_scores(self.model, comp)  # the per-field weights of the rows shown
         out: dict[str, Any] = {
             "request_ref": sess.s.ref[si].astype(str),
             "child_ref": sess.c.ref[ci].astype(str),

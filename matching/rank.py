@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
-from matching.score import Model, PairScores
+from matching.score import Model
 
 FloatArr = npt.NDArray[np.float64]
 IntArr = npt.NDArray[np.int32]
@@ -54,7 +55,8 @@ def _soft_one(logo: FloatArr, si: IntArr, n_s: int) -> FloatArr:
 
 def probabilities(
     model: Model,
-    ps: PairScores,
+    llr_m: FloatArr,
+    llr_s: FloatArr,
     si: IntArr,
     ci: IntArr,
     inquiry_of_sought: npt.NDArray[np.int64],
@@ -65,10 +67,10 @@ def probabilities(
     rho = model.rho
     prior = float(np.log(rho / ((1.0 - rho) * n)))
     if model.has_sibling_model and model.sib_rate > 0:
-        sib = -np.logaddexp(0.0, np.log(model.sib_rate / n) + ps.llr_s)
+        sib = -np.logaddexp(0.0, np.log(model.sib_rate / n) + llr_s)
     else:
         sib = np.zeros(len(si))
-    logo = prior + ps.llr_m + sib
+    logo = prior + llr_m + sib
     logp = _soft_one(logo, si, n_sought)
     p1 = np.exp(logp)
     # child side: other sought children claiming the same registered child
@@ -77,11 +79,10 @@ def probabilities(
         inq = inquiry_of_sought[si]
         # mass from the same inquiry per (child, inquiry)
         key = ci.astype(np.int64) * (int(inq.max()) + 1) + inq
-        uk, inv = np.unique(key, return_inverse=True)
+        inv = pd.factorize(key)[0]  # hashed: a sort of every pair's key took longer
         same = np.bincount(inv, weights=p1)[inv] - p1
         other = tot_c[ci] - p1 - same
         claim = np.clip(same + OTHER_INQUIRY_COMPETITION * other, 0.0, 0.95)
-        del uk
         logo2 = logo + np.log1p(-claim)
         logp = _soft_one(logo2, si, n_sought)
     logit = logp - np.log1p(-np.minimum(np.exp(logp), 1 - 1e-12))
@@ -96,16 +97,23 @@ def best_per_group(
     score: FloatArr,
     tie: npt.NDArray[np.integer[Any]],
     k: int,
+    bin_by: FloatArr | None = None,
 ) -> npt.NDArray[np.intp]:
     """Positions of the best ``k`` rows of each group, ordered by group, then score
     (descending), then ``tie`` (ascending: a ref's rank, so that row order never decides).
 
     Only rows that can be among their group's best ``k`` are sorted: a histogram of each
     group's scores gives the bin holding its k-th best, and rows in lower bins are dropped
-    first (sorting every candidate pair took most of the blocking's time)."""
+    first (sorting every candidate pair took most of the blocking's time).
+
+    ``bin_by``: what the histogram bins instead of the scores, where these crowd into one
+    bin (probabilities near 0); it must be a non-decreasing function *of the score*
+    (``log(score)``), so that a row binned lower is scored lower.
+    """
     if len(group) == 0:
         return np.zeros(0, dtype=np.intp)
-    top, bottom = float(score.max()), float(score.min())
+    binned = score if bin_by is None else bin_by
+    top, bottom = float(binned.max()), float(binned.min())
     if not np.isfinite(top - bottom):  # NaN or infinite scores: no histogram, sort them all
         rows = np.arange(len(group))
     else:
@@ -116,7 +124,7 @@ def best_per_group(
         # when there are many groups and few rows to keep)
         n_bins = int(min(_SCORE_BINS, max(16, 4 * k)))
         width = (top - bottom) / (n_bins - 1) or 1.0
-        bins = ((score - bottom) / width).astype(np.int64).clip(0, n_bins - 1)
+        bins = ((binned - bottom) / width).astype(np.int64).clip(0, n_bins - 1)
         hist = np.bincount(local * n_bins + bins, minlength=n_groups * n_bins)
         # rows in each bin and above, per group
         above = hist.reshape(n_groups, n_bins)[:, ::-1].cumsum(axis=1)[:, ::-1]

@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -150,38 +150,58 @@ class PairScores:
     llr_s: FloatArr  # sibling vs unrelated log-likelihood ratio
 
 
-def tf_adjustment(model: Model, comp: Comparison) -> FloatArr:
-    """(P, F) TF adjustments: log(u_level) - log(u_value) on agreeing levels, 0 elsewhere."""
-    P = comp.levels.shape[0]
-    adj = np.zeros((P, len(FIELDS)))
+def _tf_adjusted(model: Model, comp: Comparison) -> Iterator[tuple[int, FloatArr]]:
+    """(field, adjustment per pair) of each TF field: log(u_level) - log(u_value) on
+    agreeing levels, 0 elsewhere."""
+    # the value-specific u may not exceed 1 nor be below 1/(10 N)
+    floor = np.log(1.0 / (10.0 * max(model.n_children, 1)))
     for t, name in enumerate(TF_FIELDS):
         f = TF_FIELD_INDEX[t]
-        lv = comp.levels[:, f].astype(np.int64)
+        lv = comp.levels[:, f]
         logu_val = comp.tf_logu[:, t]
         ok = np.isin(lv, TF_LEVELS[name]) & ~np.isnan(logu_val)
         logu_level = np.log(model.u[f])[np.where(lv >= 0, lv, 0)]
-        # the value-specific u may not exceed 1 nor be below 1/(10 N)
-        floor = np.log(1.0 / (10.0 * max(model.n_children, 1)))
-        val = np.clip(logu_val, floor, 0.0)
-        a = logu_level - val
-        adj[:, f] = np.where(ok, a, 0.0)
+        yield f, np.where(ok, logu_level - np.clip(logu_val, floor, 0.0), 0.0)
+
+
+def tf_adjustment(model: Model, comp: Comparison) -> FloatArr:
+    """(P, F) TF adjustments: log(u_level) - log(u_value) on agreeing levels, 0 elsewhere."""
+    adj = np.zeros((comp.levels.shape[0], len(FIELDS)))
+    for f, a in _tf_adjusted(model, comp):
+        adj[:, f] = a
     return adj
 
 
+def tf_adjustment_sum(model: Model, comp: Comparison) -> FloatArr:
+    """Each pair's TF adjustments summed over the fields."""
+    total = np.zeros(comp.levels.shape[0])
+    for _f, a in _tf_adjusted(model, comp):
+        total += a
+    return total
+
+
+def _padded(weights: list[FloatArr]) -> list[FloatArr]:
+    """Each field's weights by level, then a 0 that level -1 (missing) picks."""
+    return [np.append(w, 0.0) for w in weights]
+
+
+_SCORE_CHUNK = 50_000  # pairs a chunk: each chunk's working arrays stay in the cache
+
+
+def _chunks(comp: Comparison) -> list[Comparison]:
+    n = len(comp.levels)
+    return [
+        Comparison(comp.levels[i : i + _SCORE_CHUNK], comp.tf_logu[i : i + _SCORE_CHUNK])
+        for i in range(0, max(n, 1), _SCORE_CHUNK)
+    ]
+
+
 def pair_scores(model: Model, comp: Comparison, use_tf: bool = True) -> PairScores:
-    """Match and sibling weights of every pair, a chunk of pairs at a time (each chunk's
-    (P, F) arrays stay in the cache), the chunks on several threads."""
-    chunk = 50_000
-    if len(comp.levels) <= chunk:
-        return _pair_scores(model, comp, use_tf)
-    parts = map_chunks(
-        lambda i: _pair_scores(
-            model,
-            Comparison(comp.levels[i : i + chunk], comp.tf_logu[i : i + chunk]),
-            use_tf,
-        ),
-        range(0, len(comp.levels), chunk),
-    )
+    """Match and sibling weights of every pair, a chunk of pairs at a time, the chunks on
+    several threads."""
+    parts = map_chunks(partial(_pair_scores, model, use_tf=use_tf), _chunks(comp))
+    if len(parts) == 1:
+        return parts[0]
     return PairScores(
         np.concatenate([p.field_w for p in parts]),
         np.concatenate([p.llr_m for p in parts]),
@@ -190,30 +210,44 @@ def pair_scores(model: Model, comp: Comparison, use_tf: bool = True) -> PairScor
 
 
 def _pair_scores(model: Model, comp: Comparison, use_tf: bool) -> PairScores:
-    wm, ws = model.field_weights()
-    lv = comp.levels.astype(np.int64)
-    P = lv.shape[0]
-    fw = np.zeros((P, len(FIELDS)))
-    sw = np.zeros((P, len(FIELDS)))
+    wm, ws = (_padded(w) for w in model.field_weights())
+    lv = comp.levels
+    fw = np.empty((lv.shape[0], len(FIELDS)))
+    sw = np.empty((lv.shape[0], len(FIELDS)))
     for f in range(len(FIELDS)):
-        ok = lv[:, f] >= 0
-        idx = np.where(ok, lv[:, f], 0)
-        fw[:, f] = np.where(ok, wm[f][idx], 0.0)
-        sw[:, f] = np.where(ok, ws[f][idx], 0.0)
+        fw[:, f] = wm[f][lv[:, f]]
+        sw[:, f] = ws[f][lv[:, f]]
     if use_tf:
-        adj = tf_adjustment(model, comp)
-        fw += adj
-        sw += adj  # a rare shared family name is as telling for a sibling
+        for f, a in _tf_adjusted(model, comp):
+            fw[:, f] += a
+            sw[:, f] += a  # a rare shared family name is as telling for a sibling
     return PairScores(fw, fw.sum(axis=1), sw.sum(axis=1))
 
 
-def _soft_one(logo: FloatArr, groups: IntArr, n: int) -> FloatArr:
-    """log of o / (1 + sum of o within the group)."""
-    x = np.clip(logo, -300.0, 300.0)
-    tot = np.bincount(groups, weights=np.exp(x), minlength=n)
-    with np.errstate(divide="ignore"):
-        lse = np.log(tot)
-    return np.asarray(x - np.logaddexp(0.0, lse)[groups], dtype=np.float64)
+def pair_llr(model: Model, comp: Comparison) -> tuple[FloatArr, FloatArr]:
+    """Each pair's match and sibling log-likelihood ratios (``pair_scores``' sums) without
+    its (P, F) tables: ranking needs the per-field weights of the pairs it shows only."""
+    wm, ws = (_padded(w) for w in model.field_weights())
+
+    def one(part: Comparison) -> tuple[FloatArr, FloatArr]:
+        lv = part.levels
+        llr_m = tf_adjustment_sum(model, part)
+        llr_s = llr_m.copy()
+        for f in range(len(FIELDS)):
+            llr_m += wm[f][lv[:, f]]
+            llr_s += ws[f][lv[:, f]]
+        return llr_m, llr_s
+
+    parts = map_chunks(one, _chunks(comp))
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _soft_share(logo: FloatArr, groups: IntArr, n: int) -> FloatArr:
+    """o / (1 + sum of o within the group), for o = exp(logo) (clipped to +-300, far
+    beyond any real score: the sums stay finite)."""
+    o = np.exp(np.clip(logo, -300.0, 300.0))
+    tot = np.bincount(groups, weights=o, minlength=n)
+    return np.asarray(o / (1.0 + tot)[groups], dtype=np.float64)
 
 
 def _cap_groups(post: FloatArr, groups: IntArr, n_groups: int, cap: float) -> FloatArr:
@@ -344,14 +378,14 @@ def em(
     n_pat = table.shape[0]
     groups = _group_index()
     name_group = next(g for g, fs in enumerate(groups) if 0 in fs)
-    adj = tf_adjustment(model, comp).sum(axis=1)  # depends on u only
+    adj = tf_adjustment_sum(model, comp)  # depends on u only
     fixed_mask = None if fixed is None else ~np.isnan(fixed)
     prior0 = np.log(1.0 / max(n_children, 1))
 
     def posterior_m(lo_m: FloatArr, lo_s: FloatArr, sharp: bool = sharpen) -> FloatArr:
         """P(same child) per pair under the one-to-one rule (decisions fixed)."""
         logo = lo_m - np.logaddexp(0.0, lo_s)
-        r_m = np.exp(_soft_one(logo, si, n_sought))
+        r_m = _soft_share(logo, si, n_sought)
         r_m = _cap_groups(r_m, ci, n_children, 1.0)
         if fixed is not None and fixed_mask is not None:
             r_m = np.where(fixed_mask, fixed, r_m)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections import Counter
 from pathlib import Path
 
 import jellyfish
@@ -20,13 +21,18 @@ from matching.compare import (
     T_FUZZY,
     T_PHONETIC,
     T_VARIANT,
+    TFTables,
     _bag_summary,
     _rarest_agreeing,
+    compare_chunked,
+    distance_levels,
+    record_date_levels,
+    sep_date_levels,
     token_levels,
 )
-from matching.linker import _make_session, _Session, _variant_table
+from matching.linker import Linker, _make_session, _Session, _variant_table
 from matching.rank import best_per_group
-from matching.records import Vocab
+from matching.records import Records, Vocab
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from matching_synth import make
@@ -211,3 +217,116 @@ def test_pattern_group_weights_as_defined() -> None:
             ok = table[:, f] >= 0
             want[:, g] += np.where(ok, w[f][np.where(ok, table[:, f], 0)], 0.0)
     np.testing.assert_allclose(score._pattern_group_llr(table, w, groups), want, atol=1e-12)
+
+
+def test_separation_levels_as_defined(session: _Session) -> None:
+    rng = np.random.default_rng(4)
+    s, c = session.s, session.c
+
+    # dates of every kind: to the day, year only, unknown, on either side
+    def dated(r: Records) -> Records:
+        n = len(r)
+        sep = 2020.0 + rng.random(n) * 3.0
+        sep[rng.random(n) < 0.4] = np.nan
+        offsets = np.array([-0.1, -20 / 365.25, 0.0, 30 / 365.25, 120 / 365.25, 366 / 365.25, 2.0])
+        day = np.where(np.isnan(sep), 2020.0 + rng.random(n) * 3.0, sep)
+        day = day + rng.choice(offsets, n) + rng.random(n) * 0.2
+        day[rng.random(n) < 0.2] = np.nan
+        return dataclasses.replace(r, sep=sep, sep_month=rng.random(n) < 0.8, day=day)
+
+    s, c = dated(s), dated(c)
+    ps, pc = _random_pairs(session, 20_000, seed=4)
+    gap = np.r_[rng.uniform(0, 400, 5000), [3.0, 15.0, 60.0, 366.0, 5.0, 25.0, 150.0, np.nan]]
+    for fast, limits in ((sep_date_levels, [3, 15, 60, 366]), (distance_levels, [5, 25, 60, 150])):
+        want = np.select([gap <= x for x in limits], [0, 1, 2, 3], 4)
+        np.testing.assert_array_equal(fast(gap), np.where(np.isnan(gap), -1, want))
+    # record dates: the definition as first written, on every pair
+    sep_s = np.where(s.sep_month[ps], s.sep[ps], np.nan)
+    sep_c = np.where(c.sep_month[pc], c.sep[pc], np.nan)
+    no_s, no_c = np.isnan(s.sep[ps]), np.isnan(c.sep[pc])
+    after = np.where(no_c, c.day[pc] - sep_s, np.where(no_s, s.day[ps] - sep_c, np.nan)) * 365.25
+    after_lvl = np.select([after < -20.0, after <= 30, after <= 120, after <= 366], [4, 0, 1, 2], 3)
+    apart = np.abs(s.day[ps] - c.day[pc]) * 365.25
+    apart_lvl = np.select([apart <= 30, apart <= 120, apart <= 366], [5, 6, 7], 8)
+    lv = np.where(no_s & no_c, np.where(np.isnan(apart), -1, apart_lvl), after_lvl)
+    want = np.where((no_s & no_c) | ~np.isnan(after), lv, -1)
+    got = record_date_levels(s, c, ps, pc)
+    np.testing.assert_array_equal(got, want)
+    assert set(np.unique(got).tolist()) == set(range(-1, 9))  # the test sees every level
+
+
+def test_term_frequencies_as_defined(session: _Session) -> None:
+    keys = session.vocab.tfkey
+    want: dict[str, Counter[str]] = {f: Counter() for f in ("name", "mother", "father", "pairs")}
+    for r in (session.c, session.s):
+        for f in ("name", "mother", "father"):
+            for row in getattr(r, f).tolist():
+                ks = sorted({keys[t] for t in row if t >= 0})
+                want[f].update(ks)
+                if f == "name":
+                    want["pairs"].update(f"{a}|{b}" for i, a in enumerate(ks) for b in ks[i + 1 :])
+    got = TFTables.count(session.vocab, [session.c, session.s])
+    assert got.n == len(session.c) + len(session.s)
+    assert (got.name, got.mother, got.father) == tuple(
+        dict(want[f]) for f in ("name", "mother", "father")
+    )
+    assert got.name_pairs == {k: n for k, n in want["pairs"].items() if n >= 2}
+    assert len(got.name_pairs) > 20
+
+
+def test_pair_weights_and_their_sums_as_defined() -> None:
+    scenario = make(150, seed=6)
+    linker = Linker.fit(scenario.children, scenario.requests, seed=0)
+    sess, _ = _make_session(scenario.children, scenario.requests, _variant_table([]), None)
+    si, ci, _ = cand.candidate_pairs(sess.vocab, sess.s, sess.c, max_per_sought=40)
+    comp = compare_chunked(sess.vocab, sess.tfa, sess.s, sess.c, si, ci)
+    model = linker.model
+    wm, ws = model.field_weights()
+    lv = comp.levels.astype(np.int64)
+    adj = score.tf_adjustment(model, comp)
+    fw = (
+        np.stack(
+            [
+                np.where(lv[:, f] >= 0, wm[f][np.where(lv[:, f] >= 0, lv[:, f], 0)], 0.0)
+                for f in range(len(FIELDS))
+            ],
+            axis=1,
+        )
+        + adj
+    )
+    sw = (
+        np.stack(
+            [
+                np.where(lv[:, f] >= 0, ws[f][np.where(lv[:, f] >= 0, lv[:, f], 0)], 0.0)
+                for f in range(len(FIELDS))
+            ],
+            axis=1,
+        )
+        + adj
+    )
+    assert (lv < 0).any() and (adj != 0).any()
+    got = score.pair_scores(model, comp)
+    np.testing.assert_array_equal(got.field_w, fw)
+    np.testing.assert_allclose(got.llr_m, fw.sum(axis=1), atol=1e-12)
+    llr_m, llr_s = score.pair_llr(model, comp)
+    np.testing.assert_allclose(llr_m, fw.sum(axis=1), atol=1e-9)
+    np.testing.assert_allclose(llr_s, sw.sum(axis=1), atol=1e-9)
+    np.testing.assert_allclose(score.tf_adjustment_sum(model, comp), adj.sum(axis=1), atol=1e-12)
+
+
+def test_best_per_group_binned_by_log_probability() -> None:
+    # probabilities as ranking gives them: most near 0, many equal at the clip near 1
+    rng = np.random.default_rng(8)
+    n = 30_000
+    ps = np.sort(rng.integers(0, 300, n))
+    pc = rng.permutation(n)
+    logit = np.clip(rng.normal(-9.0, 6.0, n), -13.0, 13.0)
+    logit[rng.random(n) < 0.05] = 13.0
+    prob = 1.0 / (1.0 + np.exp(-logit))
+    ref_rank = rng.permutation(n)
+    assert (prob == prob.max()).sum() > 100
+    best = best_per_group(ps, prob, ref_rank[pc], 10, bin_by=np.log(prob))
+    for g, w in zip(
+        (ps[best], pc[best], prob[best]), _top_reference(ps, pc, prob, ref_rank, 10), strict=True
+    ):
+        np.testing.assert_array_equal(g, w)
