@@ -2,7 +2,8 @@
 
 Keys: each name token's variant/phonetic/skeleton codes (alone when rare, with an age
 band when common), pairs of name tokens, parents' name tokens (with an age band when
-common), a geographic cell of the separation point with an age band, and an identifier.
+common), a geographic cell of the separation point with an age band, an identifier, and
+for a registered child known by pet names only, its sex (with an age band).
 A pair's pre-score sums, over the pieces of evidence it shares (each sought name token,
 token pair, parent's token, place), the rarity log(N / block size) of its rarest shared
 key, plus cheap terms for age, sex, separation date and the distance between separation
@@ -93,7 +94,7 @@ class KeySet:
 
 
 def _record_keys(
-    r: Records, tab: I64, n_vals: int, geo_neigh: bool, parts: IntArr
+    r: Records, tab: I64, n_vals: int, sought: bool, parts: IntArr
 ) -> tuple[I64, I64, I64]:
     """All (record, key value, slot) rows of a frame; values are offset by key type.
 
@@ -140,7 +141,9 @@ def _record_keys(
     idx = np.nonzero(has)[0]
     gy = np.floor(r.lat[idx] / _GEO_DEG).astype(np.int64) + 400
     gx = np.floor(r.lon[idx] / _GEO_DEG).astype(np.int64) + 800
-    offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)] if geo_neigh else [(0, 0)]
+    offsets = (
+        [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)] if sought else [(0, 0)]
+    )  # the sought side's cell and its neighbours
     for dy, dx in offsets:
         rows.append((idx, base3 + (gy + dy) * 2000 + (gx + dx)))
         slots.append(90)
@@ -154,6 +157,19 @@ def _record_keys(
             h = (h * 1_000_003 + (words[:, k] % (1 << 40))) % (1 << 40)
         rows.append((idx, base4 + h))
         slots.append(91)
+    # a child known by pet names only (variants.PET_NAMES) may be anyone's: a key per sex
+    # (0 unknown, 1, 2) for it, and on the sought side every record holds its own sex's
+    # key and the unknown sex's (all three when its own is unknown)
+    base5 = base4 + (1 << 40)
+    if sought:
+        for sex in (0, 1, 2):
+            idx = np.flatnonzero((r.sex == sex) | (r.sex == 0) | (sex == 0))
+            rows.append((idx, np.full(len(idx), base5 + sex, dtype=np.int64)))
+            slots.append(92)
+    else:
+        idx = np.flatnonzero(r.pet_name_only)
+        rows.append((idx, base5 + r.sex[idx].astype(np.int64)))
+        slots.append(92)
     recs = np.concatenate([a for a, _ in rows]) if rows else np.zeros(0, np.int64)
     vals = np.concatenate([b for _, b in rows]) if rows else np.zeros(0, np.int64)
     slot = (

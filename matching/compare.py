@@ -406,6 +406,9 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     pair_lf = _rarest_agreeing(lvl, _token_logf(tfa.log_name, an), _token_logf(tfa.log_name, bn))
     ns, nf, ua, ub, lf1, lf2, idx = _bag_summary(lvl, pair_lf)
     has = (an >= 0).any(axis=1) & (bn >= 0).any(axis=1)
+    # a child known by pet names only (Pov, Toch) may be anyone's: where no name agrees
+    # nor is similar, the names are not compared rather than different
+    has &= ~((s.pet_name_only[si] | c.pet_name_only[ci]) & (ns == 0) & (nf == 0))
     name_lvl = np.select(
         [ns >= 3, ns == 2, (ns == 1) & (nf >= 1), ns == 1, nf >= 1], [0, 1, 2, 3, 4], 5
     )

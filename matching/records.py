@@ -25,7 +25,7 @@ from matching.normalize import (
     phonetic_codes,
     skeleton,
 )
-from matching.variants import VariantTable
+from matching.variants import VariantTable, is_pet_name
 
 IntArr = npt.NDArray[np.int32]
 FloatArr = npt.NDArray[np.float64]
@@ -423,6 +423,7 @@ class Vocab:
             [codes.setdefault(k, len(codes)) for k in chain.from_iterable(keys)], dtype=np.int32
         ).reshape(n, 4)
         self.ph = np.ascontiguousarray(coded[:, :3])
+        self.pet = np.array([is_pet_name(t) for t in self.tokens], dtype=bool)
         # long enough that one letter more or less is a typo rather than another name
         self.typo_strong = np.array([len(t) >= TYPO_STRONG_MIN for t in self.tokens], dtype=bool)
         self.skel = np.ascontiguousarray(coded[:, 3])
@@ -561,6 +562,7 @@ class Records:
     age_now: FloatArr
     ident: npt.NDArray[np.uint8]  # (n, K_IDENT) identifier characters, 0-padded
     ident_len: IntArr  # 0 = no identifier
+    pet_name_only: npt.NDArray[np.bool_]  # every name is a pet name (variants.PET_NAMES)
     extra: dict[str, object] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -636,9 +638,11 @@ def build_records(
         inquiry[lone] = base + np.arange(int(lone.sum()))
     else:
         inquiry = np.arange(n, dtype=np.int64)
+    name = vocab.encode(toks.name, K_NAME)
+    pet = np.append(vocab.pet, True)[name]  # a missing token (-1) is no objection
     return Records(
         ref=ref,
-        name=vocab.encode(toks.name, K_NAME),
+        name=name,
         mother=vocab.encode(toks.mother, K_PARENT),
         father=vocab.encode(toks.father, K_PARENT),
         place=place,
@@ -658,6 +662,7 @@ def build_records(
         age_now=np.asarray(age_now, dtype=np.float64),
         ident=ident,
         ident_len=ident_len,
+        pet_name_only=np.asarray(pet.all(axis=1) & (name >= 0).any(axis=1), dtype=bool),
     )
 
 

@@ -307,6 +307,29 @@ SEED_GROUPS: tuple[tuple[str, ...], ...] = (
 # handled in normalize.py because its connecting article takes many forms.
 JOIN_HEADS: frozenset[str] = frozenset({"srey", "srei", "abu", "abou", "abo", "umm", "oum"})
 
+# Pet names that Khmer families give small children whatever their given name, for their
+# place among siblings, their size or as endearments: Pov (the youngest), Toch (small),
+# Thom (big), Oun (little one), Bong (elder), Srey (girl) and Pros (boy) alone, Mey, Vy;
+# with the spellings that romanised Khmer script gives (ពៅ pau, ធំ tham, ម៉ី mei, វី vei)
+# and after the familiar prefix "a"/"ah" (អាពៅ apau, Ah Toch). A child known by such
+# names only may be anyone's: its name neither agrees nor disagrees with the name its
+# family gives (compare), and blocking offers it to sought children of its age and sex
+# (candidates).
+PET_NAMES: frozenset[str] = frozenset(
+    {
+        "pov", "pau", "pouv", "toch", "touch", "tuch", "thom", "tham", "thum", "oun",
+        "bong", "srey", "srei", "pros", "mey", "mei", "vy", "vei",
+    }
+)  # fmt: skip
+PET_PREFIXES = ("ah", "a")
+
+
+def is_pet_name(token: str) -> bool:
+    """Whether a normalised token is a pet name (PET_NAMES), or its prefix alone."""
+    if token in PET_NAMES or token in PET_PREFIXES:
+        return True
+    return any(token.startswith(p) and token[len(p) :] in PET_NAMES for p in PET_PREFIXES)
+
 
 class VariantTable:
     """Map a normalised token to the ids of the variant groups it belongs to."""

@@ -128,3 +128,26 @@ def test_a_child_known_by_one_part_of_a_compound_name_is_a_candidate() -> None:
     ]
     assert "C000" in _kept(children, {"given_name": "Srey Pov", "sex": "female"}, 5)
     assert "C000" in _kept([{"given_name": "Sreypov"}], {"given_name": "Pov"}, 5)
+
+
+def test_a_child_known_by_a_pet_name_only_is_a_candidate_of_its_age_and_sex() -> None:
+    # a small child registered as "Toch" (small) or "A Pov" (the youngest), the names its
+    # family used at home; the family asks for Dara Sok
+    girl = {"sex": "female", "age": "3"}
+    children = [
+        {**girl, "given_name": "Toch"},  # C000
+        {**girl, "given_name": "A Pov"},  # C001
+        {**girl, "given_name": "ពៅ"},  # C002: Pov in Khmer script
+        {"sex": "male", "age": "3", "given_name": "Toch"},  # C003: a boy
+        {**girl, "given_name": "Toch", "family_name": "Chan"},  # C004: a name besides
+        {**girl, "given_name": "Bopha"},  # C005: another girl's name
+    ]
+    kept = _kept(children, {**girl, "given_name": "Dara", "family_name": "Sok"}, 10)
+    assert sorted(kept) == ["C000", "C001", "C002"]
+    # a sought child of unknown sex may be either
+    assert sorted(_kept(children, {"age": "3", "given_name": "Dara"}, 10)) == [
+        "C000",
+        "C001",
+        "C002",
+        "C003",
+    ]

@@ -365,3 +365,42 @@ def test_common_name_keys_are_left_to_pair_keys(
         assert linkage.selective_keys(session, "child_registration", rare) == sorted(rare)
         linkage.forget_rare_keys()
         assert linkage.selective_keys(session, "child_registration", rare) == []
+
+
+def test_a_child_known_by_a_pet_name_only_is_retrieved_for_its_age_and_sex(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    # registered as "Toch" (small) or "A Pov" (the youngest): the names the family used
+    # at home, not the name it gives at the help desk
+    children = tmp_path / "children.csv"
+    children.write_text(
+        "ref,given_name,family_name,sex,age\n"
+        "PET-F3,Toch,,female,3\n"
+        "PET-F4,A Pov,,female,4\n"
+        "PET-M3,Toch,,male,3\n"
+        "PET-F9,Toch,,female,9\n"
+        "NAMED-F3,Bopha,,female,3\n",
+        encoding="utf-8",
+    )
+    requests = tmp_path / "requests.csv"
+    requests.write_text(
+        "ref,given_name,family_name,sex,age\nDARA,Dara,Sok,female,3\n", encoding="utf-8"
+    )
+    invoke(runner, "import", "children", str(children), "--no-match")
+    invoke(runner, "import", "requests", str(requests), "--no-match")
+    with app.app_context():
+        session = get_session()
+        dara = session.scalars(select(SoughtChild).where(SoughtChild.ref == "DARA")).one()
+        pool = linkage.child_pool_ids(session, [dara])
+        refs = session.scalars(select(ChildRegistration.ref).where(ChildRegistration.id.in_(pool)))
+        assert sorted(refs) == ["PET-F3", "PET-F4"]
+        # and the other way: a new "Toch" is looked at for the sought girls of her age
+        toch = session.scalars(
+            select(ChildRegistration).where(ChildRegistration.ref == "PET-F3")
+        ).one()
+        assert linkage.sought_touched_by(session, toch) == [dara.id]
+        named = session.scalars(
+            select(ChildRegistration).where(ChildRegistration.ref == "NAMED-F3")
+        ).one()
+        assert linkage.sought_touched_by(session, named) == []
+        assert [k for k in toch.name_keys if k.startswith("pet:")] == ["pet:female:3"]
