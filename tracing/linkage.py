@@ -492,6 +492,27 @@ def _best_hits(
     return list(session.scalars(stmt))
 
 
+def _age_hits(
+    session: Session,
+    model: type[ChildRegistration] | type[SoughtChild],
+    person: ChildRegistration | SoughtChild,
+    condition: ColumnElement[bool],
+    limit: int,
+) -> list[int]:
+    """`_best_hits` for one person's way in by age: among equally similar names, the
+    nearest ages first. Real-time matching of a registration looks at `limit` (30) sought
+    children per way, so a one-name child re-checks the 30 Fatimas of its age first,
+    newest first; the others wait for the next `ftr match`."""
+    return _best_hits(
+        session,
+        model,
+        condition,
+        person.search_text,
+        min(limit, COMMON_AGE_LIMIT),
+        age=person.age,
+    )
+
+
 def _retrieve(
     session: Session,
     model: type[ChildRegistration] | type[SoughtChild],
@@ -539,21 +560,7 @@ def _retrieve(
             # (the pattern inline, not bound: the one-name partial index must be
             # provable from the query's text, also for a prepared statement's plan)
             condition = and_(condition, text(SINGLE_NAME_SQL))
-        found.update(
-            dict.fromkeys(
-                # Real-time matching of a registration looks at `limit` (30) sought
-                # children per way, so a one-name child re-checks the 30 Fatimas of its
-                # age first, newest first; the others wait for the next `ftr match`.
-                _best_hits(
-                    session,
-                    model,
-                    condition,
-                    person.search_text,
-                    min(limit, COMMON_AGE_LIMIT),
-                    age=person.age,
-                )
-            )
-        )
+        found.update(dict.fromkeys(_age_hits(session, model, person, condition, limit)))
     for person in people:
         # a child known by pet names only (Pov, Toch) may be anyone's: such children of
         # the person's age and sex, or, for such a child, anyone of its age and sex
@@ -566,18 +573,7 @@ def _retrieve(
                 condition = and_(condition, model.sex.in_((person.sex, "unknown")))
         else:
             condition = model.name_keys.overlap(_pet_name_lookup(person.sex, person.age))
-        found.update(
-            dict.fromkeys(
-                _best_hits(
-                    session,
-                    model,
-                    condition,
-                    person.search_text,
-                    min(limit, COMMON_AGE_LIMIT),
-                    age=person.age,
-                )
-            )
-        )
+        found.update(dict.fromkeys(_age_hits(session, model, person, condition, limit)))
     for person in people:
         if person.separation_point is None:
             continue

@@ -284,26 +284,16 @@ def test_pair_weights_and_their_sums_as_defined() -> None:
     wm, ws = model.field_weights()
     lv = comp.levels.astype(np.int64)
     adj = score.tf_adjustment(model, comp)
-    fw = (
-        np.stack(
-            [
-                np.where(lv[:, f] >= 0, wm[f][np.where(lv[:, f] >= 0, lv[:, f], 0)], 0.0)
-                for f in range(len(FIELDS))
-            ],
-            axis=1,
-        )
-        + adj
-    )
-    sw = (
-        np.stack(
-            [
-                np.where(lv[:, f] >= 0, ws[f][np.where(lv[:, f] >= 0, lv[:, f], 0)], 0.0)
-                for f in range(len(FIELDS))
-            ],
-            axis=1,
-        )
-        + adj
-    )
+
+    def weights(w: list[np.ndarray]) -> np.ndarray:
+        """Each field's weight at its level, 0 where missing, plus the TF adjustment."""
+        cols = [
+            np.where(lv[:, f] >= 0, w[f][np.where(lv[:, f] >= 0, lv[:, f], 0)], 0.0)
+            for f in range(len(FIELDS))
+        ]
+        return np.stack(cols, axis=1) + adj
+
+    fw, sw = weights(wm), weights(ws)
     assert (lv < 0).any() and (adj != 0).any()
     got = score.pair_scores(model, comp)
     np.testing.assert_array_equal(got.field_w, fw)
