@@ -448,26 +448,6 @@ def _age_window(age: int) -> tuple[int, int]:
     return age - spread, age + spread
 
 
-PET_KEY_PREFIX = "pet:"
-
-
-def pet_name_keys(sex: str, age: int | None) -> list[str]:
-    """Index keys of a person known by pet names only (matching.variants.PET_NAMES): its
-    sex and age, so that the children of an age and sex are one index look-up away."""
-    return [f"{PET_KEY_PREFIX}{sex}:{'' if age is None else age}"]
-
-
-def _pet_name_lookup(sex: str, age: int) -> list[str]:
-    """The keys of the pet-name-only records that a person of this sex and age may be."""
-    low, high = _age_window(age)
-    sexes = ("male", "female", "unknown") if sex == "unknown" else (sex, "unknown")
-    return [k for x in sexes for a in range(low, high + 1) for k in pet_name_keys(x, a)]
-
-
-def _pet_name_only(person: ChildRegistration | SoughtChild) -> bool:
-    return any(k.startswith(PET_KEY_PREFIX) for k in person.name_keys)
-
-
 def _best_hits(
     session: Session,
     model: type[ChildRegistration] | type[SoughtChild],
@@ -492,27 +472,6 @@ def _best_hits(
     return list(session.scalars(stmt))
 
 
-def _age_hits(
-    session: Session,
-    model: type[ChildRegistration] | type[SoughtChild],
-    person: ChildRegistration | SoughtChild,
-    condition: ColumnElement[bool],
-    limit: int,
-) -> list[int]:
-    """`_best_hits` for one person's way in by age: among equally similar names, the
-    nearest ages first. Real-time matching of a registration looks at `limit` (30) sought
-    children per way, so a one-name child re-checks the 30 Fatimas of its age first,
-    newest first; the others wait for the next `ftr match`."""
-    return _best_hits(
-        session,
-        model,
-        condition,
-        person.search_text,
-        min(limit, COMMON_AGE_LIMIT),
-        age=person.age,
-    )
-
-
 def _retrieve(
     session: Session,
     model: type[ChildRegistration] | type[SoughtChild],
@@ -521,14 +480,12 @@ def _retrieve(
 ) -> list[int]:
     """Open records of `model` that may be one of `people`, best first.
 
-    Five ways in, each its own query (OR-ed together under a LIMIT, the hits of one
-    would crowd out the others): pair keys (two name tokens, or a name and a parent's
-    name); name keys that are not too common (GIN); a common name key (Mohammed,
-    Fatima) within the person's age window, for the small children known by one name
-    only; the children known by pet names only of the person's age and sex (GIN; for
-    such a child itself, every record of its age and sex); and the nearest separation
-    points of a similar age (GiST). Within each, the records with the most similar
-    normalised names come first.
+    Four ways in, all indexed, each its own query (OR-ed together under a LIMIT, the
+    hits of one would crowd out the others): pair keys (two name tokens, or a name and
+    a parent's name); name keys that are not too common (GIN); a common name key
+    (Mohammed, Fatima) within the person's age window, for the small children known by
+    one name only; and the nearest separation points of a similar age (GiST). Within
+    each, the records with the most similar normalised names come first.
     """
     table = str(model.__tablename__)
     blocks = sorted({k for p in people for k in p.block_keys})
@@ -560,20 +517,21 @@ def _retrieve(
             # (the pattern inline, not bound: the one-name partial index must be
             # provable from the query's text, also for a prepared statement's plan)
             condition = and_(condition, text(SINGLE_NAME_SQL))
-        found.update(dict.fromkeys(_age_hits(session, model, person, condition, limit)))
-    for person in people:
-        # a child known by pet names only (Pov, Toch) may be anyone's: such children of
-        # the person's age and sex, or, for such a child, anyone of its age and sex
-        if person.age is None:
-            continue
-        if _pet_name_only(person):
-            low, high = _age_window(person.age)
-            condition = model.age.between(low, high)
-            if person.sex != "unknown":
-                condition = and_(condition, model.sex.in_((person.sex, "unknown")))
-        else:
-            condition = model.name_keys.overlap(_pet_name_lookup(person.sex, person.age))
-        found.update(dict.fromkeys(_age_hits(session, model, person, condition, limit)))
+        found.update(
+            dict.fromkeys(
+                # Real-time matching of a registration looks at `limit` (30) sought
+                # children per way, so a one-name child re-checks the 30 Fatimas of its
+                # age first, newest first; the others wait for the next `ftr match`.
+                _best_hits(
+                    session,
+                    model,
+                    condition,
+                    person.search_text,
+                    min(limit, COMMON_AGE_LIMIT),
+                    age=person.age,
+                )
+            )
+        )
     for person in people:
         if person.separation_point is None:
             continue

@@ -48,7 +48,6 @@ import matching.linker
 from matching import Linker
 from matching.linker import ENGINE_VERSION, RANK_CHUNK_SIZE
 from matching.normalize import join_head_rest, normalize_name, token_keys
-from matching.variants import is_pet_name
 
 from . import linkage
 from .contract import (
@@ -216,19 +215,12 @@ def _person_values(record: dict[str, Any]) -> dict[str, Any]:
         **_key_values(
             (record["given_name"], record["family_name"], *record["other_names"]),
             (record["mother_name"], record["father_name"]),
-            record["sex"],
-            record["age"],
         ),
     }
 
 
-def _key_values(
-    names: Sequence[str | None], parents: Sequence[str | None], sex: str, age: int | None
-) -> dict[str, Any]:
+def _key_values(names: Sequence[str | None], parents: Sequence[str | None]) -> dict[str, Any]:
     keys, blocks, search_text = store_keys(names, parents)
-    tokens = search_text.split()
-    if tokens and all(map(is_pet_name, tokens)):
-        keys = [*keys, *linkage.pet_name_keys(sex, age)]
     return {"name_keys": keys, "block_keys": blocks, "search_text": search_text}
 
 
@@ -479,8 +471,6 @@ def refresh_keys(
                     table.c.other_names,
                     table.c.mother_name,
                     table.c.father_name,
-                    table.c.sex,
-                    table.c.age,
                     table.c.name_keys,
                     table.c.block_keys,
                     table.c.search_text,
@@ -496,8 +486,6 @@ def refresh_keys(
                 keys = _key_values(
                     (row.given_name, row.family_name, *(row.other_names or [])),
                     (row.mother_name, row.father_name),
-                    row.sex,
-                    row.age,
                 )
                 stored = {
                     "name_keys": row.name_keys,
