@@ -205,7 +205,12 @@ def to_ascii(text: str) -> str:
             _cyrillic_uk(part) if any(_is_cyrillic(c) for c in part) else part
             for part in re.split(r"(\s+)", text)
         )
-    return anyascii(unicodedata.normalize("NFC", text)).lower()
+    return anyascii(unicodedata.normalize("NFC", text).translate(_SCRIPT_SIGNS)).lower()
+
+
+# Khmer's bantoc (U+17CB) shortens the vowel before it and adds none, where anyascii
+# writes an "a": រស់ is Ros (not "rsa"), ចាន់ Chan (not "chana")
+_SCRIPT_SIGNS = {0x17CB: None}
 
 
 def _canon_abd(rest: str) -> str | None:
@@ -369,6 +374,7 @@ _DIGRAPHS = (
     ("shch", "x"),
     ("sch", "x"),
     ("sh", "x"),
+    ("tch", "x"),  # Nitch, Sreynitch: the t adds no sound (Khmer script writes none)
     ("ch", "x"),
     ("kh", "k"),
     ("gh", "g"),
