@@ -30,6 +30,7 @@ F64 = npt.NDArray[np.float64]
 
 PLAIN = 4095  # band code meaning "no age band"
 _SLOTS = 128  # slot numbers (pieces of evidence, see _record_keys) are below this
+_PET_SLOT = 92  # the slot of the pet-name key
 _CODE_BITS = 62  # bits of a (pair, slot, weight rank) sort code; wider ones take a slower path
 # the age part of the pre-score, by years apart: <= 1, <= 2, <= 3, <= 5, more
 _AGE_STEPS = np.array([1.0, 2.0, 3.0, 5.0])
@@ -165,11 +166,11 @@ def _record_keys(
         for sex in (0, 1, 2):
             idx = np.flatnonzero((r.sex == sex) | (r.sex == 0) | (sex == 0))
             rows.append((idx, np.full(len(idx), base5 + sex, dtype=np.int64)))
-            slots.append(92)
+            slots.append(_PET_SLOT)
     else:
         idx = np.flatnonzero(r.pet_name_only)
         rows.append((idx, base5 + r.sex[idx].astype(np.int64)))
-        slots.append(92)
+        slots.append(_PET_SLOT)
     recs = np.concatenate([a for a, _ in rows]) if rows else np.zeros(0, np.int64)
     vals = np.concatenate([b for _, b in rows]) if rows else np.zeros(0, np.int64)
     slot = (
@@ -334,8 +335,10 @@ def candidate_pairs(
     ucode, ucnt = np.unique(c_codes, return_counts=True)
     # sought side: plain when the block is small, banded otherwise
     sba, sbb = _bands(s.birth)
-    plain = (s_size > 0) & (s_size <= plain_cap)
-    big = s_size > plain_cap
+    # the pet-name key always with an age band (a pet name is a small child's)
+    pet_key = s_slot == _PET_SLOT
+    plain = (s_size > 0) & (s_size <= plain_cap) & ~pet_key
+    big = (s_size > plain_cap) | (pet_key & (s_size > 0))
     s_codes = np.concatenate(
         [
             np.where(plain, s_val * 4096 + PLAIN, -1),
@@ -354,6 +357,9 @@ def candidate_pairs(
     s_codes, s_recs3, bsize = s_codes[keep], s_recs3[keep], bsize[keep]
     s_slot3 = s_slot3[keep]
     s_w = np.log(nc / bsize.astype(np.float64)) + 0.1
+    # being known by pet names only is no evidence of being the child: the age, sex and
+    # separation terms rank such candidates, not the rarity of their block
+    s_w[s_slot3 == _PET_SLOT] = 0.1
     # sought key rows by record, so that a chunk of sought children is one slice
     by_rec = np.argsort(s_recs3, kind="stable")
     s_codes, s_recs3, s_slot3, s_w = s_codes[by_rec], s_recs3[by_rec], s_slot3[by_rec], s_w[by_rec]

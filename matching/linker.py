@@ -416,7 +416,11 @@ class Linker:
         if top_k is not None and len(si):
             # keep the best top_k per sought child before building the (large) frame;
             # ties are broken by the child's ref so that row order does not matter
-            keep = best_per_group(si, rk.prob, sess.c_ref_rank()[ci], top_k, bin_by=np.log(rk.prob))
+            # binned by the bits of each probability: their order, exactly, spread like
+            # a logarithm (probabilities crowd near 0)
+            keep = best_per_group(
+                si, rk.prob, sess.c_ref_rank()[ci], top_k, bin_by=_order_preserving(rk.prob)
+            )
             keep = np.sort(keep)
             si, ci = si[keep], ci[keep]
             comp = Comparison(comp.levels[keep], comp.tf_logu[keep])
@@ -678,6 +682,13 @@ def sought_chunks(inquiry: npt.NDArray[np.int64], chunk_size: int) -> list[IntAr
     rows = np.argsort(of_row, kind="stable").astype(np.int32)
     bounds = np.searchsorted(of_row[rows], np.arange(current + 2))
     return [rows[bounds[i] : bounds[i + 1]] for i in range(current + 1)]
+
+
+def _order_preserving(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """A float of each positive value's bit pattern: in the values' order, exactly (the
+    bits of positive doubles order them as their values do; converting to float rounds,
+    which may merge neighbours and never swaps them), spread over the exponents like log."""
+    return np.asarray(x, dtype=np.float64).view(np.int64).astype(np.float64)
 
 
 def _take_records(r: Records, positions: IntArr) -> Records:

@@ -107,8 +107,8 @@ def best_per_group(
     first (sorting every candidate pair took most of the blocking's time).
 
     ``bin_by``: what the histogram bins instead of the scores, where these crowd into one
-    bin (probabilities near 0); it must be a non-decreasing function *of the score*
-    (``log(score)``), so that a row binned lower is scored lower.
+    bin (probabilities near 0); it must be a non-decreasing function *of the score*, so
+    that a row binned lower is scored lower (``linker._order_preserving``).
     """
     if len(group) == 0:
         return np.zeros(0, dtype=np.intp)

@@ -562,7 +562,7 @@ class Records:
     age_now: FloatArr
     ident: npt.NDArray[np.uint8]  # (n, K_IDENT) identifier characters, 0-padded
     ident_len: IntArr  # 0 = no identifier
-    pet_name_only: npt.NDArray[np.bool_]  # every name is a pet name (variants.PET_NAMES)
+    pet_name_only: npt.NDArray[np.bool_]  # no family name, every name a pet name (PET_NAMES)
     extra: dict[str, object] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -640,6 +640,7 @@ def build_records(
         inquiry = np.arange(n, dtype=np.int64)
     name = vocab.encode(toks.name, K_NAME)
     pet = np.append(vocab.pet, True)[name]  # a missing token (-1) is no objection
+    no_family_name = np.array([not t.strip() for t in _text(_col(df, "family_name"))], dtype=bool)
     return Records(
         ref=ref,
         name=name,
@@ -662,7 +663,11 @@ def build_records(
         age_now=np.asarray(age_now, dtype=np.float64),
         ident=ident,
         ident_len=ident_len,
-        pet_name_only=np.asarray(pet.all(axis=1) & (name >= 0).any(axis=1), dtype=bool),
+        # with a family name written down, the child is known by more than a pet name
+        # (and Touch, Tuch are family names as well as "small")
+        pet_name_only=np.asarray(
+            pet.all(axis=1) & (name >= 0).any(axis=1) & no_family_name, dtype=bool
+        ),
     )
 
 

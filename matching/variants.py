@@ -322,13 +322,17 @@ PET_NAMES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 PET_PREFIXES = ("ah", "a")
+# the pet names that the prefix is written joined to (អាពៅ apau, Atoch): those that are no
+# one's given name, so that Aoun or Amey, names of their own, stay names
+_PREFIXED_PET_NAMES = frozenset({"pov", "pau", "pouv", "toch", "touch", "tuch", "thom", "tham"})
 
 
 def is_pet_name(token: str) -> bool:
-    """Whether a normalised token is a pet name (PET_NAMES), or its prefix alone."""
+    """Whether a normalised token is a pet name (PET_NAMES), the familiar prefix alone, or
+    the prefix joined to a pet name that is no one's given name."""
     if token in PET_NAMES or token in PET_PREFIXES:
         return True
-    return any(token.startswith(p) and token[len(p) :] in PET_NAMES for p in PET_PREFIXES)
+    return any(token.startswith(p) and token[len(p) :] in _PREFIXED_PET_NAMES for p in PET_PREFIXES)
 
 
 class VariantTable:

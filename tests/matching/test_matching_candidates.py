@@ -141,6 +141,8 @@ def test_a_child_known_by_a_pet_name_only_is_a_candidate_of_its_age_and_sex() ->
         {"sex": "male", "age": "3", "given_name": "Toch"},  # C003: a boy
         {**girl, "given_name": "Toch", "family_name": "Chan"},  # C004: a name besides
         {**girl, "given_name": "Bopha"},  # C005: another girl's name
+        {"sex": "female", "age": "14", "given_name": "Toch"},  # C006: not of her age
+        {**girl, "given_name": "Vy", "family_name": "Touch"},  # C007: a family name
     ]
     kept = _kept(children, {**girl, "given_name": "Dara", "family_name": "Sok"}, 10)
     assert sorted(kept) == ["C000", "C001", "C002"]

@@ -118,8 +118,14 @@ def test_a_child_known_by_pet_names_only_may_be_anyones() -> None:
     # a pet name beside a name of its own is compared as any name
     toch_chan = {"given_name": "Toch", "family_name": "Chan"}
     assert _compare(toch_chan, dara)["name"] == "no part agrees"
-    # not every short name is a pet name
+    # not every short name is a pet name; with a family name (Touch is one, as well as
+    # "small") a child is known by more; Aoun and Amey are names of their own
     assert _compare({"given_name": "Bopha"}, dara)["name"] == "no part agrees"
+    assert _compare({"given_name": "Vy", "family_name": "Touch"}, dara)["name"] == (
+        "no part agrees"
+    )
+    for name in ("Aoun", "Amey"):
+        assert _compare({"given_name": name}, dara)["name"] == "no part agrees", name
 
 
 def test_one_edit_between_long_names_agrees() -> None:

@@ -30,7 +30,7 @@ from matching.compare import (
     sep_date_levels,
     token_levels,
 )
-from matching.linker import Linker, _make_session, _Session, _variant_table
+from matching.linker import Linker, _make_session, _order_preserving, _Session, _variant_table
 from matching.rank import best_per_group
 from matching.records import Records, Vocab
 
@@ -304,7 +304,7 @@ def test_pair_weights_and_their_sums_as_defined() -> None:
     np.testing.assert_allclose(score.tf_adjustment_sum(model, comp), adj.sum(axis=1), atol=1e-12)
 
 
-def test_best_per_group_binned_by_log_probability() -> None:
+def test_best_per_group_binned_by_the_bits_of_probabilities() -> None:
     # probabilities as ranking gives them: most near 0, many equal at the clip near 1
     rng = np.random.default_rng(8)
     n = 30_000
@@ -315,7 +315,7 @@ def test_best_per_group_binned_by_log_probability() -> None:
     prob = 1.0 / (1.0 + np.exp(-logit))
     ref_rank = rng.permutation(n)
     assert (prob == prob.max()).sum() > 100
-    best = best_per_group(ps, prob, ref_rank[pc], 10, bin_by=np.log(prob))
+    best = best_per_group(ps, prob, ref_rank[pc], 10, bin_by=_order_preserving(prob))
     for g, w in zip(
         (ps[best], pc[best], prob[best]), _top_reference(ps, pc, prob, ref_rank, 10), strict=True
     ):
