@@ -36,15 +36,44 @@ K_PLACE = 6
 K_IDENT = 16
 IDENT_COLUMNS = ("identifier", "soc_sec_id", "national_id", "id_number")
 
-_PARENT_REL = {
-    "mother": "mother",
-    "mom": "mother",
-    "mum": "mother",
-    "mama": "mother",
-    "father": "father",
-    "dad": "father",
-    "papa": "father",
-}
+# Words that name the inquirer as the child's mother or father, in the languages of the
+# help desks (English, French, Spanish, Portuguese, Arabic, Ukrainian, Russian, Khmer),
+# as written in free text ("Mother", "biological mother", "Mère", "أم", "мати", "ម្តាយ")
+_MOTHER_WORDS = frozenset(
+    {
+        "mother", "mom", "mum", "mama", "mommy", "mummy", "ma", "mère", "mere", "maman",
+        "madre", "mãe", "mae", "أم", "ام", "الأم", "الام", "والدة", "الوالدة", "мати",
+        "мама", "матір", "мать", "ម្តាយ", "ម្ដាយ", "ម៉ែ",
+    }
+)  # fmt: skip
+_FATHER_WORDS = frozenset(
+    {
+        "father", "dad", "daddy", "papa", "pa", "père", "pere", "padre", "pai", "أب", "اب",
+        "الأب", "الاب", "أبو", "والد", "الوالد", "батько", "тато", "отець", "отец", "папа",
+        "ឪពុក", "ពុក", "ប៉ា",
+    }
+)  # fmt: skip
+# a mother or father of someone else: the child's parents are not these
+_OTHER_KIN_WORDS = frozenset(
+    {"grand", "grandmother", "grandfather", "step", "stepmother", "stepfather", "foster",
+     "god", "godmother", "godfather", "in", "law", "grand-mère", "grand-père", "جد", "جدة"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def parent_relation(relationship: str) -> str | None:
+    """ "mother" or "father" when the inquirer's relationship says so, else None."""
+    # split on spaces and punctuation (not \w+: Khmer vowel signs are not word characters)
+    words = set(re.split(r"[\s\-_/,;:.()'’]+", relationship.lower())) - {""}
+    if not words or words & _OTHER_KIN_WORDS:
+        return None
+    if words & _MOTHER_WORDS:
+        return "mother"
+    if words & _FATHER_WORDS:
+        return "father"
+    return None
+
+
 _PLACE_STOP = frozenset(
     {
         "camp",
@@ -299,7 +328,7 @@ def _row_tokens(
                 toks.append(t)
     mo = list(_normalize_cached(mother))
     fa = list(_normalize_cached(father))
-    r = _PARENT_REL.get(rel.strip().lower())
+    r = parent_relation(rel)
     if r is not None and inq:
         it = list(_normalize_cached(inq))
         if r == "mother":

@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from matching.compare import (
     FIELD_INDEX,
@@ -187,6 +188,37 @@ def test_parents_inquirer_place_date_language() -> None:
     far = _compare(c, {**s, "separation_lat": "15.0", "separation_date": "2023-01-01"})
     assert far["place"] == ">150km" and far["sep_date"] == ">1y"
     assert _compare({"given_name": "Ali"}, {"given_name": "Ali"})["place"] == ""
+
+
+@pytest.mark.parametrize(
+    ("relationship", "parent"),
+    [
+        ("Biological mother", "mother"),
+        ("Mère", "mother"),
+        ("أم", "mother"),
+        ("мати", "mother"),
+        ("ម្តាយ", "mother"),
+        ("Dad", "father"),
+        ("père", "father"),
+        ("батько", "father"),
+        ("ឪពុក", "father"),
+        ("Grand-mère", None),
+        ("step-mother", None),
+        ("aunt", None),
+    ],
+)
+def test_the_inquirer_counts_as_the_parent_the_relationship_names(
+    relationship: str, parent: str | None
+) -> None:
+    child = {"given_name": "Ali", "mother_name": "Fatima Ahmed", "father_name": "Osman Ali"}
+    inquirer = "Fatma Ahmad" if parent != "father" else "Othman Ali"
+    out = _compare(
+        child,
+        {"given_name": "Ali", "inquirer_name": inquirer, "inquirer_relationship": relationship},
+    )
+    for side in ("mother", "father"):
+        agrees = out[side] in ("2+ parts agree", "1 part agrees")
+        assert agrees == (side == parent), (relationship, side, out[side])
 
 
 def test_record_dates_stand_in_for_a_missing_separation_date() -> None:
