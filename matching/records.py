@@ -452,6 +452,7 @@ class Vocab:
             [codes.setdefault(k, len(codes)) for k in chain.from_iterable(keys)], dtype=np.int32
         ).reshape(n, 4)
         self.ph = np.ascontiguousarray(coded[:, :3])
+        # pet names (Pov, Toch): a record known by these alone may be anyone's (compare)
         self.pet = np.array([is_pet_name(t) for t in self.tokens], dtype=bool)
         # long enough that one letter more or less is a typo rather than another name
         self.typo_strong = np.array([len(t) >= TYPO_STRONG_MIN for t in self.tokens], dtype=bool)
