@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matching.compare import distance_levels, record_date_levels, sep_date_levels
+from matching.compare import distance_levels, limits_passed, record_date_levels, sep_date_levels
 from matching.parallel import map_chunks
 from matching.rank import best_per_group
 from matching.records import IntArr, Records, Vocab, ref_ranks
@@ -211,7 +211,7 @@ def _age_sex_prescore(s: Records, c: Records, ps: I64, pc: I64) -> F64:
     Generic log-ratio-like values: the same child's estimated ages rarely differ by more
     than a few years, and its sex is rarely recorded wrongly."""
     d = np.abs(s.birth[ps] - c.birth[pc])
-    age = _AGE_PRESCORE[np.searchsorted(_AGE_STEPS, d)]
+    age = _AGE_PRESCORE[limits_passed(d, _AGE_STEPS)]
     age[np.isnan(d)] = 0.0
     xs, xc = s.sex[ps], c.sex[pc]
     sex = _SEX_PRESCORE[xs * 3 + xc]

@@ -119,8 +119,9 @@ def token_pair_levels(v: Vocab, ta: IntArr, tb: IntArr) -> LevelArr:
     lvl = np.zeros(len(ta), dtype=np.int8)
     typo = (ra == rb) | (ra == tb) | (ta == rb)  # a typo representative in common
     # one token is a part of the other (Mengdara / Dara): similar
-    pa, pb = v.part_rep[ta], v.part_rep[tb]
-    part = (pa[:, 0] == rb) | (pa[:, 1] == rb) | (pb[:, 0] == ra) | (pb[:, 1] == ra)
+    # a column at a time: gathering (n, 2) rows is five times slower than two columns
+    pr0, pr1 = v.part_rep[:, 0], v.part_rep[:, 1]
+    part = (pr0[ta] == rb) | (pr1[ta] == rb) | (pr0[tb] == ra) | (pr1[tb] == ra)
     lvl[typo | part] = T_FUZZY
     ph = v.ph
     p0a, p1a, p2a = ph[:, 0][ta], ph[:, 1][ta], ph[:, 2][ta]
@@ -503,10 +504,19 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
 
 def _levels_at_most(x: FloatArr, limits: FloatArr) -> LevelArr:
     """Level i for the first ``limits[i]`` that x does not exceed (``len(limits)`` beyond
-    them all); -1 where x is NaN. One binary search a value: these run on every candidate
-    pair that blocking weighs, tens of millions of them."""
-    lv = np.searchsorted(limits, x).astype(np.int8)  # NaN sorts after every limit
+    them all); -1 where x is NaN. These run on every candidate pair that blocking weighs,
+    tens of millions of them."""
+    lv = limits_passed(x, limits)
     lv[np.isnan(x)] = -1
+    return lv
+
+
+def limits_passed(x: FloatArr, limits: FloatArr) -> LevelArr:
+    """How many of the (few, sorted) ``limits`` each x exceeds, as ``np.searchsorted``
+    counts them, in a fifth of its time: one comparison pass a limit (NaN exceeds none)."""
+    lv = np.zeros(len(x), dtype=np.int8)
+    for limit in limits:
+        lv += x > limit
     return lv
 
 
@@ -544,7 +554,7 @@ def record_date_levels(s: Records, c: Records, si: IndexArr, ci: IndexArr) -> Le
     sep_c = np.where(c.sep_month, c.sep, np.nan)[ci]
     day_s, day_c = s.day[si], c.day[ci]
     after = np.where(no_c, day_c - sep_s, day_s - sep_c) * 365.25
-    lv = np.searchsorted(_RECORD_DAYS, after).astype(np.int8)
+    lv = limits_passed(after, _RECORD_DAYS)
     lv[after < -_BEFORE_DAYS] = 4
     lv[(no_s == no_c) | np.isnan(after)] = -1
     both = np.flatnonzero(no_s & no_c)
