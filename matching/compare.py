@@ -338,12 +338,17 @@ def _two_smallest(lf: FloatArr) -> tuple[FloatArr, FloatArr, IntArr]:
 
 
 def _bag_summary(
-    lvl: LevelArr, logf_a: FloatArr
+    lvl: LevelArr,
+    logf_a: FloatArr,
+    uncounted_a: npt.NDArray[np.bool_] | None = None,
+    uncounted_b: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[IntArr, IntArr, IntArr, IntArr, FloatArr, FloatArr, IntArr]:
     """Summaries of a token-level matrix (P, Ka, Kb).
 
     Returns n_strong, n_fuzzy, unmatched_a, unmatched_b, two rarest log-frequencies of
     strongly agreeing tokens (inf if none) and the index of the rarest token on side a.
+    ``uncounted_a`` / ``uncounted_b`` (P, Ka) / (P, Kb): tokens that never count as
+    unmatched.
     """
     best_a = _max_over(lvl, 2)
     best_b = _max_over(lvl, 1)
@@ -353,8 +358,10 @@ def _bag_summary(
     fb = _count_rows(best_b >= T_FUZZY)
     n_strong = np.minimum(sa, sb)
     n_fuzzy = (np.minimum(fa, fb) - n_strong).clip(0)
-    un_a = _count_rows((best_a >= 0) & (best_a < T_FUZZY))
-    un_b = _count_rows((best_b >= 0) & (best_b < T_FUZZY))
+    left_a = (best_a >= 0) & (best_a < T_FUZZY)
+    left_b = (best_b >= 0) & (best_b < T_FUZZY)
+    un_a = _count_rows(left_a if uncounted_a is None else left_a & ~uncounted_a)
+    un_b = _count_rows(left_b if uncounted_b is None else left_b & ~uncounted_b)
     lf = np.where(best_a >= T_PHONETIC, logf_a, np.inf)
     lf1, lf2, idx = _two_smallest(lf)
     return n_strong, n_fuzzy, un_a, un_b, lf1, lf2, idx
@@ -386,6 +393,11 @@ def _token_logf(log_tab: FloatArr, toks: IntArr) -> FloatArr:
     return np.where(toks >= 0, log_tab[np.where(toks >= 0, toks, 0)], np.inf)
 
 
+def _is_pet(v: Vocab, toks: IntArr) -> npt.NDArray[np.bool_]:
+    """Which tokens of a (P, K) array are pet names (absent ones are not)."""
+    return np.asarray(np.append(v.pet, False)[toks], dtype=np.bool_)  # -1 picks the False
+
+
 def _parent_in_names(v: Vocab, parent: IntArr, names: IntArr) -> IntArr:
     """How many of a parent's name parts stand among the other record's own names."""
     return _count_rows(_max_over(token_levels(v, parent, names), 2) >= T_PHONETIC)
@@ -407,7 +419,9 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     # a value's own frequency tells only for the same value (or a listed variant): two
     # tokens that merely sound alike agree far more often than either token's frequency
     pair_lf = _rarest_agreeing(lvl, _token_logf(tfa.log_name, an), _token_logf(tfa.log_name, bn))
-    ns, nf, ua, ub, lf1, lf2, idx = _bag_summary(lvl, pair_lf)
+    # a pet name (Pov, Toch) left over is what the family calls the child, not a name
+    # part that contradicts the other record's
+    ns, nf, ua, ub, lf1, lf2, idx = _bag_summary(lvl, pair_lf, _is_pet(v, an), _is_pet(v, bn))
     has = (an >= 0).any(axis=1) & (bn >= 0).any(axis=1)
     # a child known by pet names only (Pov, Toch) may be anyone's: where no name agrees
     # nor is similar, the names are not compared rather than different

@@ -129,6 +129,21 @@ def test_a_child_known_by_pet_names_only_may_be_anyones() -> None:
         assert _compare({"given_name": name}, dara)["name"] == "no part agrees", name
 
 
+def test_a_pet_name_left_over_is_no_conflicting_name() -> None:
+    # the family's pet name beside the child's name is not a name part that the other
+    # record contradicts; a name of its own left over is
+    sought = {"given_name": "Thearith", "family_name": "Chan"}
+    with_pet = _compare({"given_name": "Tearith", "other_names": "Thom"}, sought)
+    assert (with_pet["name"], with_pet["name_conflict"]) == ("1 part agrees", "none")
+    as_script = _compare({"given_name": "Tearith", "other_names": "ធំ"}, sought)
+    assert as_script["name_conflict"] == "none"
+    with_name = _compare({"given_name": "Tearith", "other_names": "Sokha"}, sought)
+    assert with_name["name_conflict"] == "1 part differs"
+    # on the sought side too
+    pet_sought = _compare(sought, {"given_name": "Tearith", "other_names": "Thom"})
+    assert pet_sought["name_conflict"] == "none"
+
+
 def test_one_edit_between_long_names_agrees() -> None:
     # a spelling one edit from another stands for a typo: long names agree, short ones
     # are only similar (Sokha / Sokhan may be two names)
