@@ -15,6 +15,8 @@ from functools import lru_cache
 from anyascii import anyascii
 from doublemetaphone import doublemetaphone
 
+from matching.khmer import KHMER_RUN
+from matching.khmer import romanise as romanise_khmer
 from matching.variants import JOIN_HEADS, SEED_GROUPS, VariantTable
 
 # --- Arabic script -------------------------------------------------------------------
@@ -205,12 +207,11 @@ def to_ascii(text: str) -> str:
             _cyrillic_uk(part) if any(_is_cyrillic(c) for c in part) else part
             for part in re.split(r"(\s+)", text)
         )
-    return anyascii(unicodedata.normalize("NFC", text).translate(_SCRIPT_SIGNS)).lower()
-
-
-# Khmer's bantoc (U+17CB) shortens the vowel before it and adds none, where anyascii
-# writes an "a": រស់ is Ros (not "rsa"), ចាន់ Chan (not "chana")
-_SCRIPT_SIGNS = {0x17CB: None}
+    text = unicodedata.normalize("NFC", text)
+    if KHMER_RUN.search(text):
+        # as Cambodian names are spelt, not letter by letter (វណ្ណា Vanna, not "vnna")
+        text = romanise_khmer(text)
+    return anyascii(text).lower()
 
 
 def _canon_abd(rest: str) -> str | None:

@@ -325,8 +325,8 @@ JOIN_HEADS: frozenset[str] = frozenset({"srey", "srei", "abu", "abou", "abo", "u
 # Pet names that Khmer families give small children whatever their given name, for their
 # place among siblings, their size or as endearments: Pov (the youngest), Toch (small),
 # Thom (big), Oun (little one), Bong (elder), Srey (girl) and Pros (boy) alone, Mey, Vy;
-# with the spellings that romanised Khmer script gives (ពៅ pau, ធំ tham, ម៉ី mei, វី vei)
-# and after the familiar prefix "a"/"ah" (អាពៅ apau, Ah Toch). A child known by such
+# with the spellings letter-by-letter romanisations of Khmer script give (pau, tham, mei,
+# vei) and after the familiar prefix "a"/"ah" (អាពៅ Apov, Ah Toch). A child known by such
 # names only may be anyone's: its name neither agrees nor disagrees with the name its
 # family gives (compare), and blocking offers it to sought children of its age and sex
 # (candidates).
@@ -337,7 +337,7 @@ PET_NAMES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 PET_PREFIXES = ("ah", "a")
-# the pet names that the prefix is written joined to (អាពៅ apau, Atoch): those that are no
+# the pet names that the prefix is written joined to (អាពៅ Apov, Atoch): those that are no
 # one's given name, so that Aoun or Amey, names of their own, stay names
 _PREFIXED_PET_NAMES = frozenset({"pov", "pau", "pouv", "toch", "touch", "tuch", "thom", "tham"})
 
