@@ -2,15 +2,20 @@
 
 A generic transliterator (anyascii) writes letter by letter: វណ្ណា "vnna", រិទ្ធី
 "retthei", កែវ "kaev", ពេជ្រ "pechr", where the family writes Vanna, Rithy, Keo, Pich.
-This follows the usual (UNGEGN-like, simplified) reading instead:
+This follows the usual (UNGEGN-like, simplified) reading instead, and comes out close
+enough to those spellings for the comparisons to meet them (vana, rithy, keo, pech):
 
 * a word is a run of clusters (a consonant with its subscripts, register marks, vowel
   and signs); a cluster without a vowel closes the syllable before it (សុខ Sok, ចាន់
-  Chan) or is a syllable of its own with the inherent vowel (កុសល Kosal, មករា Makara);
+  Chan, សុខប្រាក់ Sok-prak) or is a syllable of its own with the inherent vowel (កុសល
+  Kosal, មករា Makara, and before a nasal closing it: សុគន្ធា So-kun-thea);
 * vowels are read by the consonant's series (a-series ា "a", o-series ា "ea": ជា Chea,
   មាស Meas), the register marks ៉ and ៊ switching it;
 * a subscript of the same place (ទ្ធ, ដ្ឋ, ក្ខ, ណ្ណ) is one sound, a subscript r after a
-  final is silent (ពេជ្រ Pech), and the letter marked ៍ is not read.
+  final is silent (ពេជ្រ Pech), ហ before a sonorant is not read (ព្រហ្ម Prom), ប៉ is p
+  (ប៉ែន Pen), and the letter marked ៍ is not read.
+
+Digits and punctuation are left to the generic transliterator.
 
 Exact romanisations differ from family to family; the comparisons (phonetic codes,
 consonant skeletons, variant groups) absorb the rest.
@@ -30,6 +35,7 @@ NIKAHIT = "\u17c6"
 REAHMUK = "\u17c7"
 ROBAT = "\u17cc"
 SAMYOK_SANNYA = "\u17d0"
+YUUKALEAPINTU = "\u17c8"
 
 # consonant: (initial, final, series) with series 0 = a-series, 1 = o-series
 _CONSONANTS: dict[str, tuple[str, str, int]] = {
@@ -69,6 +75,8 @@ _CONSONANTS: dict[str, tuple[str, str, int]] = {
     "ឡ": ("l", "l", 0),
     "អ": ("", "", 0),  # carries a vowel
 }
+_NASALS = frozenset("ងញណនម")
+_SONORANTS = frozenset("ងញណនមយរលវ")
 # unaspirated + aspirated of one place written as a cluster: one (aspirated) sound
 _ONE_SOUND = {
     ("ក", "ខ"),
@@ -101,6 +109,7 @@ _VOWELS: dict[str, tuple[str, str]] = {
     "\u17c4": ("ao", "o"),  # ោ
     "\u17c5": ("ao", "ov"),  # ៅ
     SAMYOK_SANNYA: ("a", "ea"),
+    YUUKALEAPINTU: ("ak", "eak"),  # ៈ: វណ្ណៈ Vannak, វីរៈ Virak
 }
 # a vowel at the end of a word, where it is written otherwise (Srey, Rithy)
 _FINAL_VOWELS: dict[str, tuple[str, str]] = {"\u17b8": ("ey", "y")}
@@ -131,7 +140,8 @@ _INDEPENDENT_VOWELS = {
 }
 _SREY = "ស្រី"  # the female name head, always written Srey
 
-KHMER_RUN = re.compile("[\u1780-\u17ff]+")
+# letters, vowels and signs (U+1780-U+17D3, U+17DD); digits and punctuation are not read
+KHMER_RUN = re.compile("[\u1780-\u17d3\u17dd]+")
 
 
 @dataclass
@@ -140,6 +150,7 @@ class _Cluster:
     vowel: str = ""  # dependent vowel(s), or an independent vowel's reading
     independent: bool = False
     series: int = 0
+    muusikatoan: bool = False
     nikahit: bool = False
     reahmuk: bool = False
     bantoc: bool = False
@@ -148,7 +159,17 @@ class _Cluster:
 
     @property
     def has_vowel(self) -> bool:
-        return bool(self.vowel) or self.nikahit or self.independent
+        return bool(self.vowel) or self.nikahit or self.reahmuk or self.independent
+
+    @property
+    def reads_across(self) -> bool:
+        """A nasal over a stop (ន្ធ, ង្គ, ម្ព) or a doubled letter (ណ្ណ): its first letter
+        closes the syllable before it (សុគន្ធា So-kun-thea), so a consonant without a vowel
+        before it is a syllable of its own."""
+        if len(self.letters) < 2:
+            return False
+        base, sub = self.letters[0], self.letters[1]
+        return base == sub or (base in _NASALS and sub not in _SONORANTS)
 
 
 def _clusters(word: str) -> list[_Cluster]:
@@ -170,6 +191,7 @@ def _clusters(word: str) -> list[_Cluster]:
                 cur.vowel += ch
             elif ch == MUUSIKATOAN:
                 cur.series = 0
+                cur.muusikatoan = True
             elif ch == TRIISAP:
                 cur.series = 1
             elif ch == NIKAHIT:
@@ -189,14 +211,24 @@ def _clusters(word: str) -> list[_Cluster]:
     return out
 
 
-def _initial(letters: list[str]) -> str:
+def _spoken(letters: list[str]) -> list[str]:
+    """The letters read: ហ over a sonorant only moves it to the a-series (ហ្ម m)."""
+    if len(letters) > 1 and letters[0] == "ហ" and letters[1] in _SONORANTS:
+        return letters[1:]
+    return letters
+
+
+def _initial(c: _Cluster) -> str:
     """A cluster's consonants at the start of a syllable."""
+    letters = _spoken(c.letters)
     parts: list[str] = []
     prev = ""
     for k, letter in enumerate(letters):
         sound = _CONSONANTS[letter][0]
-        if letter == "ប" and k + 1 < len(letters) and letters[k + 1] == "រ":
-            sound = "p"  # ប្រ: Prak, Pros
+        if letter == "ប" and (
+            (k + 1 < len(letters) and letters[k + 1] == "រ") or (k == 0 and c.muusikatoan)
+        ):
+            sound = "p"  # ប្រ: Prak, Pros; ប៉: Pen
         if (prev, letter) in _ONE_SOUND:
             parts[-1] = sound
         elif not parts or parts[-1] != sound:  # ណ្ណ, ញ្ញ: one n
@@ -207,6 +239,7 @@ def _initial(letters: list[str]) -> str:
 
 def _final(letters: list[str]) -> str:
     """A cluster's consonants closing a syllable (a subscript r is silent: ពេជ្រ Pech)."""
+    letters = _spoken(letters)
     base = letters[0]
     if len(letters) > 1 and (base, letters[1]) in _ONE_SOUND:
         return _CONSONANTS[letters[1]][1]  # រិទ្ធ Rith
@@ -219,15 +252,17 @@ def _vowel(c: _Cluster, first: bool, last: bool) -> str:
     signs = c.vowel
     if c.nikahit and signs in _NASAL_VOWELS:
         text = _NASAL_VOWELS[signs][c.series]
+    elif not signs:  # ះ alone: the inherent vowel, then h (ព្រះ Preah)
+        text = "a" if c.series == 0 or not first else "ea"
     else:
         text = ""
         for k, sign in enumerate(signs):
             table = _FINAL_VOWELS if last and k == len(signs) - 1 else _VOWELS
             reading = table.get(sign, _VOWELS[sign])[c.series]
-            # o-series ា and ័ read "ea" in a word's first syllable (Chea, Meas, Pheap),
-            # mostly "a" after it (Dara, Makara, Rathana)
-            if sign in ("\u17b6", SAMYOK_SANNYA) and c.series == 1 and not first:
-                reading = "a"
+            # o-series ា, ័ and ៈ read "ea" in a word's first syllable (Chea, Meas, Pheap),
+            # mostly "a" after it (ដារា Dara, មករា Makara, រតនា Rathana, វីរៈ Virak)
+            if sign in ("\u17b6", SAMYOK_SANNYA, YUUKALEAPINTU) and c.series == 1 and not first:
+                reading = reading.removeprefix("e")
             text += reading
         if c.nikahit:
             text += "m"
@@ -238,9 +273,9 @@ def _finals(clusters: list[_Cluster]) -> list[bool]:
     """Which clusters close the syllable before them rather than start one.
 
     A cluster without a vowel does when it is marked so (bantoc), ends the word, or
-    stands between a vowel and a plain consonant with a vowel (សុខសេង Sok-seng); before
-    a cluster with a subscript it is a syllable (សុគន្ធា So-kun-thea), as it is after
-    a syllable without a written vowel (មករា Ma-ka-ra)."""
+    stands between a vowel and a cluster that starts a syllable (សុខសេង Sok-seng,
+    សុខប្រាក់ Sok-prak); before a nasal closing it, it is a syllable of its own (សុគន្ធា
+    So-kun-thea), as it is after a syllable without a written vowel (មករា Ma-ka-ra)."""
     n = len(clusters)
     final = [False] * n
     for i, c in enumerate(clusters):
@@ -252,7 +287,7 @@ def _finals(clusters: list[_Cluster]) -> list[bool]:
             or nxt is None
             or (
                 clusters[i - 1].has_vowel
-                and (nxt.independent or (nxt.has_vowel and len(nxt.letters) == 1))
+                and (nxt.independent or (nxt.has_vowel and not nxt.reads_across))
             )
         )
     return final
@@ -278,7 +313,7 @@ def romanise_word(word: str) -> str:
                 sound = "o"
             out.append(sound + robat)
             continue
-        head = "" if c.independent else _initial(c.letters)
+        head = "" if c.independent else _initial(c)
         if c.has_vowel:
             body = _vowel(c, first=i == 0, last=i == n - 1)
         else:  # the inherent vowel: o in an o-series closed syllable, else a

@@ -48,17 +48,25 @@ def workdir(tmp_path: Path) -> Path:
             rows.append((ref, f"C{k}", 2, 0.4, 2.0 + noise[1]))
         else:
             rows.append((ref, decoy, 1, 0.7, -2.0 + noise[0]))
-    ranked = pd.DataFrame(
-        rows, columns=["request_ref", "child_ref", "rank", "score", "name_weight"]
-    )
-    ranked.to_csv(tmp_path / "ftr.csv", index=False)
-    cols = ["ref", "person_id", "family_id"]
-    pd.DataFrame(children, columns=cols).to_csv(tmp_path / "truth_children.csv", index=False)
-    truth_r = pd.DataFrame([(r, p, f) for r, _, p, f in requests], columns=cols)
-    truth_r.to_csv(tmp_path / "truth_requests.csv", index=False)
-    inquiries = pd.DataFrame([(r, i) for r, i, _, _ in requests], columns=["ref", "inquiry_ref"])
-    inquiries.to_csv(tmp_path / "requests.csv", index=False)
+    _write(tmp_path, rows, children, requests)
     return tmp_path
+
+
+def _write(
+    path: Path,
+    rows: list[tuple[object, ...]],
+    children: list[tuple[str, str, str]],
+    requests: list[tuple[str, str, str, str]],
+) -> None:
+    """ftr.csv, the truth and requests.csv (ref, inquiry_ref) as link_bench leaves them."""
+    columns = ["request_ref", "child_ref", "rank", "score", "name_weight"]
+    pd.DataFrame(rows, columns=columns).to_csv(path / "ftr.csv", index=False)
+    cols = ["ref", "person_id", "family_id"]
+    pd.DataFrame(children, columns=cols).to_csv(path / "truth_children.csv", index=False)
+    truth_r = pd.DataFrame([(r, p, f) for r, _, p, f in requests], columns=cols)
+    truth_r.to_csv(path / "truth_requests.csv", index=False)
+    inquiries = pd.DataFrame([(r, i) for r, i, _, _ in requests], columns=["ref", "inquiry_ref"])
+    inquiries.to_csv(path / "requests.csv", index=False)
 
 
 def test_truth_weights_rerank_by_the_evidence(workdir: Path) -> None:
@@ -77,6 +85,35 @@ def test_truth_calibration_keeps_the_ranking(workdir: Path) -> None:
     # a decoy's 0.6 or 0.7 is never right: calibrated down, it raises no alarm
     assert calibrated.false_alarms == 0.0
     assert calibrated.confident_hits == 0.0
+
+
+def test_truth_calibration_lifts_an_under_confident_score(tmp_path: Path) -> None:
+    # FTR ranks every true child first, but at 0.3, under the 0.5 of a confident hit;
+    # decoys score 0.1 (registered) or 0.2 (never registered): all wrong
+    rows: list[tuple[object, ...]] = []
+    children, requests = [], []
+    for k in range(60):
+        registered = k < 50
+        requests.append((f"R{k}", f"I{k}", f"p{k}" if registered else f"q{k}", f"f{k}"))
+        children.append((f"D{k}", f"d{k}", f"g{k}"))
+        if registered:
+            children.append((f"C{k}", f"p{k}", f"f{k}"))
+            rows.append((f"R{k}", f"C{k}", 1, 0.3, 1.0))
+            rows.append((f"R{k}", f"D{k}", 2, 0.1, -1.0))
+        else:
+            rows.append((f"R{k}", f"D{k}", 1, 0.2, -1.0))
+    _write(tmp_path, rows, children, requests)
+    results = ceiling_mod.ceiling(tmp_path)
+    assert results["ftr"].confident_hits == 0.0
+    calibrated = results["truth calibration"]
+    assert calibrated.confident_hits == 1.0 and calibrated.false_alarms == 0.0
+
+
+def test_a_sought_child_missing_from_the_requests_is_an_error(workdir: Path) -> None:
+    requests = pd.read_csv(workdir / "requests.csv")
+    requests.iloc[1:].to_csv(workdir / "requests.csv", index=False)
+    with pytest.raises(ValueError, match=r"not in requests\.csv"):
+        ceiling_mod.ceiling(workdir)
 
 
 def test_folds_keep_an_inquiry_together() -> None:

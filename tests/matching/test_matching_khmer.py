@@ -37,6 +37,13 @@ from matching.normalize import name_keys, normalize_name, skeleton
         ("ស្រីនាថ", "sreyneath"),
         ("អូន", "oun"),  # អ carries the vowel
         ("ល័ក្ខ", "leak"),
+        ("វណ្ណៈ", "vanak"),  # ៈ: a short vowel and k
+        ("វីរៈ", "virak"),
+        ("ព្រះ", "preah"),  # ះ on a consonant without a vowel
+        ("សុខប្រាក់", "sokprak"),  # a cluster starting a syllable closes the one before
+        ("ហេងស្រេង", "hengsreng"),
+        ("ព្រហ្ម", "prom"),  # ហ over a sonorant is not read
+        ("ប៉ែន", "paen"),  # ប៉ is p
     ],
 )
 def test_common_names_read_as_families_spell_them(khmer: str, latin: str) -> None:
@@ -49,6 +56,9 @@ def test_a_letter_marked_silent_is_not_read() -> None:
 
 def test_only_khmer_runs_are_romanised() -> None:
     assert romanise("Sok ដារា (2)") == "Sok dara (2)"
+    # digits and punctuation are the generic transliterator's
+    assert romanise("ដារា ១២។") == "dara ១២។"
+    assert normalize_name("ដារា ១២") == ["dara"]
 
 
 @pytest.mark.parametrize(
@@ -61,6 +71,10 @@ def test_only_khmer_runs_are_romanised() -> None:
         ("ចាន់ភាព", "Chanpheap"),
         ("មុន្នី", "Mony"),
         ("សុគន្ធា", "Sokunthea"),
+        ("វណ្ណៈ", "Vannak"),
+        ("ព្រហ្ម", "Prum"),
+        ("ប៉ែន", "Pen"),
+        ("សុខប្រាក់", "Sokprak"),
     ],
 )
 def test_script_meets_its_romanised_twin(khmer: str, latin: str) -> None:
