@@ -209,7 +209,7 @@ def to_ascii(text: str) -> str:
         )
     text = unicodedata.normalize("NFC", text)
     if KHMER_RUN.search(text):
-        # as Cambodian names are spelt, not letter by letter (វណ្ណា Vanna, not "vnna")
+        # as Cambodian names are spelt, not letter by letter (វណ្ណា vana, not "vnna")
         text = romanise_khmer(text)
     return anyascii(text).lower()
 
