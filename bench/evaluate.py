@@ -143,6 +143,13 @@ def _mark(pairs: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
     return merged["_hit"].notna().to_numpy(dtype=bool)
 
 
+def mark_true(
+    ranked: pd.DataFrame, truth_children: pd.DataFrame, truth_requests: pd.DataFrame
+) -> np.ndarray:
+    """Boolean array: is each row of a ranked output a true pair (the same person)?"""
+    return _mark(_pairs(ranked, "ranked output"), true_pairs(truth_children, truth_requests))
+
+
 def calibration_bins(scores: np.ndarray, is_true: np.ndarray) -> list[CalibrationBin]:
     """Fixed 0.1-wide bins [0, 0.1), ..., [0.9, 1.0]; empty bins are included."""
     scores = np.clip(np.asarray(scores, dtype=float), 0.0, 1.0)

@@ -38,7 +38,7 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluate import Metrics, evaluate, format_comparison, read_csv, true_pairs
+from evaluate import Metrics, evaluate, format_comparison, mark_true, read_csv
 
 CULTURES = ("sudan", "khmer", "ukraine")
 FOLDS = 2
@@ -50,13 +50,6 @@ def _fold_of(requests: pd.DataFrame) -> pd.Series:
     key = inquiry.where(inquiry != "", requests["ref"].astype(str))
     fold = [zlib.crc32(k.encode()) % FOLDS for k in key]
     return pd.Series(fold, index=requests["ref"].astype(str))
-
-
-def _is_true(ranked: pd.DataFrame, tc: pd.DataFrame, tr: pd.DataFrame) -> np.ndarray:
-    truth = true_pairs(tc, tr)
-    keys = set(zip(truth["request_ref"], truth["child_ref"], strict=True))
-    pairs = zip(ranked["request_ref"].astype(str), ranked["child_ref"].astype(str), strict=True)
-    return np.array([p in keys for p in pairs], dtype=bool)
 
 
 def evidence_columns(ranked: pd.DataFrame) -> list[str]:
@@ -99,7 +92,7 @@ def ceiling(data: Path) -> dict[str, Metrics]:
         missing = sorted(set(fold_of_ref[fold_of_ref.isna()].index))[:5]
         raise ValueError(f"ranked rows for sought children not in requests.csv: {missing}")
     fold = fold_of_ref.to_numpy(dtype=int)
-    is_true = _is_true(ranked, tc, tr)
+    is_true = mark_true(ranked, tc, tr)
     iso, logistic = cross_fitted(ranked, is_true, fold)
     return {
         "ftr": evaluate(ranked, tc, tr),
