@@ -36,6 +36,8 @@ REAHMUK = "\u17c7"
 ROBAT = "\u17cc"
 SAMYOK_SANNYA = "\u17d0"
 YUUKALEAPINTU = "\u17c8"
+AA = "\u17b6"  # ា
+E, AE = "\u17c1", "\u17c2"  # េ, ែ
 
 # consonant: (initial, final, series) with series 0 = a-series, 1 = o-series
 _CONSONANTS: dict[str, tuple[str, str, int]] = {
@@ -92,7 +94,7 @@ _ONE_SOUND = {
 }
 # dependent vowel: (a-series, o-series)
 _VOWELS: dict[str, tuple[str, str]] = {
-    "\u17b6": ("a", "ea"),  # ា
+    AA: ("a", "ea"),
     "\u17b7": ("e", "i"),  # ិ
     "\u17b8": ("ei", "i"),  # ី
     "\u17b9": ("oe", "eu"),  # ឹ
@@ -103,21 +105,24 @@ _VOWELS: dict[str, tuple[str, str]] = {
     "\u17be": ("aeu", "eu"),  # ើ
     "\u17bf": ("oea", "oea"),  # ឿ
     "\u17c0": ("ie", "ie"),  # ៀ
-    "\u17c1": ("e", "e"),  # េ
-    "\u17c2": ("ae", "e"),  # ែ
+    E: ("e", "e"),
+    AE: ("ae", "e"),
     "\u17c3": ("ai", "ey"),  # ៃ
     "\u17c4": ("ao", "o"),  # ោ
     "\u17c5": ("ao", "ov"),  # ៅ
     SAMYOK_SANNYA: ("a", "ea"),
     YUUKALEAPINTU: ("ak", "eak"),  # ៈ: វណ្ណៈ Vannak, វីរៈ Virak
 }
+# o-series vowels read "ea" in a word's first syllable (Chea, Meas, Pheap), mostly "a"
+# after it (ដារា Dara, មករា Makara, រតនា Rathana, វីរៈ Virak)
+_EA_VOWELS = frozenset({AA, SAMYOK_SANNYA, YUUKALEAPINTU})
 # a vowel at the end of a word, where it is written otherwise (Srey, Rithy)
 _FINAL_VOWELS: dict[str, tuple[str, str]] = {"\u17b8": ("ey", "y")}
 # vowel + nikahit
 _NASAL_VOWELS: dict[str, tuple[str, str]] = {
     "": ("am", "om"),  # ធំ Thom, សំ Sam
     "\u17bb": ("om", "um"),  # ជុំ Chum
-    "\u17b6": ("am", "oam"),
+    AA: ("am", "oam"),
 }
 _INDEPENDENT_VOWELS = {
     "ឣ": "a",
@@ -259,9 +264,7 @@ def _vowel(c: _Cluster, first: bool, last: bool) -> str:
         for k, sign in enumerate(signs):
             table = _FINAL_VOWELS if last and k == len(signs) - 1 else _VOWELS
             reading = table.get(sign, _VOWELS[sign])[c.series]
-            # o-series ា, ័ and ៈ read "ea" in a word's first syllable (Chea, Meas, Pheap),
-            # mostly "a" after it (ដារា Dara, មករា Makara, រតនា Rathana, វីរៈ Virak)
-            if sign in ("\u17b6", SAMYOK_SANNYA, YUUKALEAPINTU) and c.series == 1 and not first:
+            if sign in _EA_VOWELS and c.series == 1 and not first:
                 reading = reading.removeprefix("e")
             text += reading
         if c.nikahit:
@@ -297,7 +300,7 @@ def romanise_word(word: str) -> str:
     """One Khmer word (no spaces) in Latin letters, lower case."""
     if word.startswith(_SREY):
         rest = word[len(_SREY) :]
-        return "srey" + (romanise_word(rest) if rest else "")
+        return "srey" + romanise_word(rest)
     clusters = [c for c in _clusters(word) if not c.silent]
     final = _finals(clusters)
     n = len(clusters)
@@ -307,7 +310,7 @@ def romanise_word(word: str) -> str:
         if final[i]:
             sound = _final(c.letters)
             before = clusters[i - 1]
-            if sound == "v" and before.vowel in ("\u17c2", "\u17c1") and not before.nikahit:
+            if sound == "v" and before.vowel in (AE, E) and not before.nikahit:
                 # ែវ, េវ read "eo": Keo
                 out[-1] = out[-1].removesuffix("ae").removesuffix("e") + "e"
                 sound = "o"
