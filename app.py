@@ -43,25 +43,30 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
-    from tracing import (
-        admin,
-        api,
-        auth,
-        db,
-        home,
-        registrations,
-        requests,
-        review,
-        search,
-        security,
-        supervision,
-        templating,
-    )
+    from tracing import api, db, security, templating
+    from tracing.accounts import admin_views
+    from tracing.accounts import views as accounts
+    from tracing.home import views as home
+    from tracing.inquiries import views as inquiries
+    from tracing.oversight import views as oversight
+    from tracing.registrations import views as registrations
+    from tracing.review import views as review
+    from tracing.search import views as search
 
     db.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    blueprints = (auth, home, registrations, requests, review, search, supervision, admin, api)
-    for module in blueprints:
+    features = (
+        accounts,
+        home,
+        registrations,
+        inquiries,
+        review,
+        search,
+        oversight,
+        admin_views,
+        api,
+    )
+    for module in features:
         app.register_blueprint(module.bp)
     return app

@@ -33,7 +33,8 @@ def peak_rss_mb() -> float:
 def step_ftr(url: str, path: Path) -> dict[str, Any]:
     """The `ftr import children` path, minus the console."""
     from models.db import make_engine, make_sessionmaker
-    from tracing import contract, services
+    from tracing import contract
+    from tracing.imports.services import import_records
 
     engine = make_engine(url)
     try:
@@ -41,7 +42,7 @@ def step_ftr(url: str, path: Path) -> dict[str, Any]:
         started = time.perf_counter()
         validated = contract.validate_table("children", contract.read_table(path))
         validated_at = time.perf_counter()
-        report = services.import_records(session, "children", validated, agency_name="Bench")
+        report = import_records(session, "children", validated, agency_name="Bench")
         finished = time.perf_counter()
         session.close()
     finally:

@@ -76,10 +76,10 @@ def database_exists(name: str) -> bool:
 def fit_and_match(session: Any) -> None:
     """Fit the engine and match the whole store, as `ftr match --refit` does (the engine
     is fitted on a sample, then every open sought child is ranked, a chunk at a time)."""
-    from tracing import services
+    from tracing.linkage import jobs
 
     t = time.perf_counter()
-    summary = services.match_all(session, refit=True)
+    summary = jobs.match_all(session, refit=True)
     print(
         f"ftr match --refit: {summary.sought:,} sought × {summary.children:,} registered "
         f"children, {summary.proposed:,} proposals, in {time.perf_counter() - t:.0f} s",
@@ -90,18 +90,19 @@ def fit_and_match(session: Any) -> None:
 def ensure_current_model(url: str) -> None:
     """A reused store fitted by an older engine version is fitted again."""
     from models.db import make_engine, make_sessionmaker
-    from tracing import linkage, services
+    from tracing.linkage import fitted_engines
+    from tracing.linkage.store_upkeep import refresh_statistics
 
     engine = make_engine(url)
     session = make_sessionmaker(engine)()
     try:
-        if linkage.current_linker(session) is None:
+        if fitted_engines.current_linker(session) is None:
             fit_and_match(session)
         else:
             # earlier runs' writes since: the statistics as `ftr match` leaves them, so
             # that a reused store is measured as a freshly built one is
             for kind in ("children", "requests"):
-                services.refresh_statistics(session, kind)
+                refresh_statistics(session, kind)
             session.commit()
     finally:
         session.close()
@@ -112,7 +113,9 @@ def build_store(url: str, children: int, sought: int, seed: int) -> None:
     import generate
 
     from models.db import make_engine, make_sessionmaker
-    from tracing import contract, services
+    from tracing import contract
+    from tracing.accounts.services import create_user
+    from tracing.imports.services import import_records
 
     started = time.perf_counter()
     scenario = generate.generate("mixed", children, sought, seed=seed)
@@ -134,7 +137,7 @@ def build_store(url: str, children: int, sought: int, seed: int) -> None:
                 frame.to_csv(path, index=False)
                 t = time.perf_counter()
                 validated = contract.validate_file(kind, path)
-                report = services.import_records(
+                report = import_records(
                     session,
                     kind,
                     validated,
@@ -145,9 +148,7 @@ def build_store(url: str, children: int, sought: int, seed: int) -> None:
                     flush=True,
                 )
         fit_and_match(session)
-        services.create_user(
-            session, EMAIL, "caseworker", "Bench Agency", PASSWORD, reset_if_exists=True
-        )
+        create_user(session, EMAIL, "caseworker", "Bench Agency", PASSWORD, reset_if_exists=True)
     finally:
         session.close()
         engine.dispose()
@@ -161,7 +162,7 @@ def store_quality(url: str, children: int, sought: int, seed: int, samples: int)
 
     The generator is seeded, so generating the store's scenario again gives the truth.
     For sampled sought children whose child is registered, matching runs as it does when
-    an inquiry is filed (`services.match_sought_children`: retrieval from the indexes,
+    an inquiry is filed (`jobs.match_sought_children`: retrieval from the indexes,
     then the engine), inside a transaction that is rolled back; the bench reports how
     often the true child was retrieved, and proposed first or in the top 10.
     """
@@ -170,7 +171,7 @@ def store_quality(url: str, children: int, sought: int, seed: int, samples: int)
 
     from models import ChildRegistration, PotentialMatch, SoughtChild
     from models.db import make_engine, make_sessionmaker
-    from tracing import services
+    from tracing.linkage import jobs
 
     scenario = generate.generate("mixed", children, sought, seed=seed)
     child_of = dict(
@@ -196,7 +197,7 @@ def store_quality(url: str, children: int, sought: int, seed: int, samples: int)
             )
             if sought_id is None or child_id is None:
                 continue
-            counts = services.match_sought_children(session, [sought_id])
+            counts = jobs.match_sought_children(session, [sought_id])
             pools.append(counts["candidates"])
             ranked = list(
                 session.scalars(
@@ -223,10 +224,10 @@ def store_quality(url: str, children: int, sought: int, seed: int, samples: int)
 
 def _in_pool(session: Any, sought_id: int, child_id: int) -> bool:
     from models import SoughtChild
-    from tracing import linkage
+    from tracing.linkage import candidate_retrieval
 
     sought = session.get(SoughtChild, sought_id)
-    return child_id in linkage.child_pool_ids(session, [sought])
+    return child_id in candidate_retrieval.child_pool_ids(session, [sought])
 
 
 # --------------------------------------------------------------------------- latency
@@ -250,8 +251,9 @@ def latencies(url: str, samples: int, seed: int, warmup: int) -> None:
 
     from app import create_app
     from models import ChildRegistration, User
-    from tracing import services
     from tracing.db import get_session
+    from tracing.inquiries.services import file_inquiry
+    from tracing.registrations.services import register_child
 
     rng = random.Random(seed)
     results: dict[str, dict[bool, list[float]]] = {}
@@ -296,7 +298,7 @@ def latencies(url: str, samples: int, seed: int, warmup: int) -> None:
                 actor = session.scalars(select(User).where(User.email == EMAIL)).one()
                 stats: dict[str, int] = {}
                 started = time.perf_counter()
-                services.register_child(
+                register_child(
                     session, actor, synthetic_child(rng, names), {}, match=matching, stats=stats
                 )
                 record("register a child", matching, started)
@@ -308,7 +310,7 @@ def latencies(url: str, samples: int, seed: int, warmup: int) -> None:
                     (synthetic_child(rng, names), {}),
                 ]
                 started = time.perf_counter()
-                services.file_inquiry(
+                file_inquiry(
                     session,
                     actor,
                     {"inquirer_name": rng.choice(names)[0]},

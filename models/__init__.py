@@ -1,15 +1,28 @@
 """The FTR store: SQLAlchemy 2 typed models with PostGIS geography (DESIGN §1)."""
 
-from .agency import Agency, Referral, Role, User
+from .agency import LIVE_REFERRAL_STATUSES, Agency, Referral, ReferralStatus, Role, User
 from .audit import AuditEvent
 from .base import Base
 from .casework import FollowUp, FollowUpKind
-from .child import CaseStatus, ChildRegistration
+from .child import CLOSED_STATUSES, CaseStatus, ChildRegistration
+from .fitted_engine import LinkageModel
 from .inquiry import Inquiry, SoughtChild
-from .linkage import LinkageModel
-from .match import MatchStatus, PotentialMatch
+from .match import (
+    MATCHED_STATUSES,
+    NO_MATCH_STATUSES,
+    OPEN_MATCH_STATUSES,
+    WORKED_MATCH_STATUSES,
+    MatchStatus,
+    PotentialMatch,
+)
 
 __all__ = [
+    "CLOSED_STATUSES",
+    "LIVE_REFERRAL_STATUSES",
+    "MATCHED_STATUSES",
+    "NO_MATCH_STATUSES",
+    "OPEN_MATCH_STATUSES",
+    "WORKED_MATCH_STATUSES",
     "Agency",
     "AuditEvent",
     "Base",
@@ -22,6 +35,7 @@ __all__ = [
     "MatchStatus",
     "PotentialMatch",
     "Referral",
+    "ReferralStatus",
     "Role",
     "SoughtChild",
     "User",

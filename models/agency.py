@@ -32,6 +32,20 @@ class Role(enum.StrEnum):
 ROLE_VALUES = tuple(r.value for r in Role)
 
 
+class ReferralStatus(enum.StrEnum):
+    """A request to share a case with another agency, as the owning agency decided it."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+REFERRAL_STATUS_VALUES = tuple(s.value for s in ReferralStatus)
+# A referral that still counts: asked for, or granted.
+LIVE_REFERRAL_STATUSES = (ReferralStatus.PENDING.value, ReferralStatus.ACCEPTED.value)
+
+
 class Agency(Timestamped, Base):
     __tablename__ = "agency"
 
@@ -82,9 +96,7 @@ class Referral(Timestamped, Base):
 
     __tablename__ = "referral"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'accepted', 'declined', 'withdrawn')", name="status_allowed"
-        ),
+        CheckConstraint(f"status IN {REFERRAL_STATUS_VALUES!r}", name="status_allowed"),
         CheckConstraint(
             "(child_id IS NOT NULL) <> (inquiry_id IS NOT NULL)", name="exactly_one_record"
         ),
@@ -99,7 +111,11 @@ class Referral(Timestamped, Base):
     )
     from_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     to_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    status: Mapped[str] = mapped_column(
+        String(20),
+        default=ReferralStatus.PENDING.value,
+        server_default=ReferralStatus.PENDING.value,
+    )
     reason: Mapped[str | None] = mapped_column(Text)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -25,13 +25,19 @@ class CaseStatus(enum.StrEnum):
     REUNIFIED_ELSEWHERE = "reunified_elsewhere"
     FOLLOW_UP = "follow_up"
     # Kept for records brought from systems that mark transfers this way. FTR's own
-    # transfers (tracing.services.transfer_child) keep the case's status, so that the
+    # transfers (tracing.casework.transfers) keep the case's status, so that the
     # case goes on being matched and worked; it is not a closed status either.
     TRANSFERRED = "transferred"
     CLOSED = "closed"
 
 
 CASE_STATUS_VALUES = tuple(s.value for s in CaseStatus)
+# A case that is done: matching leaves it alone.
+CLOSED_STATUSES = (
+    CaseStatus.CLOSED.value,
+    CaseStatus.REUNIFIED.value,
+    CaseStatus.REUNIFIED_ELSEWHERE.value,
+)
 
 
 class ChildRegistration(PersonFields, Timestamped, Base):
@@ -55,7 +61,7 @@ class ChildRegistration(PersonFields, Timestamped, Base):
     care_arrangement: Mapped[str | None] = mapped_column(Text)
     photo_path: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(
-        String(30), default=CaseStatus.OPEN.value, server_default="open", index=True
+        String(30), default=CaseStatus.OPEN.value, server_default=CaseStatus.OPEN.value, index=True
     )
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

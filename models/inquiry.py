@@ -34,7 +34,7 @@ class Inquiry(Timestamped, Base):
     consent_sharing: Mapped[bool] = mapped_column(default=False, server_default=false())
     request_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(
-        String(30), default=CaseStatus.OPEN.value, server_default="open"
+        String(30), default=CaseStatus.OPEN.value, server_default=CaseStatus.OPEN.value
     )
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -71,7 +71,7 @@ class SoughtChild(PersonFields, Timestamped, Base):
         ForeignKey("inquiry.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(
-        String(30), default=CaseStatus.OPEN.value, server_default="open", index=True
+        String(30), default=CaseStatus.OPEN.value, server_default=CaseStatus.OPEN.value, index=True
     )
 
     inquiry: Mapped[Inquiry] = relationship(back_populates="sought_children")

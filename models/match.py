@@ -41,6 +41,19 @@ class MatchStatus(enum.StrEnum):
 
 
 MATCH_STATUS_VALUES = tuple(s.value for s in MatchStatus)
+# A match still open for a decision.
+OPEN_MATCH_STATUSES = (MatchStatus.PROPOSED.value, MatchStatus.IN_VERIFICATION.value)
+# A sought child with a match in one of these is found: no longer looked for.
+MATCHED_STATUSES = (
+    MatchStatus.CONFIRMED.value,
+    MatchStatus.REUNIFIED.value,
+    MatchStatus.REUNIFIED_ELSEWHERE.value,
+)
+# A match still being worked: proposed, in verification, or confirmed and awaiting the
+# reunification (which needs the match in view too).
+WORKED_MATCH_STATUSES = (*OPEN_MATCH_STATUSES, MatchStatus.CONFIRMED.value)
+# A match closed without being one: nobody needs the record on its other side for it.
+NO_MATCH_STATUSES = (MatchStatus.REJECTED.value, MatchStatus.SUPERSEDED.value)
 
 
 class PotentialMatch(Timestamped, Base):
@@ -50,14 +63,15 @@ class PotentialMatch(Timestamped, Base):
         CheckConstraint("score BETWEEN 0 AND 1", name="score_is_probability"),
         CheckConstraint(f"status IN {MATCH_STATUS_VALUES!r}", name="status_allowed"),
         CheckConstraint(
-            "status <> 'rejected' OR reject_reason IS NOT NULL", name="rejection_has_reason"
+            f"status <> '{MatchStatus.REJECTED.value}' OR reject_reason IS NOT NULL",
+            name="rejection_has_reason",
         ),
         # A sought child is one child: at most one confirmed (or reunified) match.
         Index(
             "uq_potential_match_one_confirmed_per_sought_child",
             "sought_child_id",
             unique=True,
-            postgresql_where=text("status IN ('confirmed', 'reunified', 'reunified_elsewhere')"),
+            postgresql_where=text(f"status IN {MATCHED_STATUSES!r}"),
         ),
     )
 
@@ -76,7 +90,10 @@ class PotentialMatch(Timestamped, Base):
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     engine_version: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(
-        String(30), default=MatchStatus.PROPOSED.value, server_default="proposed", index=True
+        String(30),
+        default=MatchStatus.PROPOSED.value,
+        server_default=MatchStatus.PROPOSED.value,
+        index=True,
     )
     reject_reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -142,17 +142,17 @@ ROLES = ("registrar", "helpdesk", "caseworker", "supervisor", "admin")
 @pytest.fixture
 def users(app: Flask) -> dict[str, int]:
     """One user per role in agency "North", and a caseworker of agency "South"."""
-    from tracing import services
+    from tracing.accounts import services as accounts
     from tracing.db import get_session
 
     ids = {}
     with app.app_context():
         session = get_session()
         for role in ROLES:
-            ids[role] = services.create_user(
+            ids[role] = accounts.create_user(
                 session, f"{role}@north.example", role, "North", PASSWORD
             ).id
-        ids["other_caseworker"] = services.create_user(
+        ids["other_caseworker"] = accounts.create_user(
             session, "caseworker@south.example", "caseworker", "South", PASSWORD
         ).id
     return ids

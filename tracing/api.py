@@ -16,8 +16,18 @@ from flask_wtf.csrf import generate_csrf
 
 from models import ChildRegistration, Inquiry
 
-from . import contract, services
+from . import access, contract
+from .casework import transfers
 from .db import get_session
+from .errors import NotAllowed, NotFound, ServiceError, StaleDecision, ValidationFailed
+from .inquiries.services import INQUIRER_FIELDS
+from .inquiries.services import file_inquiry as file_inquiry_service
+from .people import PERSON_EXTRA_FIELDS
+from .registrations.services import CHILD_EXTRA_FIELDS
+from .registrations.services import register_child as register_child_service
+from .review import decisions
+from .review.services import review_queue
+from .search.services import search_people
 from .security import (
     ALL_ROLES,
     CASEWORK_ROLES,
@@ -75,9 +85,9 @@ def csrf() -> ResponseReturnValue:
 @roles_required(*REGISTRATION_ROLES)
 def register_child() -> ResponseReturnValue:
     data = _body()
-    extra = {k: data[k] for k in services.CHILD_EXTRA_FIELDS if k in data}
+    extra = {k: data[k] for k in CHILD_EXTRA_FIELDS if k in data}
     try:
-        child, problems = services.register_child(
+        child, problems = register_child_service(
             get_session(),
             current_user.user,
             _cells(data, ("current_lat", "current_lon", "registration_date")),
@@ -85,9 +95,9 @@ def register_child() -> ResponseReturnValue:
             ip=request.remote_addr,
             match=current_app.config["REALTIME_MATCHING"],
         )
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         return jsonify(errors=_problems(exc.problems)), 422
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         return jsonify(errors=[{"column": None, "message": str(exc)}]), 422
     return jsonify(id=child.id, ref=child.ref, warnings=_problems(problems)), 201
 
@@ -99,14 +109,14 @@ def file_inquiry() -> ResponseReturnValue:
     children = data.get("children")
     if not isinstance(children, list) or not children:
         return jsonify(errors=[{"column": "children", "message": "list the sought children"}]), 422
-    inquirer: dict[str, Any] = {k: data[k] for k in services.INQUIRER_FIELDS if k in data}
+    inquirer: dict[str, Any] = {k: data[k] for k in INQUIRER_FIELDS if k in data}
     sought = [
-        (_cells(c), {k: c[k] for k in services.PERSON_EXTRA_FIELDS if k in c})
+        (_cells(c), {k: c[k] for k in PERSON_EXTRA_FIELDS if k in c})
         for c in children
         if isinstance(c, dict)
     ]
     try:
-        inquiry, problems = services.file_inquiry(
+        inquiry, problems = file_inquiry_service(
             get_session(),
             current_user.user,
             inquirer,
@@ -114,9 +124,9 @@ def file_inquiry() -> ResponseReturnValue:
             ip=request.remote_addr,
             match=current_app.config["REALTIME_MATCHING"],
         )
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         return jsonify(errors=_problems(exc.problems)), 422
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         return jsonify(errors=[{"column": None, "message": str(exc)}]), 422
     return jsonify(
         id=inquiry.id,
@@ -129,7 +139,7 @@ def file_inquiry() -> ResponseReturnValue:
 @bp.get("/matches")
 @roles_required(*CASEWORK_ROLES)
 def matches() -> ResponseReturnValue:
-    rows = services.review_queue(
+    rows = review_queue(
         get_session(),
         current_user.user,
         status=request.args.get("status") or None,
@@ -156,18 +166,18 @@ def matches() -> ResponseReturnValue:
 @roles_required(*CASEWORK_ROLES)
 def decide(match_id: int) -> ResponseReturnValue:
     session = get_session()
-    match = services.visible_match(session, current_user.user, match_id)
+    match = access.visible_match(session, current_user.user, match_id)
     if match is None:
         abort(404)
     data = _body()
     try:
         version = int(data.get("version", -1))
         if data.get("decision") == "confirm":
-            services.confirm_match(
+            decisions.confirm_match(
                 session, current_user.user, match, version, ip=request.remote_addr
             )
         elif data.get("decision") == "reject":
-            services.reject_match(
+            decisions.reject_match(
                 session,
                 current_user.user,
                 match,
@@ -177,10 +187,9 @@ def decide(match_id: int) -> ResponseReturnValue:
             )
         else:
             return jsonify(error="decision is confirm or reject"), 422
-    except services.StaleDecision as exc:
+    except StaleDecision as exc:
         return jsonify(error=str(exc)), 409
-    except (services.ServiceError, ValueError) as exc:
-        session.rollback()
+    except (ServiceError, ValueError) as exc:
         return jsonify(error=str(exc)), 422
     return jsonify(id=match.id, status=match.status, version=match.version)
 
@@ -204,11 +213,11 @@ def _transfer(
             str(data.get("reason") or ""),
             ip=request.remote_addr,
         )
-    except services.NotFound:
+    except NotFound:
         abort(404)
-    except services.NotAllowed as exc:
+    except NotAllowed as exc:
         return jsonify(errors=[{"column": None, "message": str(exc)}]), 403
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         return jsonify(errors=[{"column": None, "message": str(exc)}]), 422
     return jsonify(
         id=record.id, ref=record.ref, agency_id=record.agency_id, agency=record.agency.name
@@ -218,17 +227,17 @@ def _transfer(
 @bp.post("/children/<int:child_id>/transfer")
 @roles_required(*TRANSFER_ROLES)
 def transfer_child(child_id: int) -> ResponseReturnValue:
-    if services.visible_child(get_session(), current_user.user, child_id) is None:
+    if access.visible_child(get_session(), current_user.user, child_id) is None:
         abort(404)
-    return _transfer(services.transfer_child, child_id)
+    return _transfer(transfers.transfer_child, child_id)
 
 
 @bp.post("/inquiries/<int:inquiry_id>/transfer")
 @roles_required(*TRANSFER_ROLES)
 def transfer_inquiry(inquiry_id: int) -> ResponseReturnValue:
-    if services.visible_inquiry(get_session(), current_user.user, inquiry_id) is None:
+    if access.visible_inquiry(get_session(), current_user.user, inquiry_id) is None:
         abort(404)
-    return _transfer(services.transfer_inquiry, inquiry_id)
+    return _transfer(transfers.transfer_inquiry, inquiry_id)
 
 
 @bp.get("/search")
@@ -236,11 +245,7 @@ def transfer_inquiry(inquiry_id: int) -> ResponseReturnValue:
 def search() -> ResponseReturnValue:
     query = (request.args.get("q") or "").strip()[:200]
     kinds = searchable_kinds(current_user.role)
-    hits = (
-        services.search_people(get_session(), current_user.user, query, kinds=kinds)
-        if query
-        else []
-    )
+    hits = search_people(get_session(), current_user.user, query, kinds=kinds) if query else []
     return jsonify(
         [
             {

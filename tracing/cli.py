@@ -18,9 +18,16 @@ from sqlalchemy.exc import OperationalError
 from app import create_app
 from matching.linker import FIT_MAX_CHILDREN, FIT_MAX_SOUGHT
 from matching.parallel import keep_freed_memory
+from models import Role
 
-from . import contract, link, linkage, services
+from . import contract
+from .accounts import services as accounts
 from .db import get_session
+from .errors import ServiceError
+from .imports.services import import_records
+from .linkage import fitted_engines, jobs
+from .linkage.link_command import link_command
+from .linkage.store_upkeep import refresh_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 UNREACHABLE_HELP = (
@@ -150,7 +157,7 @@ def run_import(
     with click.progressbar(
         length=len(validated.records), label=f"Importing {kind}", file=sys.stderr
     ) as bar:
-        outcome = services.import_records(
+        outcome = import_records(
             session, kind, validated, agency_name=agency, on_progress=bar.update
         )
     hidden = _echo_problems(outcome.problems)
@@ -213,8 +220,8 @@ def import_requests(file: Path, agency: str | None, report: Path | None, match: 
 # --------------------------------------------------------------------------- matching
 
 
-def _run_match(refit: bool, chunk_size: int = services.MATCH_CHUNK_SIZE) -> services.MatchSummary:
-    """`services.match_all` with its stages on stderr, a progress bar over the chunks of
+def _run_match(refit: bool, chunk_size: int = jobs.MATCH_CHUNK_SIZE) -> jobs.MatchSummary:
+    """`jobs.match_all` with its stages on stderr, a progress bar over the chunks of
     sought children, and a summary."""
     keep_freed_memory()  # a bulk pass: the engine's large temporaries are reused
     with contextlib.ExitStack() as stack:
@@ -236,7 +243,7 @@ def _run_match(refit: bool, chunk_size: int = services.MATCH_CHUNK_SIZE) -> serv
                 )
             bar.update(done - bar.pos)
 
-        summary = services.match_all(
+        summary = jobs.match_all(
             get_session(),
             refit=refit,
             chunk_size=chunk_size,
@@ -277,7 +284,7 @@ def _run_match(refit: bool, chunk_size: int = services.MATCH_CHUNK_SIZE) -> serv
 @click.option(
     "--chunk-size",
     type=click.IntRange(min=1),
-    default=services.MATCH_CHUNK_SIZE,
+    default=jobs.MATCH_CHUNK_SIZE,
     show_default=True,
     help="Sought children ranked and written at a time (whole inquiries); memory grows with it.",
 )
@@ -295,7 +302,7 @@ def match_command(refit: bool, chunk_size: int, save_params: Path | None) -> Non
     """
     _run_match(refit, chunk_size)
     if save_params:
-        current = linkage.current_linker(get_session())
+        current = fitted_engines.current_linker(get_session())
         if current is not None:
             current[1].save(save_params)
             click.echo(f"engine parameters (model {current[0]}) written to {save_params}")
@@ -320,7 +327,7 @@ def rekey_command() -> None:
                 )
             bar.update(done - bar.pos)
 
-        summary = services.refresh_keys(get_session(), on_progress=on_progress)
+        summary = refresh_keys(get_session(), on_progress=on_progress)
     click.echo(f"checked {summary.checked:,} records; keys written again: {summary.updated:,}")
 
 
@@ -333,11 +340,11 @@ def export_group() -> None:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def export_matches(file: Path) -> None:
     """Write the store's open and confirmed matches as ranked output (DESIGN §3)."""
-    written = services.export_matches(get_session(), file)
+    written = jobs.export_matches(get_session(), file)
     click.echo(f"{written} matches written to {file}")
 
 
-cli.add_command(link.link_command)
+cli.add_command(link_command)
 
 
 # --------------------------------------------------------------------------- ftr users
@@ -353,18 +360,18 @@ def users() -> None:
 @click.option("--domain", default="demo.ftr.example", show_default=True)
 def users_demo(agency: str, domain: str) -> None:
     """Create (or reset) one demo user per role, sharing one new password printed once."""
-    password = services.generate_password()
+    password = accounts.generate_password()
     session = get_session()
     click.echo(f"Demo logins for {agency} (password for all, shown once: {password})")
-    for role in services.Role:
+    for role in Role:
         email = f"{role.value}@{domain}"
-        services.create_user(session, email, role.value, agency, password, reset_if_exists=True)
+        accounts.create_user(session, email, role.value, agency, password, reset_if_exists=True)
         click.echo(f"  {role.value:<11} {email}")
 
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice([r.value for r in services.Role]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--agency", required=True, help="The user's agency (created when missing).")
 @click.option("--generate-password", is_flag=True, help="Generate a password and print it once.")
 @click.option("--reset-if-exists", is_flag=True, help="Reset the password of an existing user.")
@@ -373,14 +380,14 @@ def users_create(
 ) -> None:
     """Create a user; the password is prompted for unless --generate-password."""
     if generate_password:
-        password = services.generate_password()
+        password = accounts.generate_password()
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_user(
+        user = accounts.create_user(
             get_session(), email, role, agency, password, reset_if_exists=reset_if_exists
         )
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"user {user.email} ({user.role}, {agency}) ready")
     if generate_password:

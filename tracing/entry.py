@@ -12,7 +12,7 @@ import sys
 
 def main() -> None:
     if sys.argv[1:2] == ["link"]:
-        from tracing.link import link_command
+        from tracing.linkage.link_command import link_command
 
         link_command.main(args=sys.argv[2:], prog_name="ftr link")
         return

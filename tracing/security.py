@@ -1,8 +1,9 @@
 """Sign-in, roles, CSRF, rate limits, idle timeout and security headers.
 
-Least privilege: every view names the roles allowed to use it (`roles_required`), and
-`ROUTE_ROLES` lists them for the permission-matrix test, which fails when a route is
-missing from it.
+Least privilege: every view names the roles allowed to use it (`roles_required`, or
+`public`); `route_roles` lists them by endpoint, for the menu, the actions a page shows,
+and the permission-matrix test, which fails when a route is missing from it. The role
+sets themselves are the access rules' (`tracing.access`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,33 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from models import Role, User
+from models import User
 
+from .access import (
+    ALL_ROLES,
+    CASEWORK_ROLES,
+    INQUIRY_ROLES,
+    OVERSIGHT_ROLES,
+    REGISTRATION_ROLES,
+    SEARCH_ROLES,
+    TRANSFER_ROLES,
+    searchable_kinds,
+)
 from .db import get_session
+
+__all__ = [
+    "ALL_ROLES",
+    "CASEWORK_ROLES",
+    "INQUIRY_ROLES",
+    "OVERSIGHT_ROLES",
+    "REGISTRATION_ROLES",
+    "SEARCH_ROLES",
+    "TRANSFER_ROLES",
+    "public",
+    "roles_required",
+    "route_roles",
+    "searchable_kinds",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,19 +54,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
-ALL_ROLES = frozenset(r.value for r in Role)
-# Least privilege: field teams work on registrations, help desks on inquiries,
-# caseworkers and supervisors on both and on matches; administrators manage accounts
-# and read the audit trail, not case files.
-REGISTRATION_ROLES = frozenset({Role.REGISTRAR.value, Role.CASEWORKER.value, Role.SUPERVISOR.value})
-INQUIRY_ROLES = frozenset({Role.HELPDESK.value, Role.CASEWORKER.value, Role.SUPERVISOR.value})
-CASEWORK_ROLES = frozenset({Role.CASEWORKER.value, Role.SUPERVISOR.value})
-OVERSIGHT_ROLES = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
-SEARCH_ROLES = REGISTRATION_ROLES | INQUIRY_ROLES
-# Handing a case to another agency: the owning agency's supervisors and administrators
-# (the service checks the agency; administrators use the API, as they read no case files).
-TRANSFER_ROLES = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
-ROUTE_ROLES: dict[str, frozenset[str] | None] = {}  # endpoint -> roles (None: public)
+# A view's roles are kept on the view itself; `route_roles` reads them by endpoint.
+_ROLES = "ftr_allowed_roles"
 
 
 class AppUser:
@@ -60,12 +74,10 @@ class AppUser:
     def get_id(self) -> str:
         return str(self.id)
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
 
 def public(view: Callable[P, R]) -> Callable[P, R]:
-    ROUTE_ROLES[f"{view.__module__.rsplit('.', 1)[-1]}.{view.__name__}"] = None
+    """Open to anyone, signed in or not (signing in and out)."""
+    setattr(view, _ROLES, None)
     return view
 
 
@@ -74,8 +86,6 @@ def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     allowed = frozenset(roles)
 
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
-        ROUTE_ROLES[f"{view.__module__.rsplit('.', 1)[-1]}.{view.__name__}"] = allowed
-
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_user.is_authenticated:
@@ -84,6 +94,7 @@ def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 abort(403)
             return view(*args, **kwargs)
 
+        setattr(wrapped, _ROLES, allowed)
         return wrapped
 
     return decorate
@@ -136,13 +147,20 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def searchable_kinds(role: str) -> tuple[str, ...]:
-    """The kinds of record a role may find by name: those it may open."""
-    return tuple(
-        kind
-        for kind, roles in (("child", REGISTRATION_ROLES), ("sought", INQUIRY_ROLES))
-        if role in roles
-    )
+def route_roles() -> dict[str, frozenset[str] | None]:
+    """Each endpoint of the app with the roles that may use it (None: anyone). Endpoints
+    that name no roles (the static files) are not listed."""
+    from flask import current_app
+
+    found = current_app.extensions.get("ftr.route_roles")
+    if found is None:
+        found = {
+            endpoint: getattr(view, _ROLES)
+            for endpoint, view in current_app.view_functions.items()
+            if hasattr(view, _ROLES)
+        }
+        current_app.extensions["ftr.route_roles"] = found
+    return found
 
 
 NAV_LINKS = (
@@ -162,7 +180,7 @@ def nav_links() -> list[tuple[str, str]]:
 
     links = []
     for endpoint, label in NAV_LINKS:
-        roles = ROUTE_ROLES.get(endpoint, frozenset())
+        roles = route_roles().get(endpoint, frozenset())
         if endpoint in current_app.view_functions and (roles is None or current_user.role in roles):
             links.append((endpoint, label))
     return links
@@ -172,7 +190,7 @@ def allowed_endpoints() -> set[str]:
     """Endpoints the signed-in user's role may use: pages show only the actions allowed."""
     return {
         endpoint
-        for endpoint, roles in ROUTE_ROLES.items()
+        for endpoint, roles in route_roles().items()
         if roles is None or (current_user.is_authenticated and current_user.role in roles)
     }
 

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Page, expect
 
-from tracing import services
+from tracing.accounts import services as accounts
 from tracing.cli import cli
 from tracing.db import get_session
 
@@ -59,7 +59,7 @@ def test_register_file_match_confirm_reunify_close(
     assert runner.invoke(cli, ["match"]).exit_code == 0
     with app.app_context():
         for role in ("registrar", "helpdesk", "caseworker", "supervisor"):
-            services.create_user(get_session(), f"{role}@demo.example", role, AGENCY, PASSWORD)
+            accounts.create_user(get_session(), f"{role}@demo.example", role, AGENCY, PASSWORD)
 
     # The field team registers a boy found near Izium.
     sign_in(page, live_server, "registrar")

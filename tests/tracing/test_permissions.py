@@ -7,6 +7,7 @@ who may use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -15,8 +16,11 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from models import PotentialMatch, Referral
-from tracing import services
+from tracing.accounts import services as accounts
 from tracing.db import get_session
+from tracing.inquiries import services as inquiry_services
+from tracing.registrations import services as registrations
+from tracing.security import route_roles
 
 from ..conftest import PASSWORD, ROLES
 
@@ -88,12 +92,12 @@ def matrix(fresh_database_url: str) -> Iterator[tuple[Flask, dict[str, int]]]:
         with app.app_context():
             session = get_session()
             for role in ROLES:
-                services.create_user(session, f"{role}@north.example", role, "North", PASSWORD)
-            south = services.create_user(
+                accounts.create_user(session, f"{role}@north.example", role, "North", PASSWORD)
+            south = accounts.create_user(
                 session, "cw@south.example", "caseworker", "South", PASSWORD
             )
-            child, _ = services.register_child(session, south, {"given_name": SECRET_NAME}, {})
-            inquiry, _ = services.file_inquiry(
+            child, _ = registrations.register_child(session, south, {"given_name": SECRET_NAME}, {})
+            inquiry, _ = inquiry_services.file_inquiry(
                 session, south, {"inquirer_name": SECRET_NAME}, [({"given_name": SECRET_NAME}, {})]
             )
             match = PotentialMatch(
@@ -187,3 +191,45 @@ def test_role_by_route(matrix: tuple[Flask, dict[str, int]], role: str | None) -
         if not ok:
             failures.append(f"{role} {method} {path}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+NAVIGATION = {
+    "registrar": ["Dashboard", "Register a child", "Search"],
+    "helpdesk": ["Dashboard", "File an inquiry", "Search"],
+    "caseworker": ["Dashboard", "Register a child", "File an inquiry", "Search", "Review queue"],
+    "supervisor": [
+        "Dashboard",
+        "Register a child",
+        "File an inquiry",
+        "Search",
+        "Review queue",
+        "Supervision",
+    ],
+    "admin": ["Dashboard", "Supervision", "Admin"],
+}
+
+
+def test_the_registry_of_roles_is_the_table(matrix: tuple[Flask, dict[str, int]]) -> None:
+    """The roles each view declares (what the menu and the pages' buttons read) are
+    those of the specification, endpoint by endpoint."""
+    app, _ = matrix
+    with app.test_request_context():
+        declared = route_roles()
+    expected = {
+        endpoint: None if roles == ANYONE else frozenset(roles)
+        for endpoint, roles in EXPECTED.items()
+        if endpoint != "static"
+    }
+    assert declared == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_menu_shows_what_the_role_may_open(
+    matrix: tuple[Flask, dict[str, int]], role: str
+) -> None:
+    app, _ = matrix
+    client = app.test_client()
+    sign_in(client, role)
+    page = client.get("/").get_data(as_text=True)
+    menu = page.split("<nav", 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r">([^<>]+)</a>", menu) == NAVIGATION[role]

@@ -9,8 +9,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from models import ChildRegistration, MatchStatus, PotentialMatch, User
-from tracing import services
+from tracing import people
+from tracing.casework import services as casework
 from tracing.db import get_session
+from tracing.inquiries import services as inquiry_services
+from tracing.registrations import services as registrations
+from tracing.review import referrals
 
 from ..conftest import post_form
 
@@ -33,12 +37,12 @@ def cross_agency_match(
         south = session.get(User, users["other_caseworker"])
         helpdesk = session.get(User, users["helpdesk"])
         assert south and helpdesk
-        child, _ = services.register_child(session, south, CHILD, {"consent_tracing": consent})
-        services.record_follow_up(
+        child, _ = registrations.register_child(session, south, CHILD, {"consent_tracing": consent})
+        casework.record_follow_up(
             session, south, "note", child=child, note="child staying with uncle at Block 7"
         )
         session.commit()
-        inquiry, _ = services.file_inquiry(
+        inquiry, _ = inquiry_services.file_inquiry(
             session, helpdesk, {"inquirer_name": "Hawa"}, [({"given_name": "Zeinab"}, {})]
         )
         match = PotentialMatch(
@@ -84,7 +88,7 @@ def test_exact_location_never_reaches_a_registrar(
     with app.app_context():
         child = get_session().scalars(select(ChildRegistration)).one()
         assert child.given_name == "Zaynab"
-        assert services.point_of(child.current_point) == (13.45678, 22.12345)
+        assert people.point_of(child.current_point) == (13.45678, 22.12345)
     page = as_role("caseworker").get(location + "/edit").get_data(as_text=True)
     assert "13.45678" in page
 
@@ -102,8 +106,8 @@ def test_a_referral_shares_reading_not_writing(
         assert north and south and match and child
         child.consent_sharing = True
         session.commit()
-        referral = services.request_referral(session, north, match, ip=None)
-        services.decide_referral(session, south, referral, True, ip=None)
+        referral = referrals.request_referral(session, north, match, ip=None)
+        referrals.decide_referral(session, south, referral, True, ip=None)
     client = as_role("caseworker")
     assert "Zainab" in client.get(f"/children/{child_id}").get_data(as_text=True)
     assert client.get(f"/children/{child_id}/edit").status_code == 404
@@ -120,7 +124,9 @@ def test_withdrawn_consent_ends_cross_agency_matches(
         south = session.get(User, users["other_caseworker"])
         child = session.get(ChildRegistration, child_id)
         assert south and child
-        services.update_child(session, south, child, CHILD, {"consent_tracing": False}, ip=None)
+        registrations.update_child(
+            session, south, child, CHILD, {"consent_tracing": False}, ip=None
+        )
         match = session.get(PotentialMatch, match_id)
         assert match and match.status == MatchStatus.SUPERSEDED.value
     assert north.get(f"/review/{match_id}").status_code == 404

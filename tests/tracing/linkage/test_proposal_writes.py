@@ -1,0 +1,700 @@
+"""Writing proposals from frames loaded earlier: what changed in the store since counts.
+
+A bulk `ftr match` loads every open record once and writes proposals chunk by chunk for
+minutes; transfers, consent changes, decisions and real-time matches commit meanwhile.
+These tests load the frames, change the store, then write with the (now stale) frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from models import (
+    Agency,
+    ChildRegistration,
+    MatchStatus,
+    PotentialMatch,
+    SoughtChild,
+    User,
+)
+from tracing.casework import transfers as transfer_services
+from tracing.cli import cli
+from tracing.db import get_session
+from tracing.inquiries import services as inquiry_services
+from tracing.linkage import candidate_retrieval, jobs, proposal_writes, store_frames
+from tracing.registrations import services as registrations
+
+SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
+REASON = "family moved to the southern camps; South runs the interim care centre"
+
+
+@dataclass
+class Store:
+    north: int
+    south: int
+    registrar: int  # North
+    supervisor: int  # North
+    south_caseworker: int
+
+
+@pytest.fixture
+def store(app: Flask, users: dict[str, int]) -> Store:
+    """Agencies North and South, as the `users` fixture makes them."""
+    with app.app_context():
+        session = get_session()
+        north, south = (
+            session.scalars(select(Agency.id).where(Agency.name == name)).one()
+            for name in ("North", "South")
+        )
+    return Store(north, south, users["registrar"], users["supervisor"], users["other_caseworker"])
+
+
+def child(
+    session: Session,
+    user_id: int,
+    given: str,
+    family: str = "Yousif",
+    cells: dict[str, str] | None = None,
+    **extra: Any,
+) -> ChildRegistration:
+    actor = session.get(User, user_id)
+    assert actor
+    cells = {
+        "given_name": given,
+        "family_name": family,
+        "sex": "female",
+        "age": "7",
+        **(cells or {}),
+    }
+    record, problems = registrations.register_child(session, actor, cells, extra, match=False)
+    assert not [p for p in problems if p.severity == "error"]
+    session.commit()
+    return record
+
+
+def sought(
+    session: Session,
+    user_id: int,
+    given: str,
+    family: str = "Yousef",
+    cells: dict[str, str] | None = None,
+    **extra: Any,
+) -> SoughtChild:
+    actor = session.get(User, user_id)
+    assert actor
+    cells = {
+        "given_name": given,
+        "family_name": family,
+        "sex": "female",
+        "age": "7",
+        **(cells or {}),
+    }
+    inquiry, problems = inquiry_services.file_inquiry(
+        session, actor, {"inquirer_name": "Halima Adam", **extra}, [(cells, {})], match=False
+    )
+    assert not [p for p in problems if p.severity == "error"]
+    session.commit()
+    return inquiry.sought_children[0]
+
+
+def frames(
+    session: Session, children: list[ChildRegistration], wanted: list[SoughtChild]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (
+        store_frames.load_frame(
+            session,
+            store_frames.children_query().where(ChildRegistration.id.in_([c.id for c in children])),
+        ),
+        store_frames.load_frame(
+            session, store_frames.sought_query().where(SoughtChild.id.in_([s.id for s in wanted]))
+        ),
+    )
+
+
+def ranked(*pairs: tuple[SoughtChild, ChildRegistration, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(s.ref, c.ref, rank, score) for rank, (s, c, score) in enumerate(pairs, start=1)],
+        columns=["request_ref", "child_ref", "rank", "score"],
+    )
+
+
+def write(
+    session: Session,
+    pairs: pd.DataFrame,
+    children: pd.DataFrame,
+    wanted: pd.DataFrame,
+    scope: list[SoughtChild],
+    **options: Any,
+) -> dict[str, int]:
+    counts = proposal_writes.write_proposals(
+        session, pairs, children, wanted, [s.id for s in scope], "test", **options
+    )
+    session.commit()
+    return counts
+
+
+def proposed_pair(
+    session: Session, store: Store
+) -> tuple[ChildRegistration, SoughtChild, pd.DataFrame, pd.DataFrame]:
+    """Amina registered and sought in one agency, loaded, and proposed at 0.8."""
+    amina = child(session, store.registrar, "Amina")
+    wanted_amina = sought(session, store.registrar, "Amina")
+    children, wanted = frames(session, [amina], [wanted_amina])
+    write(session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina])
+    return amina, wanted_amina, children, wanted
+
+
+def stored(session: Session, c: ChildRegistration, s: SoughtChild) -> PotentialMatch | None:
+    session.expire_all()
+    return session.scalars(
+        select(PotentialMatch).where(
+            PotentialMatch.child_id == c.id, PotentialMatch.sought_child_id == s.id
+        )
+    ).one_or_none()
+
+
+# --------------------------------------------------------------------------- agencies
+
+
+def test_a_transfer_after_loading_is_not_undone_by_stale_frames(app: Flask, store: Store) -> None:
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina", consent_sharing=True)
+        first = sought(session, store.registrar, "Amina")
+        second = sought(session, store.registrar, "Aminah")
+        children, wanted = frames(session, [amina], [first, second])
+        assert write(session, ranked((first, amina, 0.8)), children, wanted, [first]) == {
+            "proposed": 1,
+            "updated": 0,
+            "withdrawn": 0,
+        }
+        stale_children, stale_wanted = frames(session, [amina], [first, second])
+        session.commit()
+
+        # North's supervisor transfers the child to South: the match's copies follow
+        supervisor = session.get(User, store.supervisor)
+        assert supervisor
+        transfer_services.transfer_child(session, supervisor, amina.id, store.south, REASON)
+        match = stored(session, amina, first)
+        assert match and (match.child_agency_id, match.sought_agency_id) == (
+            store.south,
+            store.north,
+        )
+
+        # the bulk run, with frames loaded before the transfer, writes both pairs
+        counts = write(
+            session,
+            ranked((first, amina, 0.8), (second, amina, 0.6)),
+            stale_children,
+            stale_wanted,
+            [first, second],
+        )
+        assert counts == {"proposed": 1, "updated": 0, "withdrawn": 0}
+        for s in (first, second):
+            match = stored(session, amina, s)
+            assert match, s
+            assert (match.child_agency_id, match.sought_agency_id) == (store.south, store.north)
+
+
+def test_an_inquiry_transfer_after_loading_counts(app: Flask, store: Store) -> None:
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        wanted_amina = sought(session, store.registrar, "Amina", consent_sharing=True)
+        children, wanted = frames(session, [amina], [wanted_amina])
+        session.commit()
+        supervisor = session.get(User, store.supervisor)
+        assert supervisor
+        transfer_services.transfer_inquiry(
+            session, supervisor, wanted_amina.inquiry_id, store.south, REASON
+        )
+        write(session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina])
+        match = stored(session, amina, wanted_amina)
+        assert match and (match.child_agency_id, match.sought_agency_id) == (
+            store.north,
+            store.south,
+        )
+
+
+# --------------------------------------------------------------------------- consent
+
+
+def test_consent_withdrawn_after_loading_stops_a_cross_agency_proposal(
+    app: Flask, store: Store
+) -> None:
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.south_caseworker, "Amina")  # South
+        same_agency = child(session, store.registrar, "Aminah")  # North
+        wanted_amina = sought(session, store.registrar, "Amina")  # North
+        children, wanted = frames(session, [amina, same_agency], [wanted_amina])
+        assert bool(children["consent_tracing"].all())
+        session.execute(
+            update(ChildRegistration)
+            .where(ChildRegistration.id.in_([amina.id, same_agency.id]))
+            .values(consent_tracing=False)
+        )
+        session.commit()
+        counts = write(
+            session,
+            ranked((wanted_amina, amina, 0.8), (wanted_amina, same_agency, 0.5)),
+            children,
+            wanted,
+            [wanted_amina],
+        )
+        # across agencies, no consent: nothing; inside North, consent is not needed
+        assert counts == {"proposed": 1, "updated": 0, "withdrawn": 0}
+        assert stored(session, amina, wanted_amina) is None
+        assert stored(session, same_agency, wanted_amina) is not None
+
+
+def test_a_sought_childs_consent_counts_and_an_old_proposal_is_withdrawn(
+    app: Flask, store: Store
+) -> None:
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.south_caseworker, "Amina")  # South
+        wanted_amina = sought(session, store.registrar, "Amina")  # North
+        children, wanted = frames(session, [amina], [wanted_amina])
+        write(session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina])
+        assert stored(session, amina, wanted_amina) is not None
+        children, wanted = frames(session, [amina], [wanted_amina])
+        session.execute(
+            update(SoughtChild)
+            .where(SoughtChild.id == wanted_amina.id)
+            .values(consent_tracing=False)
+        )
+        session.commit()
+        counts = write(
+            session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina]
+        )
+        assert counts == {"proposed": 0, "updated": 0, "withdrawn": 1}
+        assert stored(session, amina, wanted_amina) is None
+
+
+def test_consent_given_after_loading_counts_too(app: Flask, store: Store) -> None:
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.south_caseworker, "Amina", consent_tracing=False)
+        wanted_amina = sought(session, store.registrar, "Amina")
+        children, wanted = frames(session, [amina], [wanted_amina])
+        assert not bool(children["consent_tracing"].any())
+        session.execute(
+            update(ChildRegistration)
+            .where(ChildRegistration.id == amina.id)
+            .values(consent_tracing=True)
+        )
+        session.commit()
+        counts = write(
+            session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina]
+        )
+        assert counts["proposed"] == 1
+        assert stored(session, amina, wanted_amina) is not None
+
+
+# --------------------------------------------------------------------------- revisions
+
+
+def test_a_rejection_of_a_newer_revision_holds_against_stale_frames(
+    app: Flask, store: Store
+) -> None:
+    with app.app_context():
+        session = get_session()
+        amina, wanted_amina, children, wanted = proposed_pair(session, store)
+        stale_children, stale_wanted = frames(session, [amina], [wanted_amina])
+        session.commit()
+        # the child is edited (revision 2), rescored, and a caseworker rejects the pair
+        session.execute(
+            update(ChildRegistration).where(ChildRegistration.id == amina.id).values(revision=2)
+        )
+        session.execute(
+            update(PotentialMatch)
+            .where(PotentialMatch.child_id == amina.id)
+            .values(
+                status=MatchStatus.REJECTED.value,
+                reject_reason="met the family",
+                child_revision=2,
+            )
+        )
+        session.commit()
+        counts = write(
+            session,
+            ranked((wanted_amina, amina, 0.8)),
+            stale_children,
+            stale_wanted,
+            [wanted_amina],
+        )
+        assert counts == {"proposed": 0, "updated": 0, "withdrawn": 0}
+        match = stored(session, amina, wanted_amina)
+        assert match and match.status == MatchStatus.REJECTED.value and match.child_revision == 2
+
+        # a newer revision than the rejected one brings the pair back
+        session.execute(
+            update(ChildRegistration).where(ChildRegistration.id == amina.id).values(revision=3)
+        )
+        session.commit()
+        children, wanted = frames(session, [amina], [wanted_amina])
+        counts = write(
+            session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina]
+        )
+        assert counts == {"proposed": 0, "updated": 1, "withdrawn": 0}
+        match = stored(session, amina, wanted_amina)
+        assert match and match.status == MatchStatus.PROPOSED.value and match.child_revision == 3
+        assert match.reject_reason is None
+
+
+def test_a_proposal_scored_on_newer_revisions_is_not_overwritten(app: Flask, store: Store) -> None:
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        wanted_amina = sought(session, store.registrar, "Amina")
+        stale_children, stale_wanted = frames(session, [amina], [wanted_amina])
+        session.commit()
+        # edited after the bulk run loaded it, and matched again in real time
+        session.execute(
+            update(ChildRegistration).where(ChildRegistration.id == amina.id).values(revision=2)
+        )
+        session.commit()
+        children, wanted = frames(session, [amina], [wanted_amina])
+        write(session, ranked((wanted_amina, amina, 0.9)), children, wanted, [wanted_amina])
+        counts = write(
+            session,
+            ranked((wanted_amina, amina, 0.3)),
+            stale_children,
+            stale_wanted,
+            [wanted_amina],
+        )
+        assert counts == {"proposed": 0, "updated": 0, "withdrawn": 0}
+        match = stored(session, amina, wanted_amina)
+        assert match and match.score == pytest.approx(0.9) and match.child_revision == 2
+
+
+def test_a_rerun_updates_nothing(app: Flask, store: Store) -> None:
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.south_caseworker, "Amina")
+        wanted_amina = sought(session, store.registrar, "Amina")
+        children, wanted = frames(session, [amina], [wanted_amina])
+        pairs = ranked((wanted_amina, amina, 0.8))
+        assert write(session, pairs, children, wanted, [wanted_amina])["proposed"] == 1
+        assert write(session, pairs, children, wanted, [wanted_amina]) == {
+            "proposed": 0,
+            "updated": 0,
+            "withdrawn": 0,
+        }
+
+
+def test_a_score_moved_by_rounding_only_is_not_rewritten(app: Flask, store: Store) -> None:
+    """Re-scoring a candidate next to a new registration moves its score by ~1e-9: no
+    row update for that; a real change of score is written."""
+    with app.app_context():
+        session = get_session()
+        amina, wanted_amina, children, wanted = proposed_pair(session, store)
+        noise = write(
+            session, ranked((wanted_amina, amina, 0.8 + 1e-9)), children, wanted, [wanted_amina]
+        )
+        assert noise["updated"] == 0
+        moved = write(
+            session, ranked((wanted_amina, amina, 0.81)), children, wanted, [wanted_amina]
+        )
+        assert moved["updated"] == 1
+        session.expire_all()
+        match = stored(session, amina, wanted_amina)
+        assert match is not None and match.score == pytest.approx(0.81)
+
+
+def test_no_new_proposal_for_a_sought_child_matched_since_loading(app: Flask, store: Store) -> None:
+    """A bulk run's frames still hold a sought child confirmed meanwhile: its new pairs
+    are not proposed, nor those of a child whose case closed."""
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        amna = child(session, store.registrar, "Amna")
+        wanted_amina = sought(session, store.registrar, "Amina")
+        children, wanted = frames(session, [amina, amna], [wanted_amina])
+        session.add(
+            PotentialMatch(
+                child_id=amina.id,
+                sought_child_id=wanted_amina.id,
+                score=0.9,
+                evidence={},
+                engine_version="test",
+                status="confirmed",
+            )
+        )
+        session.commit()
+        counts = write(session, ranked((wanted_amina, amna, 0.6)), children, wanted, [wanted_amina])
+        assert counts["proposed"] == 0 and stored(session, amna, wanted_amina) is None
+        other = sought(session, store.registrar, "Amna")
+        children, wanted = frames(session, [amna], [other])
+        amna.status = "closed"
+        session.commit()
+        assert write(session, ranked((other, amna, 0.6)), children, wanted, [other]) == {
+            "proposed": 0,
+            "updated": 0,
+            "withdrawn": 0,
+        }
+
+
+# --------------------------------------------------------------------------- withdrawals
+
+
+def test_a_proposal_written_after_loading_is_not_withdrawn(app: Flask, store: Store) -> None:
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        older = child(session, store.registrar, "Amna")
+        wanted_amina = sought(session, store.registrar, "Amina")
+        children, wanted = frames(session, [amina, older], [wanted_amina])
+        write(session, ranked((wanted_amina, older, 0.4)), children, wanted, [wanted_amina])
+        # the bulk run loads its frames...
+        bulk_children, bulk_wanted = frames(session, [amina, older], [wanted_amina])
+        session.commit()
+        # ...then a registrar registers a child, matched in real time (another session)
+        other = app.extensions["ftr.sessionmaker"]()
+        try:
+            newcomer = child(other, store.registrar, "Aminah")
+            fresh_children, fresh_wanted = frames(other, [newcomer, older], [wanted_amina])
+            write(
+                other,
+                ranked((wanted_amina, newcomer, 0.7), (wanted_amina, older, 0.45)),
+                fresh_children,
+                fresh_wanted,
+                [wanted_amina],
+            )
+        finally:
+            other.close()
+        # the bulk run's ranking knows neither the newcomer nor, now, the older candidate
+        counts = write(
+            session, ranked((wanted_amina, amina, 0.8)), bulk_children, bulk_wanted, [wanted_amina]
+        )
+        assert counts == {"proposed": 1, "updated": 0, "withdrawn": 0}
+        assert stored(session, newcomer, wanted_amina) is not None
+        # the older candidate was re-scored after the frames were loaded: kept as well
+        assert stored(session, older, wanted_amina) is not None
+        # a later run, whose frames hold the newcomer, does withdraw what it no longer ranks
+        children, wanted = frames(session, [amina, older, newcomer], [wanted_amina])
+        counts = write(
+            session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina]
+        )
+        assert counts == {"proposed": 0, "updated": 0, "withdrawn": 2}
+
+
+def test_real_time_matching_withdraws_a_former_candidate(app: Flask, store: Store) -> None:
+    # An inquiry edited so that a former candidate is no longer retrieved: frames loaded
+    # in the same transaction, without that candidate, still withdraw its proposal, even
+    # one written earlier in the very same transaction.
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        former = child(session, store.registrar, "Amna")
+        earlier = child(session, store.registrar, "Emina")
+        wanted_amina = sought(session, store.registrar, "Amina")
+        children, wanted = frames(session, [former], [wanted_amina])
+        write(session, ranked((wanted_amina, former, 0.6)), children, wanted, [wanted_amina])
+        # one transaction from here on: a first write, then frames loaded again
+        children, wanted = frames(session, [former, earlier], [wanted_amina])
+        proposal_writes.write_proposals(
+            session,
+            ranked((wanted_amina, former, 0.6), (wanted_amina, earlier, 0.5)),
+            children,
+            wanted,
+            [wanted_amina.id],
+            "test",
+        )
+        children, wanted = frames(session, [amina], [wanted_amina])
+        counts = proposal_writes.write_proposals(
+            session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina.id], "t"
+        )
+        session.commit()
+        assert counts == {"proposed": 1, "updated": 0, "withdrawn": 2}
+        assert stored(session, former, wanted_amina) is None
+        assert stored(session, earlier, wanted_amina) is None
+
+
+def test_an_explicit_load_time_wins(app: Flask, store: Store) -> None:
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        wanted_amina = sought(session, store.registrar, "Amina")
+        before = store_frames.database_clock(session)
+        children, wanted = frames(session, [amina], [wanted_amina])
+        stamp = store_frames.frames_loaded_at(children, wanted)
+        assert stamp is not None and stamp > before
+        write(session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina])
+        nothing = ranked()
+        # frames loaded before the proposal was written: they do not withdraw it
+        counts = write(session, nothing, children, wanted, [wanted_amina], loaded_at=before)
+        assert counts["withdrawn"] == 0
+        counts = write(session, nothing, children, wanted, [wanted_amina])
+        assert counts["withdrawn"] == 0
+        counts = write(
+            session,
+            nothing,
+            children,
+            wanted,
+            [wanted_amina],
+            loaded_at=store_frames.database_clock(session),
+        )
+        assert counts["withdrawn"] == 1
+
+
+def test_frames_of_unknown_age_withdraw_what_earlier_transactions_wrote(
+    app: Flask, store: Store
+) -> None:
+    with app.app_context():
+        session = get_session()
+        _amina, wanted_amina, children, wanted = proposed_pair(session, store)
+        children.attrs.clear()
+        wanted.attrs.clear()
+        assert store_frames.frames_loaded_at(children, wanted) is None
+        # the transaction's start stands in for the load time
+        counts = write(session, ranked(), children, wanted, [wanted_amina])
+        assert counts == {"proposed": 0, "updated": 0, "withdrawn": 1}
+
+
+def invoke(runner: FlaskCliRunner, *args: str) -> str:
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_bulk_run_keeps_a_real_time_proposal_made_while_it_ran(
+    app: Flask, runner: FlaskCliRunner, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
+    invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
+    invoke(runner, "match")
+    with app.app_context():
+        target = (
+            get_session()
+            .scalars(
+                select(PotentialMatch.sought_child_id)
+                .order_by(PotentialMatch.score.desc())
+                .limit(1)
+            )
+            .one()
+        )
+    made: list[int] = []
+    load_sought = store_frames.open_sought
+
+    def open_sought_then_register(session: Session, **options: Any) -> pd.DataFrame:
+        frame = load_sought(session, **options)
+        # a registrar registers a child while the bulk run ranks: matched in real time
+        other = app.extensions["ftr.sessionmaker"]()
+        try:
+            newcomer = child(other, store.registrar, "Zzyzx", "Qwerty")
+            other.add(
+                PotentialMatch(
+                    child_id=newcomer.id,
+                    sought_child_id=target,
+                    score=0.5,
+                    evidence={},
+                    engine_version="test",
+                )
+            )
+            other.commit()
+            made.append(newcomer.id)
+        finally:
+            other.close()
+        return frame
+
+    monkeypatch.setattr(store_frames, "open_sought", open_sought_then_register)
+    with app.app_context():
+        summary = jobs.match_all(get_session(), chunk_size=50)
+        assert summary.chunks > 1 and made
+        kept = (
+            get_session()
+            .scalars(select(PotentialMatch).where(PotentialMatch.child_id == made[0]))
+            .one_or_none()
+        )
+        assert kept is not None and kept.sought_child_id == target
+        # and the run wrote live agencies throughout
+        wrong = get_session().scalar(
+            text(
+                "SELECT count(*) FROM potential_match pm"
+                " JOIN child_registration c ON c.id = pm.child_id"
+                " JOIN sought_child s ON s.id = pm.sought_child_id"
+                " JOIN inquiry i ON i.id = s.inquiry_id"
+                " WHERE pm.child_agency_id <> c.agency_id OR pm.sought_agency_id <> i.agency_id"
+            )
+        )
+        assert wrong == 0
+
+
+# --------------------------------------------------------------------------- retrieval
+
+
+def test_a_common_name_in_the_age_window_keeps_to_the_limit(
+    app: Flask, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Eight inquiries seek a small child known by one common name; a child so named is
+    # registered. Real-time matching looks at TOUCHED_LIMIT sought children per way in.
+    monkeypatch.setattr(candidate_retrieval, "COMMON_KEY_LIMIT", 3)
+    monkeypatch.setattr(candidate_retrieval, "_COMMON_KEYS", {})
+    monkeypatch.setattr(candidate_retrieval, "_RARE_KEYS", {})
+    monkeypatch.setattr(candidate_retrieval, "TOUCHED_LIMIT", 5)
+    with app.app_context():
+        session = get_session()
+        actor = session.get(User, store.registrar)
+        assert actor
+        filed: list[tuple[int, int]] = []  # (age, sought child id)
+        for age in (4, 4, 5, 3, 4, 5, 4, 3):
+            cells = {"given_name": "Fatima", "sex": "female", "age": str(age)}
+            inquiry, _ = inquiry_services.file_inquiry(
+                session, actor, {"inquirer_name": "Hawa"}, [(cells, {})], match=False
+            )
+            filed.append((age, inquiry.sought_children[0].id))
+        cells = {"given_name": "Fatima", "sex": "female", "age": "4"}
+        fatima, _ = registrations.register_child(session, actor, cells, {}, match=False)
+        assert not fatima.block_keys and fatima.separation_point is None
+        assert candidate_retrieval.selective_keys(session, "sought_child", fatima.name_keys) == []
+        # all equally similar by name: those of her age first, the newest first
+        closest = sorted(filed, key=lambda f: (abs(f[0] - 4), -f[1]))[:5]
+        assert sorted(candidate_retrieval.sought_touched_by(session, fatima)) == sorted(
+            sought_id for _age, sought_id in closest
+        )
+
+
+def test_the_nearest_way_keeps_the_nearest_within_reach(
+    app: Flask, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Children of the same age separated north of a point at growing distances, one of
+    # another age nearby, one closed nearby: the nearest way gives the NEARBY_LIMIT
+    # nearest of a similar age and open, none beyond NEARBY_METRES.
+    km = 1 / 111.2  # degrees of latitude in a kilometre, near enough
+
+    def north_of(distance: float, age: str = "7") -> dict[str, str]:
+        lat = f"{12.0 + distance * km:.6f}"
+        return {"age": age, "separation_lat": lat, "separation_lon": "22.000000"}
+
+    with app.app_context():
+        session = get_session()
+        at = {
+            d: child(session, store.registrar, "Amina", cells=north_of(d)).id
+            for d in (1.0, 2.0, 3.0, 5.0, 10.0, 40.0, 60.0)
+        }
+        older = child(session, store.registrar, "Amina", cells=north_of(0.5, age="15"))
+        closed = child(session, store.registrar, "Amina", cells=north_of(0.2))
+        closed.status = "closed"
+        session.commit()
+        wanted = sought(session, store.registrar, "Amina", cells=north_of(0.0))
+        monkeypatch.setattr(candidate_retrieval, "NEARBY_LIMIT", 3)
+        assert candidate_retrieval._nearest(session, ChildRegistration, wanted) == [
+            at[1.0],
+            at[2.0],
+            at[3.0],
+        ]
+        monkeypatch.setattr(candidate_retrieval, "NEARBY_LIMIT", 100)
+        nearest = candidate_retrieval._nearest(session, ChildRegistration, wanted)
+        assert nearest == [at[d] for d in (1.0, 2.0, 3.0, 5.0, 10.0, 40.0)]
+        assert older.id not in nearest and closed.id not in nearest

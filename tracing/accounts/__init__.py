@@ -1,0 +1,1 @@
+"""Accounts and agencies: signing in and out, users, roles, agencies (administrators)."""

@@ -1,0 +1,1 @@
+"""Casework: follow-ups, reunification, closure, case history, and transfers between agencies."""

@@ -1,0 +1,1 @@
+"""The dashboard: what each role works on first."""

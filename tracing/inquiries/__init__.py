@@ -1,0 +1,1 @@
+"""Tracing requests: a help desk files an inquiry for one or more sought children."""

@@ -1,0 +1,31 @@
+"""The inquiry form: the inquirer, then one block per sought child."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FormField, StringField, SubmitField
+from wtforms import FieldList as WTFieldList
+
+from ..forms import TEXT, PersonFieldsForm, partial_date_field, today
+
+
+class SoughtChildForm(PersonFieldsForm):
+    pass
+
+
+class SoughtChildEditForm(FlaskForm, PersonFieldsForm):
+    submit = SubmitField("Save")
+
+
+class InquiryForm(FlaskForm):
+    inquirer_name = StringField("Inquirer's name", validators=TEXT)
+    inquirer_relationship = StringField("Relationship to the children", validators=TEXT)
+    inquirer_contact = StringField("Contact (phone, address)", validators=TEXT)
+    inquirer_place = StringField("Inquirer's location", validators=TEXT)
+    inquirer_language = StringField("Inquirer's language", validators=TEXT)
+    request_date = partial_date_field("Date of request", default=today)
+    consent_tracing = BooleanField("Consent to tracing", default=True)
+    consent_sharing = BooleanField("Consent to sharing with other agencies", default=False)
+    children = WTFieldList(FormField(SoughtChildForm), min_entries=1, max_entries=12)
+    add_child = SubmitField("Add another child")
+    submit = SubmitField("File the inquiry")

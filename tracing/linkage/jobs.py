@@ -1,0 +1,395 @@
+"""Matching passes over the store: real-time (a new or changed record) and bulk
+(`ftr match`), the engine's fit, and the export of stored matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+import matching.linker
+from matching import Linker
+from matching.linker import ENGINE_VERSION, RANK_CHUNK_SIZE
+from models import (
+    CLOSED_STATUSES,
+    OPEN_MATCH_STATUSES,
+    CaseStatus,
+    ChildRegistration,
+    MatchStatus,
+    PotentialMatch,
+    SoughtChild,
+)
+from models.db import transaction, transactional
+from tracing.contract import neutralise_cell
+from tracing.errors import ServiceError
+from tracing.linkage import candidate_retrieval, fitted_engines, proposal_writes, store_frames
+from tracing.linkage.store_upkeep import refresh_keys, refresh_statistics
+
+# `ftr match` ranks this many sought children (whole inquiries) at a time. Measured with
+# 200,000 registered children on a 2-core machine: 35 s and 1.0 GB of working memory a
+# chunk of 5,000 (10,000: 64 s, 2.1 GB), on top of ~0.5 GB of frames and encoded records;
+# the whole 200,000 x 50,000 pass peaks at 2.0 GB.
+MATCH_CHUNK_SIZE = RANK_CHUNK_SIZE
+
+
+BULK_WITHDRAW_MARGIN = dt.timedelta(minutes=1)
+
+
+# Registered children per statement when marking them 'match proposed'.
+_MARK_BATCH = 10_000
+
+
+@dataclass
+class MatchSummary:
+    children: int = 0
+    sought: int = 0
+    candidates_scored: int = 0
+    proposed: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+    fitted: bool = False
+    fitted_on_sample: bool = False
+    model_id: int | None = None
+    chunks: int = 0
+    rekeyed: int = 0  # records whose index keys were written again (see refresh_keys)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def fit_engine(session: Session, actor_id: int | None = None, *, seed: int = 0) -> int:
+    """Fit the engine on the open records and the caseworkers' decisions; store it.
+
+    A large store is fitted on a sample (`Linker.fit_sample`, as `ftr match --refit`).
+    """
+    children, sought = store_frames.open_children(session), store_frames.open_sought(session)
+    if children.empty or sought.empty:
+        raise ServiceError("nothing to learn from: the store needs children and requests")
+    if fitted_engines.current_linker(session) is None:
+        refresh_keys(session)  # the first engine of this version: see match_all
+    labels = fitted_engines.decision_labels(session)
+    linker = Linker.fit_sample(children, sought, seed=seed, labels=labels if len(labels) else None)
+    with transaction(session):
+        model = fitted_engines.save_linker(session, linker, actor_id)
+    return model.id
+
+
+def match_all(
+    session: Session,
+    *,
+    refit: bool = False,
+    top_k: int = proposal_writes.TOP_K,
+    chunk_size: int = MATCH_CHUNK_SIZE,
+    on_stage: Callable[[str], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> MatchSummary:
+    """Re-run matching over every open record in one bulk pass (`ftr match`).
+
+    Every open sought child is ranked against every open registered child, `chunk_size`
+    sought children at a time (whole inquiries: siblings are ranked together). The
+    registered children are tokenised and encoded once; each chunk's proposals are
+    written and committed before the next chunk is ranked, so memory follows the chunk,
+    a crash loses at most the chunk in progress, and running again is idempotent
+    (proposals are upserted, those that fell out of a sought child's ranking withdrawn).
+    Across chunks, only the competition of other inquiries' sought children for the same
+    registered child is lost (see `Linker.rank_chunks` for how little that moves).
+
+    With `refit`, or when no engine fitted by this engine version is stored, the engine
+    is fitted first (`Linker.fit_sample`): on every open record up to FIT_MAX_CHILDREN x
+    FIT_MAX_SOUGHT, beyond that on a sample of whole inquiries, their best candidates
+    and other children at random, with the whole store's term frequencies and prior.
+
+    `on_stage(name)` is called as each stage begins, `on_progress(done, total)` with the
+    chunks done (0 before the first).
+    """
+    import time
+
+    clock = time.perf_counter
+    summary = MatchSummary()
+    stage = on_stage or (lambda _name: None)
+    t = clock()
+    stage("loading records")
+    # Proposals written after this (by real-time matching meanwhile) are not this run's
+    # to withdraw; said explicitly, as the frames are cut down below. A minute's margin:
+    # a real-time match written just before this moment but committed after the frames'
+    # snapshot is invisible to them, and must stay (a proposal withdrawn late is the
+    # lesser harm; the next run withdraws it).
+    loaded_at = store_frames.database_clock(session) - BULK_WITHDRAW_MARGIN
+    children = store_frames.open_children(session, batch_size=store_frames.LOAD_BATCH_SIZE)
+    sought = store_frames.open_sought(session, batch_size=store_frames.LOAD_BATCH_SIZE)
+    summary.children, summary.sought = len(children), len(sought)
+    summary.seconds["load"] = clock() - t
+    if children.empty or sought.empty:
+        return summary
+    current = fitted_engines.current_linker(session)
+    if current is None:
+        # no engine of this version: perhaps an upgrade, whose normalisation may key
+        # names differently from the stored keys (a fresh store's are all current)
+        stage("refreshing the index keys")
+        t = clock()
+        summary.rekeyed = refresh_keys(session).updated
+        summary.seconds["rekey"] = clock() - t
+    if refit or current is None:
+        large = (
+            len(children) > matching.linker.FIT_MAX_CHILDREN
+            or len(sought) > matching.linker.FIT_MAX_SOUGHT
+        )
+        stage("fitting the engine on a sample" if large else "fitting the engine")
+        t = clock()
+        labels = fitted_engines.decision_labels(session)
+        linker = Linker.fit_sample(children, sought, seed=0, labels=labels if len(labels) else None)
+        with transaction(session):
+            model = fitted_engines.save_linker(session, linker, None)
+        summary.fitted, summary.model_id = True, model.id
+        summary.fitted_on_sample = bool(linker.info.get("sample"))
+        summary.seconds["fit"] = clock() - t
+    else:
+        summary.model_id, linker = current
+    stage("encoding the records")
+    t = clock()
+    ranking = linker.rank_chunks(children, sought, top_k=top_k, chunk_size=chunk_size)
+    # The engine keeps its own encoding; the proposals need only these columns.
+    needed = ["id", "ref", "revision", "agency_id", "consent_tracing"]
+    children, sought = children[needed].copy(), sought[needed].copy()
+    sought_id = dict(zip(sought["ref"], sought["id"].tolist(), strict=True))
+    child_id = dict(zip(children["ref"], children["id"].tolist(), strict=True))
+    summary.chunks = len(ranking)
+    summary.seconds["encode"] = clock() - t
+    stage("ranking and writing proposals")
+    progress = on_progress or (lambda _done, _total: None)
+    progress(0, len(ranking))
+    summary.seconds["rank"] = summary.seconds["write"] = 0.0
+    for number, refs in enumerate(ranking.sought_refs):
+        t = clock()
+        ranked = ranking.rank_chunk(number)
+        summary.seconds["rank"] += clock() - t
+        t = clock()
+        scope = [sought_id[ref] for ref in refs]
+        proposed = ranked.loc[ranked["score"] >= proposal_writes.MIN_PROPOSAL_SCORE, "child_ref"]
+        proposed_ids = [child_id[ref] for ref in proposed.unique()]
+        with transaction(session):  # a chunk at a time: a crash loses one chunk at most
+            counts = proposal_writes.write_proposals(
+                session, ranked, children, sought, scope, ENGINE_VERSION, loaded_at=loaded_at
+            )
+            for at in range(0, max(len(proposed_ids), 1), _MARK_BATCH):
+                chunk_ids = proposed_ids[at : at + _MARK_BATCH]
+                mark_proposed(session, scope if at == 0 else [], chunk_ids)
+        summary.seconds["write"] += clock() - t
+        summary.proposed += counts["proposed"]
+        summary.updated += counts["updated"]
+        summary.withdrawn += counts["withdrawn"]
+        progress(number + 1, len(ranking))
+    summary.candidates_scored = ranking.candidates
+    # the pass updated many records' statuses: merge their index entries, as an import does
+    t = clock()
+    refresh_statistics(session, "children")
+    refresh_statistics(session, "requests")
+    with transaction(session):
+        session.execute(text("ANALYZE potential_match"))
+    summary.seconds["statistics"] = clock() - t
+    return summary
+
+
+def mark_proposed(
+    session: Session,
+    sought_ids: Sequence[int] | None = None,
+    child_ids: Sequence[int] | None = None,
+) -> None:
+    """Open records with a proposal move to 'match proposed' (Primero's case flow).
+
+    Without ids, every open record is looked at (the bulk pass); with them, only those.
+    """
+    open_statuses = (CaseStatus.OPEN.value, CaseStatus.TRACING.value)
+    has_proposal = select(PotentialMatch.id).where(
+        PotentialMatch.status == MatchStatus.PROPOSED.value
+    )
+    sought_filter = (
+        [store_frames.id_in(SoughtChild.id, sought_ids)] if sought_ids is not None else []
+    )
+    session.execute(
+        update(SoughtChild)
+        .where(
+            SoughtChild.status.in_(open_statuses),
+            *sought_filter,
+            has_proposal.where(PotentialMatch.sought_child_id == SoughtChild.id).exists(),
+        )
+        .values(status=CaseStatus.MATCH_PROPOSED.value),
+        execution_options={"synchronize_session": False},
+    )
+    child_filter = (
+        [store_frames.id_in(ChildRegistration.id, child_ids)] if child_ids is not None else []
+    )
+    session.execute(
+        update(ChildRegistration)
+        .where(
+            ChildRegistration.status.in_(open_statuses),
+            *child_filter,
+            has_proposal.where(PotentialMatch.child_id == ChildRegistration.id).exists(),
+        )
+        .values(status=CaseStatus.MATCH_PROPOSED.value),
+        execution_options={"synchronize_session": False},
+    )
+
+
+@transactional
+def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[str, int]:
+    """Match sought children against the registered children the store retrieves for them.
+
+    Candidates come from the indexes (pair keys, selective name keys, nearby separation
+    points); the engine blocks and scores them with the stored parameters. Siblings of
+    the same inquiry are ranked together, as the engine expects.
+    """
+    current = fitted_engines.current_linker(session)
+    if current is None or not sought_ids:
+        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+    _model_id, linker = current
+    sought_ids = list(
+        session.scalars(
+            select(SoughtChild.id).where(
+                SoughtChild.id.in_(list(sought_ids)), store_frames.still_sought()
+            )
+        )
+    )
+    if not sought_ids:
+        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+    inquiry_ids = select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(list(sought_ids)))
+    family = session.scalars(
+        select(SoughtChild).where(
+            SoughtChild.inquiry_id.in_(inquiry_ids),
+            SoughtChild.status.not_in(CLOSED_STATUSES),
+        )
+    ).all()
+    pool = candidate_retrieval.child_pool_ids(
+        session, [s for s in family if s.id in set(sought_ids)]
+    )
+    if not pool:
+        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+    children = store_frames.load_frame(
+        session, store_frames.children_query().where(store_frames.id_in(ChildRegistration.id, pool))
+    )
+    sought = store_frames.load_frame(
+        session, store_frames.sought_query().where(SoughtChild.id.in_([s.id for s in family]))
+    )
+    ranked = linker.rank(children, sought, top_k=proposal_writes.TOP_K)
+    counts = proposal_writes.write_proposals(
+        session, ranked, children, sought, sought_ids, ENGINE_VERSION
+    )
+    proposed = children.loc[children["ref"].isin(ranked["child_ref"]), "id"]
+    mark_proposed(session, sought_ids, proposed.tolist())
+    return {**counts, "candidates": len(pool)}
+
+
+@transactional
+def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
+    """A new or changed registration against the open sought children it may be.
+
+    The child is scored against each such sought child next to that sought child's
+    current proposals, so that the probabilities keep the one-to-one rule (a sought
+    child is one child) without re-ranking every candidate again.
+    """
+    current = fitted_engines.current_linker(session)
+    sought_ids = candidate_retrieval.sought_touched_by(session, child) if current else []
+    if current is None or not sought_ids:
+        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+    _model_id, linker = current
+    competitors = session.execute(
+        select(PotentialMatch.sought_child_id, PotentialMatch.child_id).where(
+            PotentialMatch.sought_child_id.in_(sought_ids),
+            PotentialMatch.status.in_(OPEN_MATCH_STATUSES),
+        )
+    ).all()
+    child_ids = {child.id, *(c for _s, c in competitors)}
+    inquiry_ids = select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(sought_ids))
+    children = store_frames.load_frame(
+        session,
+        store_frames.children_query().where(store_frames.id_in(ChildRegistration.id, child_ids)),
+    )
+    sought = store_frames.load_frame(
+        session,
+        store_frames.sought_query().where(
+            SoughtChild.inquiry_id.in_(inquiry_ids),
+            SoughtChild.status.not_in(CLOSED_STATUSES),
+        ),
+    )
+    ref_of_sought = dict(zip(sought["id"], sought["ref"], strict=True))
+    ref_of_child = dict(zip(children["id"], children["ref"], strict=True))
+    pairs = {(ref_of_sought[s], child.ref) for s in sought_ids if s in ref_of_sought}
+    pairs |= {
+        (ref_of_sought[s], ref_of_child[c])
+        for s, c in competitors
+        if s in ref_of_sought and c in ref_of_child
+    }
+    scored = linker.score_pairs(
+        children, sought, pd.DataFrame(sorted(pairs), columns=["request_ref", "child_ref"])
+    )
+    scored["rank"] = scored.groupby("request_ref", sort=False).cumcount() + 1
+    scored = scored[scored["rank"] <= proposal_writes.TOP_K]
+    counts = proposal_writes.write_proposals(
+        session, scored, children, sought, sought_ids, ENGINE_VERSION
+    )
+    mark_proposed(session, sought_ids, list(child_ids))
+    return {**counts, "candidates": len(pairs)}
+
+
+def add_counts(stats: dict[str, int] | None, counts: dict[str, int]) -> None:
+    """Add a matching pass's counts (candidates scored, proposals...) to `stats`."""
+    if stats is not None:
+        for key, value in counts.items():
+            stats[key] = stats.get(key, 0) + value
+
+
+def export_matches(session: Session, path: Any, *, statuses: Sequence[str] | None = None) -> int:
+    """Write the store's potential matches as DESIGN §3 ranked output; return rows written."""
+    import csv
+
+    statuses = statuses or (
+        MatchStatus.PROPOSED.value,
+        MatchStatus.IN_VERIFICATION.value,
+        MatchStatus.CONFIRMED.value,
+    )
+    rows = session.execute(
+        select(
+            SoughtChild.ref,
+            ChildRegistration.ref,
+            PotentialMatch.score,
+            PotentialMatch.status,
+            PotentialMatch.evidence,
+        )
+        .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+        .join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
+        .where(PotentialMatch.status.in_(list(statuses)))
+        .order_by(SoughtChild.ref, PotentialMatch.score.desc(), ChildRegistration.ref)
+    ).all()
+    fields: list[str] = []
+    for *_rest, evidence in rows:
+        for item in evidence.get("fields", []):
+            if item["field"] not in fields:
+                fields.append(item["field"])
+    header = ["request_ref", "child_ref", "rank", "score", "status", "prior_weight"]
+    for name in fields:
+        header += [f"{name}_level", f"{name}_weight"]
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        rank, previous = 0, None
+        for sought_ref, child_ref, score, status, evidence in rows:
+            rank = rank + 1 if sought_ref == previous else 1
+            previous = sought_ref
+            by_field = {item["field"]: item for item in evidence.get("fields", [])}
+            line: list[Any] = [
+                sought_ref,
+                child_ref,
+                rank,
+                f"{score:.6f}",
+                status,
+                evidence.get("prior_weight", ""),
+            ]
+            for name in fields:
+                item = by_field.get(name, {})
+                line += [item.get("level", ""), item.get("weight", "")]
+            writer.writerow([neutralise_cell(v) for v in line])
+    return len(rows)

@@ -1,0 +1,1 @@
+"""Oversight and audit: cases by status, time to reunification, the audit trail."""

@@ -1,0 +1,271 @@
+"""The review queue and the side-by-side comparison of a match with its evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, defer, joinedload
+
+from models import (
+    OPEN_MATCH_STATUSES,
+    Agency,
+    ChildRegistration,
+    FollowUp,
+    Inquiry,
+    MatchStatus,
+    PotentialMatch,
+    Referral,
+    ReferralStatus,
+    SoughtChild,
+    User,
+)
+from models.db import transaction
+from tracing.access import (
+    follow_up_visible_to,
+    may_see_exact_location,
+    referred_ids,
+    sees_child,
+    sees_inquiry,
+)
+from tracing.audit import record_audit
+
+
+@dataclass
+class QueueRow:
+    match: PotentialMatch
+    child_visible: bool
+    sought_visible: bool
+    matched_elsewhere: str | None
+
+
+QUEUE_PAGE_SIZE = 50
+
+
+MAX_QUEUE_ROWS = 1000
+
+
+# Far past any real queue, well inside PostgreSQL's bigint: a forged ?page=1e20 gets an
+# empty page, not an error.
+MAX_QUEUE_OFFSET = 10**9
+
+
+def review_queue(
+    session: Session,
+    actor: User,
+    *,
+    status: str | None = None,
+    agency: str | None = None,
+    area: str | None = None,
+    min_score: float | None = None,
+    limit: int = QUEUE_PAGE_SIZE,
+    offset: int = 0,
+) -> list[QueueRow]:
+    """Matches that touch the actor's agency, most probable first: `limit` rows from
+    `offset` on (rows another agency's missing consent hides are left out)."""
+    # First the ids, from the match table alone (its agency columns are indexed); the
+    # joins are made only for the filters that need them; then the rows. The consent
+    # rule (`consent_allows_match`) is part of the query, so that LIMIT and OFFSET count
+    # only rows the actor may see and the pages neither skip nor repeat one.
+    consented = or_(
+        PotentialMatch.child_agency_id == PotentialMatch.sought_agency_id,
+        and_(
+            exists()
+            .where(
+                ChildRegistration.id == PotentialMatch.child_id, ChildRegistration.consent_tracing
+            )
+            .correlate(PotentialMatch),  # not the area filter's join of the same table
+            exists()
+            .where(SoughtChild.id == PotentialMatch.sought_child_id, SoughtChild.consent_tracing)
+            .correlate(PotentialMatch),
+        ),
+    )
+    stmt = (
+        select(PotentialMatch.id)
+        .where(
+            or_(
+                PotentialMatch.child_agency_id == actor.agency_id,
+                PotentialMatch.sought_agency_id == actor.agency_id,
+            ),
+            consented,
+        )
+        .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
+        .limit(max(0, min(limit, MAX_QUEUE_ROWS)))
+        .offset(max(0, min(offset, MAX_QUEUE_OFFSET)))
+    )
+    if status:
+        stmt = stmt.where(PotentialMatch.status == status)
+    else:
+        stmt = stmt.where(PotentialMatch.status.in_(OPEN_MATCH_STATUSES))
+    if agency:
+        pattern = f"%{agency}%"
+        named = select(Agency.id).where(Agency.name.ilike(pattern))
+        stmt = stmt.where(
+            or_(
+                PotentialMatch.child_agency_id.in_(named),
+                PotentialMatch.sought_agency_id.in_(named),
+            )
+        )
+    if area:
+        pattern = f"%{area}%"
+        stmt = (
+            stmt.join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
+            .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+            .where(
+                or_(
+                    ChildRegistration.separation_place.ilike(pattern),
+                    SoughtChild.separation_place.ilike(pattern),
+                    ChildRegistration.current_place.ilike(pattern),
+                )
+            )
+        )
+    if min_score is not None:
+        stmt = stmt.where(PotentialMatch.score >= min_score)
+    ids = list(session.scalars(stmt))
+    matches = list(
+        session.scalars(
+            select(PotentialMatch)
+            .where(PotentialMatch.id.in_(ids))
+            .options(
+                defer(PotentialMatch.evidence),  # the queue shows no evidence: skip its JSON
+                joinedload(PotentialMatch.child),
+                joinedload(PotentialMatch.sought_child).joinedload(SoughtChild.inquiry),
+            )
+            .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
+        ).unique()
+    )
+    referred_children = referred_ids(
+        session, actor, Referral.child_id, (m.child_id for m in matches)
+    )
+    referred_inquiries = referred_ids(
+        session, actor, Referral.inquiry_id, (m.sought_child.inquiry_id for m in matches)
+    )
+    elsewhere = matched_elsewhere(session, matches)
+    return [
+        QueueRow(
+            m,
+            m.child.agency_id == actor.agency_id or m.child_id in referred_children,
+            m.sought_child.inquiry.agency_id == actor.agency_id
+            or m.sought_child.inquiry_id in referred_inquiries,
+            elsewhere.get(m.id),
+        )
+        for m in matches
+    ]
+
+
+def matched_elsewhere(session: Session, matches: Sequence[PotentialMatch]) -> dict[int, str]:
+    """For each match whose child another confirmed (or reunified) match already ties to
+    an inquiry: match id -> that inquiry's ref. One query for a whole page."""
+    decided = session.execute(
+        select(PotentialMatch.child_id, PotentialMatch.id, Inquiry.ref)
+        .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+        .join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
+        .where(
+            PotentialMatch.child_id.in_([m.child_id for m in matches]),
+            PotentialMatch.status.in_((MatchStatus.CONFIRMED.value, MatchStatus.REUNIFIED.value)),
+        )
+    ).all()
+    found: dict[int, str] = {}
+    for m in matches:
+        ref = next((r for c, mid, r in decided if c == m.child_id and mid != m.id), None)
+        if ref is not None:
+            found[m.id] = ref
+    return found
+
+
+@dataclass
+class Comparison:
+    match: PotentialMatch
+    child_visible: bool
+    sought_visible: bool
+    exact_location: bool
+    evidence: list[dict[str, Any]]
+    prior_weight: float
+    siblings: list[tuple[SoughtChild, list[PotentialMatch]]]
+    matched_elsewhere: str | None
+    history: list[FollowUp]
+    referral_pending: bool
+
+
+def compare_match(
+    session: Session, actor: User, match: PotentialMatch, *, ip: str | None
+) -> Comparison:
+    """Both records side by side with the engine's evidence; the read is audited."""
+    child, sought = match.child, match.sought_child
+    child_visible = sees_child(session, actor, child)
+    sought_visible = sees_inquiry(session, actor, sought.inquiry)
+    siblings = []
+    for other in sought.inquiry.sought_children:
+        if other.id == sought.id:
+            continue
+        proposals = session.scalars(
+            select(PotentialMatch)
+            .where(PotentialMatch.sought_child_id == other.id)
+            .order_by(PotentialMatch.score.desc())
+            .limit(3)
+        ).all()
+        siblings.append((other, list(proposals)))
+    # Notes about a record the actor may not see stay with that record's agency; notes
+    # of this match go to both agencies working it, those of the records' other matches
+    # only as `follow_up_visible_to` allows.
+    about = [FollowUp.match_id == match.id]
+    if child_visible:
+        about.append(and_(FollowUp.child_id == child.id, follow_up_visible_to(actor)))
+    if sought_visible:
+        about.append(and_(FollowUp.sought_child_id == sought.id, follow_up_visible_to(actor)))
+    history = session.scalars(
+        select(FollowUp).where(or_(*about)).order_by(FollowUp.created_at)
+    ).all()
+    pending = session.scalar(
+        select(Referral.id).where(
+            or_(Referral.child_id == child.id, Referral.inquiry_id == sought.inquiry_id),
+            Referral.to_agency_id == actor.agency_id,
+            Referral.status == ReferralStatus.PENDING.value,
+        )
+    )
+    evidence = match.evidence or {}
+    with transaction(session):
+        record_audit(
+            session,
+            actor.id,
+            "view_match",
+            record=match,
+            ip=ip,
+            details={"child": child.ref if child_visible else None, "sought": sought.ref},
+        )
+    return Comparison(
+        match=match,
+        child_visible=child_visible,
+        sought_visible=sought_visible,
+        exact_location=may_see_exact_location(actor, child),
+        evidence=list(evidence.get("fields", [])),
+        prior_weight=float(evidence.get("prior_weight", 0.0)),
+        siblings=siblings,
+        matched_elsewhere=matched_elsewhere(session, [match]).get(match.id),
+        history=list(history),
+        referral_pending=pending is not None,
+    )
+
+
+def proposals_for(
+    session: Session,
+    *,
+    child_ids: Sequence[int] = (),
+    sought_ids: Sequence[int] = (),
+) -> list[PotentialMatch]:
+    """Every potential match (any status) of these records, most probable first."""
+    return list(
+        session.scalars(
+            select(PotentialMatch)
+            .where(
+                or_(
+                    PotentialMatch.child_id.in_(list(child_ids)),
+                    PotentialMatch.sought_child_id.in_(list(sought_ids)),
+                )
+            )
+            .options(joinedload(PotentialMatch.sought_child), joinedload(PotentialMatch.child))
+            .order_by(PotentialMatch.score.desc())
+        ).unique()
+    )
