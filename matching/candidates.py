@@ -74,26 +74,6 @@ def _bands(birth: F64) -> tuple[I64, I64]:
     return ba, bb
 
 
-class KeySet:
-    """Rows (record, key value, band) of one side."""
-
-    def __init__(self) -> None:
-        self.rec: list[I64] = []
-        self.val: list[I64] = []
-        self.banded: list[npt.NDArray[np.bool_]] = []
-
-    def add(self, rec: I64, val: I64, banded: bool) -> None:
-        self.rec.append(rec.astype(np.int64))
-        self.val.append(val.astype(np.int64))
-        self.banded.append(np.full(len(rec), banded))
-
-    def arrays(self) -> tuple[I64, I64, npt.NDArray[np.bool_]]:
-        if not self.rec:
-            e = np.zeros(0, dtype=np.int64)
-            return e, e, np.zeros(0, dtype=bool)
-        return np.concatenate(self.rec), np.concatenate(self.val), np.concatenate(self.banded)
-
-
 def _record_keys(
     r: Records, tab: I64, n_vals: int, sought: bool, parts: IntArr
 ) -> tuple[I64, I64, I64]:

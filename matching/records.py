@@ -400,13 +400,6 @@ class Vocab:
             self.tokens.append(token)
         return idx
 
-    def _code(self, key: str) -> int:
-        c = self.codes.get(key)
-        if c is None:
-            c = len(self.codes)
-            self.codes[key] = c
-        return c
-
     def add_all(self, tokens: Iterable[str]) -> None:
         """:meth:`add` every token, in order."""
         index = self.index

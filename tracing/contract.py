@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -527,8 +527,3 @@ def write_problems_csv(problems: Iterable[Problem], out: Path) -> None:
                     neutralise_cell(p.message),
                 ]
             )
-
-
-def iter_problem_lines(problems: Iterable[Problem]) -> Iterator[str]:
-    for problem in problems:
-        yield str(problem)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import make_engine, make_sessionmaker
@@ -14,11 +13,6 @@ def init_app(app: Flask) -> None:
     app.extensions["ftr.engine"] = engine
     app.extensions["ftr.sessionmaker"] = make_sessionmaker(engine)
     app.teardown_appcontext(close_session)
-
-
-def get_engine() -> Engine:
-    engine: Engine = current_app.extensions["ftr.engine"]
-    return engine
 
 
 def get_session() -> Session:

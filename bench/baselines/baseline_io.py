@@ -1,7 +1,8 @@
 """Reading DESIGN §3 CSVs and writing ranked output, shared by the baseline scripts.
 
 The baselines read what a user of another tool would be handed: children.csv and
-requests.csv as they are (every cell a string, empty = unknown), nothing from FTR.
+requests.csv as they are (every cell a string, empty = unknown); of FTR they take only
+the contract's column names (`tracing.contract`), none of its validation or engine.
 """
 
 from __future__ import annotations
@@ -14,30 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-CHILD_COLUMNS = [
-    "ref",
-    "given_name",
-    "family_name",
-    "other_names",
-    "sex",
-    "age",
-    "date_of_birth",
-    "separation_date",
-    "separation_place",
-    "separation_lat",
-    "separation_lon",
-    "mother_name",
-    "father_name",
-    "language",
-    "registration_date",
-]
-REQUEST_COLUMNS = [
-    *CHILD_COLUMNS[:-1],
-    "inquiry_ref",
-    "inquirer_name",
-    "inquirer_relationship",
-    "request_date",
-]
+from tracing import contract
+
+# The contract's columns, from its one source; a file may hold more, or fewer.
+CHILD_COLUMNS = list(contract.CHILD_COLUMNS)
+REQUEST_COLUMNS = list(contract.REQUEST_COLUMNS)
 RANKED_COLUMNS = ["request_ref", "child_ref", "rank", "score"]
 
 

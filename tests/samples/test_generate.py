@@ -348,3 +348,26 @@ def test_readme_states_the_current_noise_rates() -> None:
         0
     ]
     assert stated == generate.describe_noise(), "run generate.py --describe into the README"
+
+
+def test_the_generator_writes_the_contracts_columns() -> None:
+    """The contract's columns have one source (tracing.contract, which the bench baselines
+    import); the generator, a standalone script, must write exactly those, in its order."""
+    from tracing import contract
+
+    assert sorted(generate.CHILD_COLUMNS) == sorted(contract.CHILD_COLUMNS)
+    assert sorted(generate.REQUEST_COLUMNS) == sorted(contract.REQUEST_COLUMNS)
+    assert len(set(generate.CHILD_COLUMNS)) == len(generate.CHILD_COLUMNS)
+    assert len(set(generate.REQUEST_COLUMNS)) == len(generate.REQUEST_COLUMNS)
+
+
+def test_the_baselines_read_the_contracts_columns() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "baselines"))
+    try:
+        import baseline_io
+    finally:
+        sys.path.pop(0)
+    from tracing import contract
+
+    assert baseline_io.CHILD_COLUMNS == list(contract.CHILD_COLUMNS)
+    assert baseline_io.REQUEST_COLUMNS == list(contract.REQUEST_COLUMNS)
