@@ -43,9 +43,17 @@ demo-login: db
 	@echo "=== Demo logins (a new password each time you run make demo) ==="
 	@$(BIN)/ftr users demo --agency "$(DEMO_AGENCY)"
 
-serve:
-	@echo "=== FTR is served on http://127.0.0.1:5000 (Ctrl-C stops it) ==="
-	$(BIN)/ftr run --host 127.0.0.1 --port 5000
+# The session-signing key: FTR_SECRET_KEY when set, else one generated once into
+# instance/secret-key (git-ignored, readable by its owner only) and kept across restarts.
+SECRET_FILE := instance/secret-key
+
+$(SECRET_FILE):
+	@mkdir -p instance
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@
+
+serve: install $(SECRET_FILE)
+	@echo "=== FTR is served on http://127.0.0.1:5000 by gunicorn (Ctrl-C stops it) ==="
+	FTR_SECRET_KEY="$${FTR_SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(BIN)/ftr serve --host 127.0.0.1 --port 5000
 
 lint: install
 	$(BIN)/ruff check .

@@ -23,8 +23,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         DEFAULT_AGENCY="Demo Agency",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        # Set FTR_SESSION_COOKIE_SECURE=true whenever FTR is served over HTTPS.
+        # Cookies go over HTTPS only when the site is served over HTTPS: FTR_PUBLIC_URL
+        # (https://...) says so, as does FTR_SESSION_COOKIE_SECURE=true.
+        PUBLIC_URL=None,
         SESSION_COOKIE_SECURE=False,
+        # Proxies in front of FTR whose X-Forwarded-For/-Proto/-Host headers are trusted;
+        # 0 (the default): none, the headers are ignored and cannot fake a client address.
+        PROXY_HOPS=0,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         IDLE_TIMEOUT_MINUTES=30,
@@ -32,7 +37,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         LOGIN_MAX_FAILURES=5,
         LOGIN_LOCKOUT_MINUTES=15,
         LOGIN_RATE_LIMIT="20 per minute",
-        RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         # Match new and changed records as they arrive (off only for benchmarks).
@@ -41,6 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("FTR")
     if config:
         app.config.from_mapping(config)
+    if str(app.config["PUBLIC_URL"] or "").startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
     from tracing import api, db, security, templating

@@ -9,9 +9,10 @@
    children with its matching, opening the review queue and a name search, each next
    to the same request with matching switched off (the baseline), and the mean number
    of candidates scored per new record.
-3. Runs 20 concurrent clients for 60 s against the real server on loopback
-   (registering, deciding, searching through the JSON API), then checks that every
-   acknowledged write is in the store.
+3. Runs 20 concurrent clients for 60 s against `ftr serve` (gunicorn, `--workers`, 2 by
+   default) on loopback (registering, deciding, searching through the JSON API), then
+   checks that every acknowledged write is in the store and that the sign-in limit
+   answers 429 at its threshold across the workers.
 
 Building the store takes minutes: `--reuse` keeps and reuses the database
 (ftr_bench_service by default). Run: `.venv/bin/python bench/service_bench.py`.
@@ -395,7 +396,40 @@ class Client:
         self.token = self.call("GET", "/api/csrf")[1]["csrf_token"]
 
 
-def soak(url: str, clients: int, seconds: int, seed: int) -> None:
+SOAK_LOGIN_LIMIT = 40
+
+
+def probe_login_limit(base: str, attempts: int) -> list[int]:
+    """Sign-in attempts with a wrong password from new connections (any worker may take
+    each), each claiming another address in X-Forwarded-For; their status codes."""
+    codes = []
+    for attempt in range(attempts):
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        page = opener.open(base + "/login", timeout=30).read().decode()
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        form = urllib.parse.urlencode(
+            {"email": f"probe{attempt}@example.org", "password": "wrong!", "csrf_token": token}
+        ).encode()
+        request = urllib.request.Request(
+            base + "/login", data=form, headers={"X-Forwarded-For": f"198.51.100.{attempt}"}
+        )
+        try:
+            with opener.open(request, timeout=30) as response:
+                codes.append(response.status)
+        except urllib.error.HTTPError as exc:
+            codes.append(exc.code)
+            exc.close()
+    return codes
+
+
+def soak(url: str, clients: int, seconds: int, seed: int, workers: int) -> None:
+    """`clients` concurrent API clients for `seconds` against `ftr serve` with `workers`
+    gunicorn workers; then every acknowledged write is looked for in the store, and the
+    sign-in limit is probed: it must answer 429 at its threshold, counted once for all
+    workers (a spoofed X-Forwarded-For changes nothing)."""
+    import secrets
     import socket
 
     from sqlalchemy import create_engine, text
@@ -405,23 +439,25 @@ def soak(url: str, clients: int, seconds: int, seed: int) -> None:
         port = s.getsockname()[1]
     env = {
         "DATABASE_URL": url,
-        "FTR_SECRET_KEY": "bench",
-        "FTR_LOGIN_RATE_LIMIT": "10000 per minute",
+        "FTR_SECRET_KEY": secrets.token_hex(32),
+        "FTR_LOGIN_RATE_LIMIT": f"{SOAK_LOGIN_LIMIT} per minute",
         "PATH": "/usr/bin:/bin",
     }
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "ftr"),
-            "run",
+            "serve",
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
-            "--with-threads",
+            "--workers",
+            str(workers),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -524,9 +560,13 @@ def soak(url: str, clients: int, seconds: int, seed: int) -> None:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        # The clients signed in within the limit's first window, which began as they
+        # started; the probe waits for it to end and starts a window of its own.
+        time.sleep(max(0.0, started + 61 - time.perf_counter()))
+        probe = probe_login_limit(base, SOAK_LOGIN_LIMIT + 1)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        _out, server_log = server.communicate(timeout=30)
 
     engine = create_engine(url)
     try:
@@ -556,6 +596,14 @@ def soak(url: str, clients: int, seconds: int, seed: int) -> None:
         f"({total / elapsed:.1f}/s): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
     print(f"errors: {len(errors)}" + (f" (first: {errors[:3]})" if errors else ""))
+    preload = [line for line in server_log.splitlines() if line.startswith("FTR on ")]
+    print(f"server: {preload[0] if preload else '(no start line)'}")
+    first_429 = probe.index(429) + 1 if 429 in probe else None
+    print(
+        f"sign-in limit {SOAK_LOGIN_LIMIT} a minute across {workers} workers: answers "
+        + ", ".join(f"{code} x{probe.count(code)}" for code in sorted(set(probe)))
+        + f"; first 429 at attempt {first_429} (expected {SOAK_LOGIN_LIMIT + 1})"
+    )
     print(
         f"acknowledged writes: {len(acknowledged_refs)} records, {len(decisions)} decisions; "
         f"missing from the store afterwards: {len(missing)} records, {len(lost)} decisions"
@@ -575,6 +623,7 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the soak")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--database", default="ftr_bench_service")
     parser.add_argument("--reuse", action="store_true", help="reuse the database if it exists")
@@ -628,7 +677,7 @@ def main() -> None:
     if args.quality:
         store_quality(url, args.children, args.sought, args.seed, args.quality)
     latencies(url, args.samples, args.seed, args.warmup)
-    soak(url, args.clients, args.seconds, args.seed)
+    soak(url, args.clients, args.seconds, args.seed, args.workers)
 
 
 if __name__ == "__main__":

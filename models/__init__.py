@@ -15,6 +15,7 @@ from .match import (
     MatchStatus,
     PotentialMatch,
 )
+from .rate_limit import RateLimitCounter
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -34,6 +35,7 @@ __all__ = [
     "LinkageModel",
     "MatchStatus",
     "PotentialMatch",
+    "RateLimitCounter",
     "Referral",
     "ReferralStatus",
     "Role",

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -20,7 +20,7 @@ from matching.linker import FIT_MAX_CHILDREN, FIT_MAX_SOUGHT
 from matching.parallel import keep_freed_memory
 from models import Role
 
-from . import contract
+from . import contract, serving
 from .accounts import services as accounts
 from .db import get_session
 from .errors import ServiceError
@@ -392,6 +392,85 @@ def users_create(
     click.echo(f"user {user.email} ({user.role}, {agency}) ready")
     if generate_password:
         click.echo(f"password (shown once): {password}")
+
+
+# --------------------------------------------------------------------------- ftr serve
+
+
+@cli.command("serve", with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=serving.default_workers,
+    show_default="FTR_WORKERS, else one per core",
+    help="Worker processes.",
+)
+@click.option(
+    "--threads", type=click.IntRange(min=1), default=4, show_default=True, help="Per worker."
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=10),
+    default=120,
+    show_default=True,
+    help="Seconds before a silent worker is restarted.",
+)
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False), help="TLS certificate.")
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key.")
+def serve_command(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    timeout: int,
+    certfile: str | None,
+    keyfile: str | None,
+) -> None:
+    """Serve FTR under gunicorn, as in production.
+
+    Needs FTR_SECRET_KEY (at least 32 random characters, the same for every restart).
+    Behind a reverse proxy that terminates HTTPS, set FTR_PUBLIC_URL=https://... (Secure
+    cookies) and FTR_PROXY_HOPS=1 (trust that proxy's X-Forwarded-* headers only); with
+    --certfile/--keyfile gunicorn serves HTTPS itself. Sign-in limits and lockouts are
+    counted in the database, so they hold across the workers.
+    """
+    import os
+
+    try:
+        serving.check_secret_key(os.environ)
+    except serving.ServeRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    if bool(certfile) != bool(keyfile):
+        raise click.UsageError("give both --certfile and --keyfile, or neither")
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    if certfile:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    model_id = serving.preload_engine(app)
+    scheme = "https" if certfile else "http"
+    click.echo(
+        f"FTR on {scheme}://{host}:{port}: {workers} worker(s) x {threads} thread(s), "
+        + (f"engine model {model_id} loaded once for all" if model_id else "no engine fitted yet")
+        + (", Secure cookies" if app.config["SESSION_COOKIE_SECURE"] else "")
+        + (
+            f", trusting {app.config['PROXY_HOPS']} proxy hop(s)"
+            if app.config["PROXY_HOPS"]
+            else ""
+        ),
+        err=True,
+    )
+    settings = serving.settings(
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        timeout=timeout,
+        certfile=certfile,
+        keyfile=keyfile,
+    )
+    serving.Server(app, settings).run()
 
 
 if __name__ == "__main__":

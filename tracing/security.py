@@ -18,6 +18,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User
 
@@ -32,6 +33,7 @@ from .access import (
     searchable_kinds,
 )
 from .db import get_session
+from .rate_limits import storage_uri
 
 __all__ = [
     "ALL_ROLES",
@@ -196,6 +198,16 @@ def allowed_endpoints() -> set[str]:
 
 
 def init_app(app: Flask) -> None:
+    # Counters shared by every server process, in the store, unless configured otherwise.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(app.config["DATABASE_URL"]))
+    hops = int(app.config["PROXY_HOPS"] or 0)
+    if hops < 0:
+        raise ValueError("PROXY_HOPS is the number of proxies in front of FTR: 0 or more")
+    if hops:
+        # Only as many forwarded addresses as there are proxies of one's own are trusted.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

@@ -369,5 +369,5 @@ def test_the_baselines_read_the_contracts_columns() -> None:
         sys.path.pop(0)
     from tracing import contract
 
-    assert baseline_io.CHILD_COLUMNS == list(contract.CHILD_COLUMNS)
-    assert baseline_io.REQUEST_COLUMNS == list(contract.REQUEST_COLUMNS)
+    assert list(contract.CHILD_COLUMNS) == baseline_io.CHILD_COLUMNS
+    assert list(contract.REQUEST_COLUMNS) == baseline_io.REQUEST_COLUMNS
