@@ -448,7 +448,10 @@ def serve_command(
     if certfile:
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
-    model_id = serving.preload_engine(app)
+    try:
+        model_id = serving.preload_engine(app)
+    except serving.ServeRefused as exc:
+        raise click.ClickException(str(exc)) from exc
     scheme = "https" if certfile else "http"
     click.echo(
         f"FTR on {scheme}://{host}:{port}: {workers} worker(s) x {threads} thread(s), "

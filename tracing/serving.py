@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.exc import ProgrammingError
 
 if TYPE_CHECKING:
     from gunicorn._types import _WSGIAppType as WSGIApplication
@@ -53,9 +54,13 @@ def preload_engine(app: Flask) -> int | None:
     with app.app_context():
         try:
             current = current_linker(get_session())
+        except ProgrammingError as exc:
+            raise ServeRefused(
+                "the database has no FTR tables yet: run `ftr db upgrade` first"
+            ) from exc
         finally:
             close_session()
-    app.extensions["ftr.engine"].dispose()
+            app.extensions["ftr.engine"].dispose()
     return None if current is None else current[0]
 
 

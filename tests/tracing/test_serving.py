@@ -25,7 +25,7 @@ from tracing.accounts import services as accounts
 from tracing.cli import cli
 from tracing.db import get_session
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, create_database, drop_database
 
 FTR = Path(sys.executable).with_name("ftr")
 
@@ -38,6 +38,22 @@ def test_serve_refuses_to_start_without_a_secret_key(runner: FlaskCliRunner) -> 
         result = runner.invoke(cli, ["serve"], env=env)
         assert result.exit_code == 1
         assert "FTR_SECRET_KEY must be set" in result.output
+
+
+def test_serve_refuses_an_unmigrated_database() -> None:
+    import uuid
+
+    from click.testing import CliRunner
+
+    name = f"ftr_test_empty_{uuid.uuid4().hex[:8]}"
+    url = create_database(name)
+    try:
+        env = {"DATABASE_URL": url, "FTR_SECRET_KEY": secrets.token_hex(32)}
+        result = CliRunner().invoke(cli, ["serve"], env=env)
+        assert result.exit_code == 1
+        assert "run `ftr db upgrade` first" in result.output
+    finally:
+        drop_database(name)
 
 
 def _free_port() -> int:

@@ -42,7 +42,7 @@ def evidence_of(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 # Keeps the staged pairs that the records' live values allow: across agencies, a pair is
-# proposed only while both records consent to tracing (services.consent_allows_match).
+# proposed only while both records consent to tracing (access.consent_allows_match).
 # The frames may be minutes old in a bulk run: a transfer or a consent change committed
 # since then counts, not the frame's copy.
 # Also those of a record no longer open, or of a sought child matched meanwhile (a
