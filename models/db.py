@@ -28,15 +28,19 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(session: Session) -> Iterator[Session]:
+def transaction(session: Session, *, own: bool = False) -> Iterator[Session]:
     """One unit of work of a use case: committed when the block ends, rolled back (and
     the error raised again) when it fails.
 
     Services own their transactions with this, never the pages, the API or the CLI. A
     block inside another service's block joins that one: only the outermost commits, so
     that a use case built of others (a reunification records a follow-up) is one unit.
+    With `own`, the block must be the outermost (a refusal audited after its use case
+    was rolled back, a commit other sessions must see at once): a RuntimeError otherwise.
     """
     depth = session.info.get(_DEPTH, 0)
+    if own and depth:
+        raise RuntimeError("this use case commits on its own: call it outside a transaction")
     session.info[_DEPTH] = depth + 1
     try:
         yield session

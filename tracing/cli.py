@@ -72,6 +72,29 @@ def alembic_config(url: str) -> Any:
     return config
 
 
+def migration_problem(url: str) -> str | None:
+    """Why the database at `url` is not at this FTR's newest migration, or None."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.pool import NullPool
+
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    if not current:
+        return "the database has no FTR tables yet: run `ftr db upgrade` first"
+    if current != heads:
+        return (
+            f"the database is at migration {', '.join(sorted(current))} and this FTR needs "
+            f"{', '.join(sorted(heads))}: run `ftr db upgrade` first"
+        )
+    return None
+
+
 def create_database(url: str) -> bool:
     """Create the database named in `url` when missing; True when it was created."""
     target = make_url(url)
@@ -445,13 +468,13 @@ def serve_command(
     if bool(certfile) != bool(keyfile):
         raise click.UsageError("give both --certfile and --keyfile, or neither")
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    problem = migration_problem(app.config["DATABASE_URL"])
+    if problem:
+        raise click.ClickException(problem)
     if certfile:
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
-    try:
-        model_id = serving.preload_engine(app)
-    except serving.ServeRefused as exc:
-        raise click.ClickException(str(exc)) from exc
+    model_id = serving.preload_engine(app)
     scheme = "https" if certfile else "http"
     click.echo(
         f"FTR on {scheme}://{host}:{port}: {workers} worker(s) x {threads} thread(s), "

@@ -4,8 +4,8 @@ Flask-Limiter keeps its counters in a `limits` storage; the stock ones are proce
 memory, Redis, Memcached or MongoDB. FTR's store is PostgreSQL, and a deployment should
 not need another server for a few counters: this storage keeps fixed windows in the
 unlogged table `rate_limit_counter`, one upsert per counted request. It is chosen by the
-URI scheme `ftr+postgresql` (tracing.security sets it from DATABASE_URL unless
-RATELIMIT_STORAGE_URI says otherwise).
+URI scheme `ftr+postgresql+psycopg` (tracing.security sets it from DATABASE_URL unless
+RATELIMIT_STORAGE_URI says otherwise). Window ends are read from the database's clock.
 
 It connects for each operation (no pool): sign-in attempts are rare, a connection costs
 a few milliseconds on a local server, and no connection outlives a forked worker or an
@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from limits.storage import Storage
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
@@ -29,32 +29,29 @@ _PRUNE_EVERY = 500
 
 _INCR = text(
     "INSERT INTO rate_limit_counter AS c (key, count, expires_at)"
-    " VALUES (:key, :amount, clock_timestamp() + make_interval(secs => :expiry))"
+    " VALUES (:key, :amount, statement_timestamp() + make_interval(secs => :expiry))"
     " ON CONFLICT (key) DO UPDATE SET"
-    "  count = CASE WHEN c.expires_at <= clock_timestamp() THEN EXCLUDED.count"
+    "  count = CASE WHEN c.expires_at <= statement_timestamp() THEN EXCLUDED.count"
     "               ELSE c.count + EXCLUDED.count END,"
-    "  expires_at = CASE WHEN c.expires_at <= clock_timestamp() THEN EXCLUDED.expires_at"
+    "  expires_at = CASE WHEN c.expires_at <= statement_timestamp() THEN EXCLUDED.expires_at"
     "                    ELSE c.expires_at END"
     " RETURNING count"
 )
 _GET = text(
     "SELECT count, extract(epoch FROM expires_at) FROM rate_limit_counter"
-    " WHERE key = :key AND expires_at > clock_timestamp()"
+    " WHERE key = :key AND expires_at > statement_timestamp()"
 )
-_PRUNE = text("DELETE FROM rate_limit_counter WHERE expires_at < clock_timestamp()")
+_PRUNE = text("DELETE FROM rate_limit_counter WHERE expires_at < statement_timestamp()")
 
 
 class PostgresStorage(Storage):
     """A `limits` storage (fixed windows) in FTR's PostgreSQL database."""
 
-    STORAGE_SCHEME = [SCHEME, f"{SCHEME}+psycopg"]  # noqa: RUF012  (as `limits` declares it)
+    STORAGE_SCHEME = [f"{SCHEME}+psycopg"]  # noqa: RUF012  (as `limits` declares it)
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options: Any) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        database_url = uri.removeprefix("ftr+")
-        if database_url.startswith("postgresql://"):
-            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-        self.engine: Engine = create_engine(database_url, poolclass=NullPool)
+        self.engine: Engine = create_engine(uri.removeprefix("ftr+"), poolclass=NullPool)
         self._calls = itertools.count(1)
 
     @property
@@ -81,7 +78,7 @@ class PostgresStorage(Storage):
     def check(self) -> bool:
         try:
             with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+                connection.execute(text("SELECT 1 FROM rate_limit_counter LIMIT 0"))
         except DBAPIError:
             return False
         return True
@@ -98,5 +95,7 @@ class PostgresStorage(Storage):
 
 
 def storage_uri(database_url: str) -> str:
-    """The limits storage URI for FTR's database."""
-    return "ftr+" + database_url
+    """The limits storage URI for FTR's database (always through psycopg 3, the driver
+    FTR uses, so that the scheme is one this storage registers)."""
+    url = make_url(database_url).set(drivername="postgresql+psycopg")
+    return "ftr+" + url.render_as_string(hide_password=False)

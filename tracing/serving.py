@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
-from sqlalchemy.exc import ProgrammingError
 
 if TYPE_CHECKING:
     from gunicorn._types import _WSGIAppType as WSGIApplication
@@ -54,10 +53,6 @@ def preload_engine(app: Flask) -> int | None:
     with app.app_context():
         try:
             current = current_linker(get_session())
-        except ProgrammingError as exc:
-            raise ServeRefused(
-                "the database has no FTR tables yet: run `ftr db upgrade` first"
-            ) from exc
         finally:
             close_session()
             app.extensions["ftr.engine"].dispose()
@@ -92,8 +87,9 @@ def settings(
     keyfile: str | None = None,
 ) -> dict[str, Any]:
     """gunicorn's settings for FTR."""
+    address = f"[{host}]" if ":" in host and not host.startswith("[") else host  # IPv6
     found: dict[str, Any] = {
-        "bind": [f"{host}:{port}"],
+        "bind": [f"{address}:{port}"],
         "workers": workers,
         "threads": threads,
         "worker_class": "gthread" if threads > 1 else "sync",

@@ -40,18 +40,27 @@ def test_serve_refuses_to_start_without_a_secret_key(runner: FlaskCliRunner) -> 
         assert "FTR_SECRET_KEY must be set" in result.output
 
 
-def test_serve_refuses_an_unmigrated_database() -> None:
+def test_serve_refuses_a_database_behind_the_migrations() -> None:
+    """Neither an empty database nor one a migration behind (whose missing tables would
+    fail at the first sign-in) is served."""
     import uuid
 
+    from alembic import command
     from click.testing import CliRunner
 
-    name = f"ftr_test_empty_{uuid.uuid4().hex[:8]}"
+    from tracing.cli import alembic_config
+
+    name = f"ftr_test_behind_{uuid.uuid4().hex[:8]}"
     url = create_database(name)
     try:
         env = {"DATABASE_URL": url, "FTR_SECRET_KEY": secrets.token_hex(32)}
         result = CliRunner().invoke(cli, ["serve"], env=env)
         assert result.exit_code == 1
-        assert "run `ftr db upgrade` first" in result.output
+        assert "no FTR tables yet: run `ftr db upgrade` first" in result.output
+        command.upgrade(alembic_config(url), "0006")
+        result = CliRunner().invoke(cli, ["serve"], env=env)
+        assert result.exit_code == 1
+        assert "at migration 0006 and this FTR needs 0007" in result.output
     finally:
         drop_database(name)
 

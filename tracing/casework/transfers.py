@@ -230,7 +230,7 @@ def _audit_refusal(
     its own: the transfer's was rolled back. A failure to store the event is logged and
     the refusal, not that failure, goes back to the caller."""
     try:
-        with transaction(session):
+        with transaction(session, own=True):
             record_audit(
                 session,
                 actor.id,
@@ -274,7 +274,8 @@ def _transfer(
     """
     record: Case | None = None
     try:
-        with transaction(session):
+        # Its own transaction: a refusal is rolled back and then audited (`_audit_refusal`).
+        with transaction(session, own=True):
             record = session.get(model, record_id, with_for_update=True, populate_existing=True)
             if record is None or not (
                 sees_child(session, actor, record)

@@ -147,7 +147,7 @@ def refresh_statistics(session: Session, kind: Kind) -> None:
     # candidate_retrieval.selective_keys reads the rows added since as that count less those rows: a
     # batch inserted before ANALYZE but added to the count after it would be counted
     # twice. So this session's changes are added first, at the end of a transaction.
-    with transaction(session):
+    with transaction(session, own=True):
         try:
             with session.begin_nested():
                 session.execute(text("SELECT pg_stat_force_next_flush()"))
