@@ -17,6 +17,15 @@ from flask_wtf.csrf import generate_csrf
 from models import ChildRegistration, Inquiry
 
 from . import access, contract
+from .access import (
+    ALL_ROLES,
+    CASEWORK_ROLES,
+    INQUIRY_ROLES,
+    REGISTRATION_ROLES,
+    SEARCH_ROLES,
+    TRANSFER_ROLES,
+    searchable_kinds,
+)
 from .casework import transfers
 from .db import get_session
 from .errors import NotAllowed, NotFound, ServiceError, StaleDecision, ValidationFailed
@@ -28,16 +37,7 @@ from .registrations.services import register_child as register_child_service
 from .review import decisions
 from .review.services import review_queue
 from .search.services import search_people
-from .security import (
-    ALL_ROLES,
-    CASEWORK_ROLES,
-    INQUIRY_ROLES,
-    REGISTRATION_ROLES,
-    SEARCH_ROLES,
-    TRANSFER_ROLES,
-    roles_required,
-    searchable_kinds,
-)
+from .security import roles_required
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

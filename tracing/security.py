@@ -22,32 +22,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User
 
-from .access import (
-    ALL_ROLES,
-    CASEWORK_ROLES,
-    INQUIRY_ROLES,
-    OVERSIGHT_ROLES,
-    REGISTRATION_ROLES,
-    SEARCH_ROLES,
-    TRANSFER_ROLES,
-    searchable_kinds,
-)
 from .db import get_session
 from .rate_limits import storage_uri
-
-__all__ = [
-    "ALL_ROLES",
-    "CASEWORK_ROLES",
-    "INQUIRY_ROLES",
-    "OVERSIGHT_ROLES",
-    "REGISTRATION_ROLES",
-    "SEARCH_ROLES",
-    "TRANSFER_ROLES",
-    "public",
-    "roles_required",
-    "route_roles",
-    "searchable_kinds",
-]
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from ..access import ALL_ROLES
 from ..db import get_session
-from ..security import ALL_ROLES, roles_required
+from ..security import roles_required
 from . import services
 
 bp = Blueprint("home", __name__)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import access
+from ..access import INQUIRY_ROLES, TRANSFER_ROLES
 from ..casework import services as casework
 from ..casework import transfers
 from ..casework.views import transfer_form, transferred
@@ -19,7 +20,7 @@ from ..errors import NotFound, ValidationFailed
 from ..forms import apply_problems, contract_cells
 from ..people import PERSON_EXTRA_FIELDS, person_form_data
 from ..review.services import proposals_for
-from ..security import INQUIRY_ROLES, TRANSFER_ROLES, roles_required
+from ..security import roles_required
 from . import services
 from .forms import InquiryForm, SoughtChildEditForm
 

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from models import ChildRegistration
 
 from .. import access
+from ..access import REGISTRATION_ROLES, TRANSFER_ROLES
 from ..casework import services as casework
 from ..casework import transfers
 from ..casework.views import transfer_form, transferred
@@ -32,7 +33,7 @@ from ..errors import NotFound, ServiceError, ValidationFailed
 from ..forms import apply_problems, contract_cells
 from ..people import point_of
 from ..review.services import proposals_for
-from ..security import REGISTRATION_ROLES, TRANSFER_ROLES, roles_required
+from ..security import roles_required
 from . import photos, services
 from .forms import ChildForm
 

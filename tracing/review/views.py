@@ -13,13 +13,14 @@ from werkzeug.wrappers import Response
 from models import PotentialMatch
 
 from .. import access
+from ..access import CASEWORK_ROLES
 from ..accounts.services import agency_names
 from ..casework import services as casework
 from ..casework.forms import CloseForm, FollowUpForm, ReunificationForm
 from ..db import get_session
 from ..errors import NotFound, ServiceError
 from ..forms import ActionForm
-from ..security import CASEWORK_ROLES, roles_required
+from ..security import roles_required
 from . import decisions, services
 from . import referrals as sharing
 from .forms import DecisionForm, QueueFilterForm

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from ..access import SEARCH_ROLES, searchable_kinds
 from ..db import get_session
-from ..security import SEARCH_ROLES, roles_required, searchable_kinds
+from ..security import roles_required
 from . import services
 
 bp = Blueprint("search", __name__, url_prefix="/search")
