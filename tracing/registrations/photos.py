@@ -1,10 +1,21 @@
-"""A child's photo: checked by its bytes, stored under a random name, read audited."""
+"""A child's photo: decoded and written again without its metadata, stored under a random
+name, replaced versions deleted, every read audited.
+
+A phone's JPEG carries EXIF: the GPS position where it was taken (where the child is), the
+time, the device. Copying the uploaded bytes would hand that to everyone who may see the
+photo. So the image is decoded with Pillow and encoded anew from its pixels alone, turned
+upright as the camera meant it, and shrunk to at most MAX_PHOTO_SIDE pixels a side;
+anything Pillow cannot decode as a JPEG or PNG is refused, whatever its first bytes say.
+"""
 
 from __future__ import annotations
 
+import io
 import secrets
+import warnings
 from pathlib import Path
 
+from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from models import ChildRegistration, User
@@ -12,18 +23,46 @@ from models.db import transaction
 from tracing.audit import record_audit
 from tracing.errors import NotFound, ServiceError
 
-PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# Enough to recognise a face on a verification visit, small enough for a field phone.
+MAX_PHOTO_SIDE = 1600
+# Pixels Pillow will decode: a larger "photo" is a decompression bomb, not a child's photo.
+MAX_PHOTO_PIXELS = 40_000_000
+FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
+DecompressionBomb = (Image.DecompressionBombWarning, Image.DecompressionBombError)
 
 
-def photo_suffix(data: bytes) -> str:
-    """The file ending for a photo's bytes; a refusal for anything but a small JPEG/PNG."""
+def normalised_photo(data: bytes) -> tuple[bytes, str]:
+    """The photo re-encoded from its pixels only (no EXIF, GPS, comments or profiles),
+    upright and at most MAX_PHOTO_SIDE a side, with its file ending; a refusal for
+    anything but a JPEG or PNG image Pillow can decode."""
     if len(data) > MAX_PHOTO_BYTES:
         raise ServiceError("the photo is larger than 5 MB")
-    suffix = next((ext for magic, ext in PHOTO_TYPES.items() if data.startswith(magic)), None)
-    if suffix is None:
-        raise ServiceError("the photo must be a JPEG or PNG image")
-    return suffix
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
+                if image.width * image.height > MAX_PHOTO_PIXELS:
+                    raise ServiceError("the photo has too many pixels")
+                kind = str(image.format)
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombWarning,
+    ):
+        raise ServiceError("the photo must be a JPEG or PNG image") from None
+    upright.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
+    out = io.BytesIO()
+    if kind == "JPEG":
+        upright.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    else:
+        mode = "RGBA" if "A" in upright.getbands() or "transparency" in upright.info else "RGB"
+        upright.convert(mode).save(out, "PNG", optimize=True)
+    return out.getvalue(), FORMATS[kind]
 
 
 def store_photo(
@@ -35,15 +74,24 @@ def store_photo(
     *,
     ip: str | None = None,
 ) -> str:
-    """Keep a child's photo under a random name; the type is read from the bytes, never
-    from the uploaded name. Returns the stored file name."""
-    suffix = photo_suffix(data)
+    """Keep a child's photo, re-encoded (`normalised_photo`), under a random name; the
+    photo it replaces is deleted once the new one is recorded. Returns the file name."""
+    clean, suffix = normalised_photo(data)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}{suffix}"
-    (folder / name).write_bytes(data)
-    with transaction(session):
-        child.photo_path = name
-        record_audit(session, actor.id, "store_photo", record=child, ip=ip)
+    (folder / name).write_bytes(clean)
+    previous = child.photo_path
+    try:
+        with transaction(session):
+            child.photo_path = name
+            record_audit(
+                session, actor.id, "store_photo", record=child, ip=ip, details={"bytes": len(clean)}
+            )
+    except BaseException:
+        (folder / name).unlink(missing_ok=True)
+        raise
+    if previous and previous != name:
+        (folder / Path(previous).name).unlink(missing_ok=True)
     return name
 
 

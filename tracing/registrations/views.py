@@ -73,7 +73,7 @@ def _save_form(
         try:
             photo = form.photo.data.read() if form.photo.data else b""
             if photo:
-                photos.photo_suffix(photo)  # refuse a bad photo before storing anything
+                photos.normalised_photo(photo)  # refuse a bad photo before storing anything
             saved, problems, message = save(contract_cells(form, EXTRA_CELLS), _extra(form))
             if photo:
                 photos.store_photo(

@@ -172,9 +172,10 @@ def test_edit_a_sought_child(app: Flask, as_role: Callable[[str], FlaskClient]) 
     assert as_role("other_caseworker").get(edit).status_code == 404
 
 
+# A whole 1 x 1 PNG (a PNG signature before broken pixel data is refused: item 3).
 PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63389162f41f0005b4025e1f3afbcb0000000049454e44ae426082"
 )
 
 
@@ -203,8 +204,90 @@ def test_photo_upload_is_checked_stored_and_served_to_the_agency_only(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'alt="Photo of the child"' in page
     photo = client.get(response.headers["Location"] + "/photo")
-    assert photo.status_code == 200 and photo.data == PNG
+    # re-encoded from its pixels: the same 1 x 1 PNG image, not the same bytes
+    assert photo.status_code == 200 and _image(photo.data)[:2] == ("PNG", (1, 1))
     photo.close()
     assert (
         as_role("other_caseworker").get(response.headers["Location"] + "/photo").status_code == 404
     )
+
+
+def _image(data: bytes) -> tuple[str, tuple[int, int], dict[int, object]]:
+    """(format, size, EXIF tags) of an image's bytes."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return str(image.format), image.size, dict(image.getexif())
+
+
+def _jpeg_with_gps(width: int = 2400, height: int = 1200) -> bytes:
+    """A phone's photo: a JPEG whose EXIF holds where it was taken."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (13.0, 27.0, 0.0), 3: "E", 4: (22.0, 26.0, 0.0)}  # GPSInfo
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (120, 90, 60)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _upload(client: FlaskClient, path: str, data: bytes, name: str) -> object:
+    import io
+
+    from ...conftest import csrf_token_from
+
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    return client.post(
+        path,
+        data={**CHILD, "csrf_token": token, "photo": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_item_3_photo_gps_metadata_is_stripped_and_size_normalised(
+    app: Flask, as_role: Callable[[str], FlaskClient]
+) -> None:
+    original = _jpeg_with_gps()
+    assert 0x8825 in _image(original)[2]
+    client = as_role("caseworker")
+    response = _upload(client, "/children/new", original, "IMG_0001.jpg")
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    served = client.get(response.headers["Location"] + "/photo")  # type: ignore[attr-defined]
+    kind, size, exif = _image(served.data)
+    served.close()
+    assert kind == "JPEG" and max(size) == 1600 and size == (1600, 800)
+    assert exif == {}  # no GPS, no camera, nothing but pixels
+    assert b"PhoneMaker" not in served.data
+
+
+def test_item_3_a_jpeg_header_before_html_is_refused(
+    app: Flask, as_role: Callable[[str], FlaskClient]
+) -> None:
+    response = _upload(
+        as_role("registrar"), "/children/new", b"\xff\xd8\xff<html>x</html>", "a.jpg"
+    )
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "JPEG or PNG image" in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert count(app, ChildRegistration) == 0
+
+
+def test_item_3_a_replaced_photo_is_deleted(
+    app: Flask, as_role: Callable[[str], FlaskClient]
+) -> None:
+    from pathlib import Path
+
+    folder = Path(app.config["PHOTO_FOLDER"])
+    client = as_role("caseworker")
+    response = _upload(client, "/children/new", _jpeg_with_gps(40, 30), "first.jpg")
+    location = response.headers["Location"]  # type: ignore[attr-defined]
+    first = {p.name for p in folder.iterdir()}
+    assert len(first) == 1
+    edited = _upload(client, location + "/edit", PNG, "second.png")
+    assert edited.status_code == 302  # type: ignore[attr-defined]
+    second = {p.name for p in folder.iterdir()}
+    assert len(second) == 1 and second != first and next(iter(second)).endswith(".png")
