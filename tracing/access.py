@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -65,6 +65,21 @@ def referred_ids(session: Session, actor: User, column: Any, ids: Iterable[int])
             )
         )
     )
+
+
+def accepted_referrals(actor: User, column: Any) -> Select[Any]:
+    """The ids (`Referral.child_id` or `Referral.inquiry_id`) shared with the actor's
+    agency by an accepted referral, as a subquery."""
+    return select(column).where(
+        Referral.to_agency_id == actor.agency_id,
+        Referral.status == ReferralStatus.ACCEPTED.value,
+        column.is_not(None),
+    )
+
+
+def escape_like(text: str) -> str:
+    """`text` for a LIKE pattern (with ESCAPE '\\'), matched as written."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def sees_child(session: Session, actor: User, child: ChildRegistration) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
+    MATCHED_STATUSES,
     OPEN_MATCH_STATUSES,
     CaseStatus,
     ChildRegistration,
@@ -39,6 +40,7 @@ def check_version(session: Session, match: PotentialMatch, expected_version: int
 
 
 Decision = TypeVar("Decision", bound=Callable[..., Any])
+ALREADY_CONFIRMED = "this sought child has a confirmed match already; reject that one first"
 
 
 def optimistic(func: Decision) -> Decision:
@@ -62,9 +64,7 @@ def optimistic(func: Decision) -> Decision:
             ) from None
         except IntegrityError as exc:
             if "one_confirmed" in str(exc.orig):
-                raise ServiceError(
-                    "this sought child has a confirmed match already; reject that one first"
-                ) from None
+                raise ServiceError(ALREADY_CONFIRMED) from None
             raise
 
     return wrapper  # type: ignore[return-value]
@@ -89,10 +89,30 @@ def confirm_match(
 ) -> int:
     """Confirm child C for sought child S. Every other open proposal for S is closed;
     other proposals for C stay open (a second relative may have filed for the same
-    child) and are flagged by `matched_elsewhere`. Returns how many were closed."""
+    child) and are flagged by `matched_elsewhere`. Returns how many were closed.
+
+    One confirmation at a time per sought child: the sought child's row is locked first,
+    so a second caseworker confirming another child for it at the same moment waits, then
+    finds it decided and is told so (without the lock both transactions deadlocked on the
+    one-confirmed-match index)."""
+    session.execute(
+        select(SoughtChild.id).where(SoughtChild.id == match.sought_child_id).with_for_update()
+    )
+    session.refresh(match)  # as the caseworker who held the lock left it
     check_version(session, match, expected_version)
     if match.status not in OPEN_MATCH_STATUSES:
         raise ServiceError(f"this match is {match.status.replace('_', ' ')} already")
+    confirmed_elsewhere = session.scalar(
+        select(PotentialMatch.id)
+        .where(
+            PotentialMatch.sought_child_id == match.sought_child_id,
+            PotentialMatch.id != match.id,
+            PotentialMatch.status.in_(MATCHED_STATUSES),
+        )
+        .limit(1)
+    )
+    if confirmed_elsewhere is not None:
+        raise ServiceError(ALREADY_CONFIRMED)
     now = dt.datetime.now(dt.UTC)
     match.status = MatchStatus.CONFIRMED.value
     match.decided_by_id, match.decided_at = actor.id, now

@@ -24,6 +24,8 @@ from models import (
 )
 from models.db import transaction
 from tracing.access import (
+    accepted_referrals,
+    escape_like,
     follow_up_visible_to,
     may_see_exact_location,
     referred_ids,
@@ -100,8 +102,8 @@ def review_queue(
     else:
         stmt = stmt.where(PotentialMatch.status.in_(OPEN_MATCH_STATUSES))
     if agency:
-        pattern = f"%{agency}%"
-        named = select(Agency.id).where(Agency.name.ilike(pattern))
+        pattern = f"%{escape_like(agency)}%"
+        named = select(Agency.id).where(Agency.name.ilike(pattern, escape="\\"))
         stmt = stmt.where(
             or_(
                 PotentialMatch.child_agency_id.in_(named),
@@ -109,15 +111,30 @@ def review_queue(
             )
         )
     if area:
-        pattern = f"%{area}%"
+        # Only the places of records the actor may open: another agency's places would
+        # make the filter an oracle for where its children are. The text is matched as
+        # written (% and _ are not wildcards).
+        pattern = f"%{escape_like(area)}%"
+        child_seen = or_(
+            ChildRegistration.agency_id == actor.agency_id,
+            ChildRegistration.id.in_(accepted_referrals(actor, Referral.child_id)),
+        )
+        inquiry_seen = or_(
+            Inquiry.agency_id == actor.agency_id,
+            Inquiry.id.in_(accepted_referrals(actor, Referral.inquiry_id)),
+        )
         stmt = (
             stmt.join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
             .join(SoughtChild, PotentialMatch.sought_child_id == SoughtChild.id)
+            .join(Inquiry, SoughtChild.inquiry_id == Inquiry.id)
             .where(
                 or_(
-                    ChildRegistration.separation_place.ilike(pattern),
-                    SoughtChild.separation_place.ilike(pattern),
-                    ChildRegistration.current_place.ilike(pattern),
+                    child_seen
+                    & or_(
+                        ChildRegistration.separation_place.ilike(pattern, escape="\\"),
+                        ChildRegistration.current_place.ilike(pattern, escape="\\"),
+                    ),
+                    inquiry_seen & SoughtChild.separation_place.ilike(pattern, escape="\\"),
                 )
             )
         )
