@@ -68,11 +68,33 @@ def _problems(problems: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+# PostgreSQL's integer: ids and versions beyond it are no record's.
+MAX_ID = 2**31 - 1
+
+
+class BadValue(ValueError):
+    """A request field with a value it cannot have; the message names the field."""
+
+
+def _whole_number(value: Any, name: str, *, low: int = 0, high: int = MAX_ID) -> int:
+    """A JSON number or numeral text that is a whole number in [low, high]; else BadValue
+    with a message for the client (never Python's own text)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadValue(f"{name} must be a whole number")
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadValue(f"{name} must be a whole number") from None
+    if not low <= number <= high:
+        raise BadValue(f"{name} must be between {low} and {high}")
+    return number
+
+
 def _limit(text: str | None, default: int = 100, most: int = 500) -> int:
     try:
-        return max(1, min(int(text), most)) if text else default
-    except ValueError:
-        abort(400, description="limit is a whole number")
+        return max(1, min(_whole_number(text, "limit"), most)) if text else default
+    except BadValue as exc:
+        abort(400, description=str(exc))
 
 
 @bp.get("/csrf")
@@ -171,7 +193,10 @@ def decide(match_id: int) -> ResponseReturnValue:
         abort(404)
     data = _body()
     try:
-        version = int(data.get("version", -1))
+        version = _whole_number(data.get("version"), "version")
+    except BadValue as exc:
+        return jsonify(error=str(exc)), 422
+    try:
         if data.get("decision") == "confirm":
             decisions.confirm_match(
                 session, current_user.user, match, version, ip=request.remote_addr
@@ -189,7 +214,7 @@ def decide(match_id: int) -> ResponseReturnValue:
             return jsonify(error="decision is confirm or reject"), 422
     except StaleDecision as exc:
         return jsonify(error=str(exc)), 409
-    except (ServiceError, ValueError) as exc:
+    except ServiceError as exc:
         return jsonify(error=str(exc)), 422
     return jsonify(id=match.id, status=match.status, version=match.version)
 
@@ -200,8 +225,8 @@ def _transfer(
     """`{"to_agency_id": ..., "reason": ...}`: hand the case to that agency."""
     data = _body()
     try:
-        to_agency = int(data.get("to_agency_id"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        to_agency = _whole_number(data.get("to_agency_id"), "to_agency_id", low=1)
+    except BadValue:
         message = "to_agency_id is the id of an agency"
         return jsonify(errors=[{"column": "to_agency_id", "message": message}]), 422
     try:

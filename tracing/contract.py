@@ -271,9 +271,16 @@ def partial_date(value: dt.date | None, precision: str | None) -> str:
 
 
 def neutralise_cell(value: object) -> str:
-    """Text safe to open in a spreadsheet: a formula-like cell gets a leading quote."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_PREFIXES):
+    """Text safe to open in a spreadsheet: a formula-like cell gets a leading quote.
+
+    A number is left as it is, negative ones too: a weight of -6.6781 is no formula, and
+    quoted it would become text. Text is quoted whatever follows the sign ("-3" typed in
+    a name field is text, and stays text)."""
+    if value is None:
+        return ""
+    text = str(value)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number and text.startswith(_FORMULA_PREFIXES):
         return "'" + text
     return text
 

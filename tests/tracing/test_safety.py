@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -120,3 +121,62 @@ def test_item_6_two_confirmations_at_once_get_a_clear_refusal(
         "Another caseworker decided this match while you were looking at it; "
         "the page now shows their decision.",
     )
+
+
+def test_item_11_export_keeps_negative_weights_as_numbers(
+    app: Flask, cross: CrossAgency, tmp_path: Path
+) -> None:
+    import csv
+
+    from tracing.linkage import jobs
+
+    with app.app_context():
+        session = get_session()
+        match = session.get(PotentialMatch, cross.match)
+        assert match
+        match.evidence = {
+            "prior_weight": -6.6781,
+            "fields": [{"field": "names", "level": "=HYPERLINK(1)", "weight": -3.25}],
+        }
+        session.commit()
+        out = tmp_path / "matches.csv"
+        jobs.export_matches(session, out)
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    row = next(r for r in rows if r["score"].startswith("0.9"))
+    assert row["prior_weight"] == "-6.6781" and row["names_weight"] == "-3.25"
+    assert row["names_level"] == "'=HYPERLINK(1)"  # text that looks like a formula: quoted
+
+
+def _api_token(client: FlaskClient) -> dict[str, str]:
+    return {"X-CSRFToken": client.get("/api/csrf").get_json()["csrf_token"]}
+
+
+@pytest.mark.parametrize("version", ["abc", [1], None, {}, True, 2**40, -1, "1e3"])
+def test_item_13_a_bad_version_gets_a_message_not_python_text(
+    cross: CrossAgency, as_role: Callable[[str], FlaskClient], version: object
+) -> None:
+    client = as_role("caseworker")
+    response = client.post(
+        f"/api/matches/{cross.match}/decision",
+        json={"decision": "reject", "reason": "not her", "version": version},
+        headers=_api_token(client),
+    )
+    assert response.status_code == 422
+    message = response.get_json()["error"]
+    assert message.startswith("version must be")
+    assert "invalid literal" not in message and "int()" not in message
+
+
+@pytest.mark.parametrize("to_agency", ["abc", 2**40, None, [1], {"id": 1}, 0])
+def test_item_7_a_bad_agency_id_in_a_transfer_is_refused_with_a_message(
+    cross: CrossAgency, as_role: Callable[[str], FlaskClient], to_agency: object
+) -> None:
+    client = as_role("supervisor")
+    response = client.post(
+        f"/api/children/{cross.child}/transfer",
+        json={"to_agency_id": to_agency, "reason": "moved"},
+        headers=_api_token(client),
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["column"] == "to_agency_id"
