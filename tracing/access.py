@@ -83,14 +83,17 @@ def escape_like(text: str) -> str:
 
 
 def sees_child(session: Session, actor: User, child: ChildRegistration) -> bool:
-    return child.agency_id == actor.agency_id or bool(
-        referred_ids(session, actor, Referral.child_id, [child.id])
+    """The actor's agency owns the child, or had it referred while the family consents
+    to sharing (a withdrawal ends the referrals too: `tracing.consent`)."""
+    return child.agency_id == actor.agency_id or (
+        child.consent_sharing and bool(referred_ids(session, actor, Referral.child_id, [child.id]))
     )
 
 
 def sees_inquiry(session: Session, actor: User, inquiry: Inquiry) -> bool:
-    return inquiry.agency_id == actor.agency_id or bool(
-        referred_ids(session, actor, Referral.inquiry_id, [inquiry.id])
+    return inquiry.agency_id == actor.agency_id or (
+        inquiry.consent_sharing
+        and bool(referred_ids(session, actor, Referral.inquiry_id, [inquiry.id]))
     )
 
 

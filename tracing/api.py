@@ -27,6 +27,7 @@ from .access import (
     searchable_kinds,
 )
 from .casework import transfers
+from .consent import record_inquiry_consent
 from .db import get_session
 from .errors import NotAllowed, NotFound, ServiceError, StaleDecision, ValidationFailed
 from .inquiries.services import INQUIRER_FIELDS
@@ -156,6 +157,39 @@ def file_inquiry() -> ResponseReturnValue:
         sought=[{"id": s.id, "ref": s.ref} for s in inquiry.sought_children],
         warnings=_problems(problems),
     ), 201
+
+
+@bp.post("/inquiries/<int:inquiry_id>/consent")
+@roles_required(*INQUIRY_ROLES)
+def inquiry_consent(inquiry_id: int) -> ResponseReturnValue:
+    """`{"consent_tracing": true/false, "consent_sharing": true/false}`: the family's
+    consent as it stands now, recorded by the inquiry's own agency."""
+    inquiry = access.owned_inquiry(get_session(), current_user.user, inquiry_id)
+    if inquiry is None:
+        abort(404)
+    data = _body()
+    missing = [k for k in ("consent_tracing", "consent_sharing") if k not in data]
+    if missing:
+        errors = [{"column": k, "message": f"{k} is true or false"} for k in missing]
+        return jsonify(errors=errors), 422
+    try:
+        ended = record_inquiry_consent(
+            get_session(),
+            current_user.user,
+            inquiry,
+            tracing=data["consent_tracing"],
+            sharing=data["consent_sharing"],
+            ip=request.remote_addr,
+        )
+    except ValidationFailed as exc:
+        return jsonify(errors=_problems(exc.problems)), 422
+    return jsonify(
+        id=inquiry.id,
+        consent_tracing=inquiry.consent_tracing,
+        consent_sharing=inquiry.consent_sharing,
+        referrals_withdrawn=ended["referrals"],
+        matches_closed=ended["matches"],
+    )
 
 
 @bp.get("/matches")

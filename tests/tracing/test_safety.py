@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from models import PotentialMatch, User
+from models import AuditEvent, ChildRegistration, Inquiry, PotentialMatch, Referral, User
 from tracing.db import get_session
 from tracing.errors import ServiceError
 from tracing.inquiries import services as inquiry_services
@@ -180,3 +181,126 @@ def test_item_7_a_bad_agency_id_in_a_transfer_is_refused_with_a_message(
     )
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["column"] == "to_agency_id"
+
+
+def _share_child_with_south(app: Flask, cross: CrossAgency, users: dict[str, int]) -> int:
+    """South asks for North's child through their match; North, with the family's
+    consent to sharing, accepts. Returns the referral's id."""
+    from tracing.review import referrals
+
+    with app.app_context():
+        session = get_session()
+        north = session.get(User, users["caseworker"])
+        south = session.get(User, users["other_caseworker"])
+        child = session.get(ChildRegistration, cross.child)
+        match = session.get(PotentialMatch, cross.match)
+        assert north and south and child and match
+        registrations.update_child(
+            session, north, child, _child("Amina", "Geneina"), {"consent_sharing": True}
+        )
+        referral = referrals.request_referral(session, south, match, ip=None)
+        referrals.decide_referral(session, north, referral, True, ip=None)
+        return referral.id
+
+
+def test_item_2_withdrawn_consent_reaches_a_shared_case(
+    app: Flask, cross: CrossAgency, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    referral_id = _share_child_with_south(app, cross, users)
+    south = as_role("other_caseworker")
+    assert south.get(f"/children/{cross.child}").status_code == 200
+    with app.app_context():
+        session = get_session()
+        north = session.get(User, users["caseworker"])
+        child = session.get(ChildRegistration, cross.child)
+        assert north and child
+        registrations.update_child(
+            session,
+            north,
+            child,
+            _child("Amina", "Geneina"),
+            {"consent_sharing": False, "consent_tracing": False},
+        )
+    south = as_role("other_caseworker")
+    assert south.get(f"/children/{cross.child}").status_code == 404
+    assert south.get(f"/children/{cross.child}/photo").status_code == 404
+    assert f'data-match="{cross.match}"' not in south.get("/review/").get_data(as_text=True)
+    with app.app_context():
+        session = get_session()
+        referral = session.get(Referral, referral_id)
+        match = session.get(PotentialMatch, cross.match)
+        assert referral and referral.status == "withdrawn"
+        assert match and match.status == "superseded"
+
+
+def test_item_2_access_holds_consent_even_if_a_referral_is_left(
+    app: Flask, cross: CrossAgency, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    """Defence in depth: an accepted referral of a record whose family no longer consents
+    to sharing (say, changed in the database by hand) opens nothing."""
+    _share_child_with_south(app, cross, users)
+    with app.app_context():
+        session = get_session()
+        child = session.get(ChildRegistration, cross.child)
+        assert child
+        child.consent_sharing = False
+        session.commit()
+    assert as_role("other_caseworker").get(f"/children/{cross.child}").status_code == 404
+
+
+def test_item_12_a_familys_withdrawal_is_recorded_on_an_inquiry(
+    app: Flask, cross: CrossAgency, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    from tracing.review import referrals
+
+    from ..conftest import post_form
+
+    with app.app_context():
+        session = get_session()
+        north = session.get(User, users["caseworker"])
+        south = session.get(User, users["other_caseworker"])
+        match = session.get(PotentialMatch, cross.match)
+        assert north and south and match
+        inquiry = match.sought_child.inquiry
+        inquiry_id = inquiry.id
+        inquiry.consent_sharing = True
+        session.commit()
+        referral = referrals.request_referral(session, north, match, ip=None)
+        referrals.decide_referral(session, south, referral, True, ip=None)
+    north_client = as_role("caseworker")
+    assert north_client.get(f"/inquiries/{inquiry_id}").status_code == 200
+    shown = f"/inquiries/{inquiry_id}"
+    refused = post_form(north_client, f"{shown}/consent", {}, page=shown)
+    assert refused.status_code == 404  # shared for reading, not for recording consent
+    south_client = as_role("other_caseworker")
+    page = south_client.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
+    assert 'id="consent-form"' in page
+    # both boxes unticked: the family withdraws consent to tracing and to sharing
+    response = post_form(south_client, f"{shown}/consent", {}, page=shown)
+    assert response.status_code == 302
+    with app.app_context():
+        session = get_session()
+        stored = session.get(Inquiry, inquiry_id)
+        assert stored and not stored.consent_tracing and not stored.consent_sharing
+        assert all(not s.consent_sharing for s in stored.sought_children)
+        match = session.get(PotentialMatch, cross.match)
+        assert match and match.status == "superseded"
+        events = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.record_ref == stored.ref)
+        ).all()
+        assert "record_consent" in events
+    assert as_role("caseworker").get(f"/inquiries/{inquiry_id}").status_code == 404
+    # and through the API, by the inquiry's own agency only
+    south_client = as_role("other_caseworker")
+    answer = south_client.post(
+        f"/api/inquiries/{inquiry_id}/consent",
+        json={"consent_tracing": True, "consent_sharing": "maybe"},
+        headers=_api_token(south_client),
+    )
+    assert answer.status_code == 422
+    answer = south_client.post(
+        f"/api/inquiries/{inquiry_id}/consent",
+        json={"consent_tracing": True, "consent_sharing": False},
+        headers=_api_token(south_client),
+    )
+    assert answer.status_code == 200 and answer.get_json()["consent_tracing"] is True

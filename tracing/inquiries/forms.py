@@ -29,3 +29,11 @@ class InquiryForm(FlaskForm):
     children = WTFieldList(FormField(SoughtChildForm), min_entries=1, max_entries=12)
     add_child = SubmitField("Add another child")
     submit = SubmitField("File the inquiry")
+
+
+class ConsentForm(FlaskForm):
+    """The family's consent as it stands now; unticking withdraws it (`tracing.consent`)."""
+
+    consent_tracing = BooleanField("Consent to tracing")
+    consent_sharing = BooleanField("Consent to sharing with other agencies")
+    record = SubmitField("Record the family's consent")

@@ -15,6 +15,7 @@ from ..access import INQUIRY_ROLES, TRANSFER_ROLES
 from ..casework import services as casework
 from ..casework import transfers
 from ..casework.views import transfer_form, transferred
+from ..consent import record_inquiry_consent
 from ..db import get_session
 from ..errors import NotFound, ValidationFailed
 from ..forms import apply_problems, contract_cells
@@ -22,7 +23,7 @@ from ..people import PERSON_EXTRA_FIELDS, person_form_data
 from ..review.services import proposals_for
 from ..security import roles_required
 from . import services
-from .forms import InquiryForm, SoughtChildEditForm
+from .forms import ConsentForm, InquiryForm, SoughtChildEditForm
 
 bp = Blueprint("requests", __name__, url_prefix="/inquiries")
 
@@ -87,13 +88,53 @@ def show(inquiry_id: int) -> str:
         abort(404)
     services.view_inquiry(session, current_user.user, inquiry, ip=request.remote_addr)
     proposals = proposals_for(session, sought_ids=[s.id for s in inquiry.sought_children])
+    owner = inquiry.agency_id == current_user.agency_id
+    consent = (
+        ConsentForm(
+            data={
+                "consent_tracing": inquiry.consent_tracing,
+                "consent_sharing": inquiry.consent_sharing,
+            }
+        )
+        if owner
+        else None
+    )
     return render_template(
         "requests/show.html",
         inquiry=inquiry,
         proposals=proposals,
         history=casework.case_history(session, inquiry, current_user.user),
         transfer=transfer_form(inquiry),
+        consent=consent,
     )
+
+
+@bp.post("/<int:inquiry_id>/consent")
+@roles_required(*INQUIRY_ROLES)
+def consent(inquiry_id: int) -> Response:
+    """Record the family's consent (a withdrawal reaches every referral and match)."""
+    inquiry = access.owned_inquiry(get_session(), current_user.user, inquiry_id)
+    if inquiry is None:
+        abort(404)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        ended = record_inquiry_consent(
+            get_session(),
+            current_user.user,
+            inquiry,
+            tracing=bool(form.consent_tracing.data),
+            sharing=bool(form.consent_sharing.data),
+            ip=request.remote_addr,
+        )
+        flash(
+            "Consent recorded."
+            + (f" {len(ended['referrals'])} referral(s) withdrawn." if ended["referrals"] else "")
+            + (f" {len(ended['matches'])} match(es) closed." if ended["matches"] else ""),
+            "success",
+        )
+    else:
+        flash("The form expired; please try again.", "error")
+    return redirect(url_for("requests.show", inquiry_id=inquiry_id))
 
 
 @bp.post("/<int:inquiry_id>/transfer")

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import OPEN_MATCH_STATUSES, ChildRegistration, MatchStatus, PotentialMatch, User
+from models import ChildRegistration, User
 from models.db import transaction
 from tracing.access import may_see_exact_location
 from tracing.audit import record_audit
+from tracing.consent import honour_withdrawals
 from tracing.contract import Problem
 from tracing.linkage.jobs import add_counts, match_child
 from tracing.people import (
@@ -93,26 +94,10 @@ def update_child(
         if changed:
             child.revision += 1
             record_audit(session, actor.id, "update_child", record=child, ip=ip)
-            if not child.consent_tracing:
-                _withdraw_cross_agency(session, actor, child)
+            honour_withdrawals(session, actor, child, ip=ip)
     if changed and match:
         add_counts(stats, match_child(session, child))
     return changed, problems
-
-
-def _withdraw_cross_agency(session: Session, actor: User, child: ChildRegistration) -> None:
-    """Consent to tracing withdrawn: the child's open matches with other agencies end."""
-    open_matches = session.scalars(
-        select(PotentialMatch).where(
-            PotentialMatch.child_id == child.id,
-            PotentialMatch.sought_agency_id != child.agency_id,
-            PotentialMatch.status.in_(OPEN_MATCH_STATUSES),
-        )
-    ).all()
-    for match in open_matches:
-        match.status = MatchStatus.SUPERSEDED.value
-        match.decided_by_id, match.decided_at = actor.id, dt.datetime.now(dt.UTC)
-        record_audit(session, actor.id, "withdraw_match_no_consent", record=match)
 
 
 def view_child(session: Session, actor: User, child: ChildRegistration, *, ip: str | None) -> None:

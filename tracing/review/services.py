@@ -117,11 +117,13 @@ def review_queue(
         pattern = f"%{escape_like(area)}%"
         child_seen = or_(
             ChildRegistration.agency_id == actor.agency_id,
-            ChildRegistration.id.in_(accepted_referrals(actor, Referral.child_id)),
+            ChildRegistration.consent_sharing
+            & ChildRegistration.id.in_(accepted_referrals(actor, Referral.child_id)),
         )
         inquiry_seen = or_(
             Inquiry.agency_id == actor.agency_id,
-            Inquiry.id.in_(accepted_referrals(actor, Referral.inquiry_id)),
+            Inquiry.consent_sharing
+            & Inquiry.id.in_(accepted_referrals(actor, Referral.inquiry_id)),
         )
         stmt = (
             stmt.join(ChildRegistration, PotentialMatch.child_id == ChildRegistration.id)
@@ -163,9 +165,13 @@ def review_queue(
     return [
         QueueRow(
             m,
-            m.child.agency_id == actor.agency_id or m.child_id in referred_children,
+            m.child.agency_id == actor.agency_id
+            or (m.child.consent_sharing and m.child_id in referred_children),
             m.sought_child.inquiry.agency_id == actor.agency_id
-            or m.sought_child.inquiry_id in referred_inquiries,
+            or (
+                m.sought_child.inquiry.consent_sharing
+                and m.sought_child.inquiry_id in referred_inquiries
+            ),
             elsewhere.get(m.id),
         )
         for m in matches
