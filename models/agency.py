@@ -26,7 +26,11 @@ class Role(enum.StrEnum):
     HELPDESK = "helpdesk"
     CASEWORKER = "caseworker"
     SUPERVISOR = "supervisor"
+    # An agency's administrator: its own users and its own audit trail.
     ADMIN = "admin"
+    # Runs the deployment: creates agencies and their first administrators, reads every
+    # agency's audit trail; reads no case file.
+    PLATFORM_ADMIN = "platform_admin"
 
 
 ROLE_VALUES = tuple(r.value for r in Role)

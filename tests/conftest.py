@@ -136,7 +136,7 @@ def runner(app: Flask) -> FlaskCliRunner:
 # --------------------------------------------------------------------------- signed-in users
 
 PASSWORD = "a long enough password"
-ROLES = ("registrar", "helpdesk", "caseworker", "supervisor", "admin")
+ROLES = ("registrar", "helpdesk", "caseworker", "supervisor", "admin", "platform_admin")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from models import (
     Role,
     User,
 )
+from tracing.errors import NotAllowed
 
 ALL_ROLES = frozenset(r.value for r in Role)
 # Least privilege: field teams work on registrations, help desks on inquiries,
@@ -30,6 +31,13 @@ REGISTRATION_ROLES = frozenset({Role.REGISTRAR.value, Role.CASEWORKER.value, Rol
 INQUIRY_ROLES = frozenset({Role.HELPDESK.value, Role.CASEWORKER.value, Role.SUPERVISOR.value})
 CASEWORK_ROLES = frozenset({Role.CASEWORKER.value, Role.SUPERVISOR.value})
 OVERSIGHT_ROLES = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
+# The audit trail: an agency's supervisors and administrators read their agency's, the
+# platform administrator everyone's.
+AUDIT_ROLES = OVERSIGHT_ROLES | {Role.PLATFORM_ADMIN.value}
+# Accounts: an agency's administrator manages its own agency's users; the platform
+# administrator any agency's, and alone creates agencies.
+ACCOUNT_ROLES = frozenset({Role.ADMIN.value, Role.PLATFORM_ADMIN.value})
+AGENCY_ROLES = frozenset({Role.PLATFORM_ADMIN.value})
 SEARCH_ROLES = REGISTRATION_ROLES | INQUIRY_ROLES
 # A transfer hands a whole case to another agency: a decision for the owning agency's
 # supervisors (and administrators, e.g. when an agency leaves a response), never for a
@@ -38,6 +46,11 @@ SEARCH_ROLES = REGISTRATION_ROLES | INQUIRY_ROLES
 TRANSFER_ROLES = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
 # The exact current location of a child: caseworkers of the owning agency only.
 EXACT_LOCATION_ROLES = frozenset({Role.CASEWORKER.value, Role.SUPERVISOR.value})
+
+
+def sees_every_agency(actor: User) -> bool:
+    """The platform administrator's accounts and audit span every agency."""
+    return actor.role == Role.PLATFORM_ADMIN.value
 
 
 def searchable_kinds(role: str) -> tuple[str, ...]:
@@ -145,6 +158,24 @@ def visible_match(session: Session, actor: User, match_id: int) -> PotentialMatc
     if actor.agency_id not in owners or not consent_allows_match(match):
         return None
     return match
+
+
+def check_may_decide(session: Session, actor: User, match: PotentialMatch) -> None:
+    """Confirming or reunifying a match decides for both its records: the actor's agency
+    must see both, its own or shared with it by an accepted referral (the other agency's
+    agreement). Refused (NotAllowed) otherwise, with what to do."""
+    for owner, seen in (
+        (match.child.agency, sees_child(session, actor, match.child)),
+        (
+            match.sought_child.inquiry.agency,
+            sees_inquiry(session, actor, match.sought_child.inquiry),
+        ),
+    ):
+        if not seen:
+            raise NotAllowed(
+                f"this match involves a record of {owner.name}, which has not shared it with "
+                "your agency: request a referral, and decide once they accept it"
+            )
 
 
 def may_transfer(actor: User, record: ChildRegistration | Inquiry) -> bool:

@@ -248,6 +248,8 @@ def decide(match_id: int) -> ResponseReturnValue:
             return jsonify(error="decision is confirm or reject"), 422
     except StaleDecision as exc:
         return jsonify(error=str(exc)), 409
+    except NotAllowed as exc:
+        return jsonify(error=str(exc)), 403
     except ServiceError as exc:
         return jsonify(error=str(exc)), 422
     return jsonify(id=match.id, status=match.status, version=match.version)

@@ -126,7 +126,7 @@ def test_demo_users_one_per_role(app: Flask, runner: FlaskCliRunner) -> None:
     with app.app_context():
         users = get_session().scalars(select(User)).all()
         assert sorted(u.role for u in users) == sorted(
-            ["registrar", "helpdesk", "caseworker", "supervisor", "admin"]
+            ["registrar", "helpdesk", "caseworker", "supervisor", "admin", "platform_admin"]
         )
         assert all(u.check_password(password) for u in users)
 

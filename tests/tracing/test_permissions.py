@@ -61,10 +61,10 @@ EXPECTED: dict[str, set[str] | str] = {
     "review.referrals": CASE,
     "review.decide_referral": CASE,
     "supervision.overview": OVERSIGHT,
-    "supervision.audit": OVERSIGHT,
-    "admin.users": {"admin"},
-    "admin.set_active": {"admin"},
-    "admin.agencies": {"admin"},
+    "supervision.audit": OVERSIGHT | {"platform_admin"},
+    "admin.users": {"admin", "platform_admin"},
+    "admin.set_active": {"admin", "platform_admin"},
+    "admin.agencies": {"platform_admin"},
     "api.csrf": SIGNED_IN,
     "api.register_child": REG,
     "api.file_inquiry": INQ,
@@ -185,7 +185,11 @@ def test_role_by_route(matrix: tuple[Flask, dict[str, int]], role: str | None) -
         elif role in allowed:
             # Allowed, but the IDs are another agency's: not found (or a page/redirect
             # for routes without IDs, and for admins who manage every agency's users).
-            has_ids = any(f"<int:{k}>" in str(rule) for k in ids if k != "user_id")
+            # Another agency's users are out of an agency admin's reach too (item 1 of
+            # the safety issue); the platform administrator manages every agency's.
+            has_ids = any(
+                f"<int:{k}>" in str(rule) for k in ids if k != "user_id" or role != "platform_admin"
+            )
             # An empty POST to an allowed route is a bad request, not a refusal.
             ok = response.status_code == 404 if has_ids else response.status_code in (200, 302, 400)
         else:
@@ -208,6 +212,7 @@ NAVIGATION = {
         "Supervision",
     ],
     "admin": ["Dashboard", "Supervision", "Admin"],
+    "platform_admin": ["Dashboard", "Admin"],
 }
 
 

@@ -91,6 +91,7 @@ def test_item_6_two_confirmations_at_once_get_a_clear_refusal(
 ) -> None:
     """Two caseworkers confirm two different children for one sought child at the same
     moment: one wins, the other is told the sought child is decided (no deadlock, no 500)."""
+    _share_inquiry_with_north(app, cross, users)  # North may decide (item 4)
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
 
@@ -181,6 +182,23 @@ def test_item_7_a_bad_agency_id_in_a_transfer_is_refused_with_a_message(
     )
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["column"] == "to_agency_id"
+
+
+def _share_inquiry_with_north(app: Flask, cross: CrossAgency, users: dict[str, int]) -> None:
+    """North asks for South's inquiry through their match; South, with the family's
+    consent to sharing, accepts."""
+    from tracing.review import referrals
+
+    with app.app_context():
+        session = get_session()
+        north = session.get(User, users["caseworker"])
+        south = session.get(User, users["other_caseworker"])
+        match = session.get(PotentialMatch, cross.match)
+        assert north and south and match
+        match.sought_child.inquiry.consent_sharing = True
+        session.commit()
+        referral = referrals.request_referral(session, north, match, ip=None)
+        referrals.decide_referral(session, south, referral, True, ip=None)
 
 
 def _share_child_with_south(app: Flask, cross: CrossAgency, users: dict[str, int]) -> int:
@@ -304,3 +322,128 @@ def test_item_12_a_familys_withdrawal_is_recorded_on_an_inquiry(
         headers=_api_token(south_client),
     )
     assert answer.status_code == 200 and answer.get_json()["consent_tracing"] is True
+
+
+def _agency_id(app: Flask, name: str) -> int:
+    from models import Agency
+
+    with app.app_context():
+        return get_session().scalars(select(Agency.id).where(Agency.name == name)).one()
+
+
+def test_item_1_an_agency_admin_acts_in_its_own_agency_only(
+    app: Flask, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    from ..conftest import post_form
+
+    south = _agency_id(app, "South")
+    admin = as_role("admin")  # North's
+    listing = admin.get("/admin/users").get_data(as_text=True)
+    assert "caseworker@south.example" not in listing  # South's users are not listed
+    assert f'value="{south}"' not in listing  # nor South offered as an agency
+    assert "platform_admin" not in listing.split('id="users"')[0]  # nor the platform role
+    # an account in South, or a platform administrator, is refused
+    for data in (
+        {"email": "spy@x.example", "role": "caseworker", "agency": str(south)},
+        {
+            "email": "up@x.example",
+            "role": "platform_admin",
+            "agency": str(_agency_id(app, "North")),
+        },
+    ):
+        response = post_form(admin, "/admin/users", data)
+        assert response.status_code == 200 and 'id="new-password"' not in response.get_data(
+            as_text=True
+        )
+    with app.app_context():
+        emails = set(get_session().scalars(select(User.email)))
+    assert not {"spy@x.example", "up@x.example"} & emails
+    # South's users can be neither deactivated nor unlocked from North
+    for change in ("deactivate", "activate"):
+        path = f"/admin/users/{users['other_caseworker']}/{change}"
+        assert post_form(admin, path, {}, page="/admin/users").status_code == 404
+    # agencies are not created by an agency's administrator, nor typed in
+    assert admin.get("/admin/agencies").status_code == 403
+    # the audit trail shows North's people only
+    as_role("other_caseworker").get("/review/")
+    admin = as_role("admin")
+    audit = admin.get("/supervision/audit").get_data(as_text=True)
+    assert "caseworker@south.example" not in audit
+
+
+def test_item_1_the_platform_admin_creates_agencies_and_their_admins(
+    app: Flask, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    from ..conftest import post_form
+
+    platform = as_role("platform_admin")
+    assert post_form(platform, "/admin/agencies", {"name": "West", "code": "W"}).status_code == 302
+    west = _agency_id(app, "West")
+    response = post_form(
+        platform,
+        "/admin/users",
+        {"email": "admin@west.example", "role": "admin", "agency": str(west)},
+    )
+    assert 'id="new-password"' in response.get_data(as_text=True)
+    # an agency that does not exist cannot be typed in
+    response = post_form(
+        platform, "/admin/users", {"email": "x@nowhere.example", "role": "admin", "agency": "Alpha"}
+    )
+    assert 'id="new-password"' not in response.get_data(as_text=True)
+    # the platform administrator reads no case file
+    assert platform.get("/review/").status_code == 403
+    assert platform.get("/children/").status_code == 403
+
+
+def test_item_4_no_decision_on_a_child_the_agency_cannot_see(
+    app: Flask, cross: CrossAgency, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    import datetime as dt
+
+    south = as_role("other_caseworker")
+    with app.app_context():
+        version = get_session().get(PotentialMatch, cross.match).version  # type: ignore[union-attr]
+    answer = south.post(
+        f"/api/matches/{cross.match}/decision",
+        json={"decision": "confirm", "version": version},
+        headers=_api_token(south),
+    )
+    assert answer.status_code == 403 and "request a referral" in answer.get_json()["error"]
+    with app.app_context():
+        session = get_session()
+        match = session.get(PotentialMatch, cross.match)
+        north = session.get(User, users["caseworker"])
+        assert match and north and match.status == "proposed"
+        # North (which sees both: its child, and South's inquiry is not shared with it)
+        # cannot confirm either until South shares the inquiry
+        with pytest.raises(ServiceError, match="request a referral"):
+            decisions.confirm_match(session, north, match, match.version, ip=None)
+    # once North shares its child with South, South may confirm and reunify
+    _share_child_with_south(app, cross, users)
+    south = as_role("other_caseworker")
+    with app.app_context():
+        version = get_session().get(PotentialMatch, cross.match).version  # type: ignore[union-attr]
+    answer = south.post(
+        f"/api/matches/{cross.match}/decision",
+        json={"decision": "confirm", "version": version},
+        headers=_api_token(south),
+    )
+    assert answer.status_code == 200, answer.get_json()
+    with app.app_context():
+        session = get_session()
+        match = session.get(PotentialMatch, cross.match)
+        south_user = session.get(User, users["other_caseworker"])
+        assert match and south_user
+        from tracing.casework import services as casework
+
+        casework.record_reunification(
+            session,
+            south_user,
+            match,
+            match.version,
+            occurred_on=dt.date.today(),
+            place="Adre",
+            by="South",
+            ip=None,
+        )
+        assert match.status == "reunified"

@@ -1,4 +1,5 @@
-"""Administrators: users (create, deactivate, unlock) and agencies."""
+"""Administrators: an agency's users (create, deactivate, unlock); agencies (the
+platform administrator)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..access import ACCOUNT_ROLES, AGENCY_ROLES
 from ..db import get_session
 from ..errors import NotFound, ServiceError
 from ..forms import ActionForm
@@ -18,21 +20,26 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/users", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(*ACCOUNT_ROLES)
 def users() -> ResponseReturnValue:
     session = get_session()
+    actor = current_user.user
     form = NewUserForm()
+    form.offer(
+        services.assignable_roles(actor),
+        [(a.id, a.name) for a in services.manageable_agencies(session, actor)],
+    )
     new_password = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.agency.data is not None:
         password = services.generate_password()
         try:
-            user = services.create_user(
+            user = services.create_account(
                 session,
+                actor,
                 form.email.data or "",
                 form.role.data or "",
-                form.agency.data or "",
+                form.agency.data,
                 password,
-                audit_actor_id=current_user.id,
                 ip=request.remote_addr,
             )
         except ServiceError as exc:
@@ -46,18 +53,18 @@ def users() -> ResponseReturnValue:
     return render_template(
         "admin/users.html",
         form=form,
-        users=services.users_by_agency(session),
+        users=services.users_by_agency(session, actor),
         new_password=new_password,
         action=ActionForm(),
     )
 
 
 @bp.post("/users/<int:user_id>/<any(activate, deactivate):change>")
-@roles_required("admin")
+@roles_required(*ACCOUNT_ROLES)
 def set_active(user_id: int, change: str) -> Response:
     session = get_session()
     try:
-        user = services.user_by_id(session, user_id)
+        user = services.user_by_id(session, current_user.user, user_id)
     except NotFound:
         abort(404)
     if ActionForm().validate_on_submit():
@@ -72,7 +79,7 @@ def set_active(user_id: int, change: str) -> Response:
 
 
 @bp.route("/agencies", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(*AGENCY_ROLES)
 def agencies() -> ResponseReturnValue:
     session = get_session()
     form = AgencyForm()

@@ -6,8 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from models import Role
-
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
@@ -15,14 +13,18 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-ROLE_CHOICES = [SelectChoice(role.value, role.value) for role in Role]
-
-
 class NewUserForm(FlaskForm):
+    """A new account; the page lists the roles and agencies the administrator may give
+    (`accounts.services.assignable_roles`, `manageable_agencies`): never typed."""
+
     email = StringField("Email", validators=[DataRequired(), Length(max=320)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    agency = StringField("Agency", validators=[DataRequired(), Length(max=200)])
+    role = SelectField("Role")
+    agency = SelectField("Agency", coerce=int)
     create = SubmitField("Create user")
+
+    def offer(self, roles: list[str], agencies: list[tuple[int, str]]) -> None:
+        self.role.choices = [SelectChoice(role, role.replace("_", " ")) for role in roles]
+        self.agency.choices = [SelectChoice(agency_id, name) for agency_id, name in agencies]
 
 
 class AgencyForm(FlaskForm):

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from models import Agency, Role, User
 from models.db import transaction
+from tracing.access import sees_every_agency
 from tracing.audit import record_audit
-from tracing.errors import NotFound, ServiceError
+from tracing.errors import NotAllowed, NotFound, ServiceError
 
 DEFAULT_AGENCY = "Demo Agency"
 
@@ -116,9 +117,46 @@ def authenticate(
     return AuthOutcome(user)
 
 
-def user_by_id(session: Session, user_id: int) -> User:
+def manageable_agencies(session: Session, actor: User) -> list[Agency]:
+    """The agencies whose users the actor manages: its own, or every one for the
+    platform administrator."""
+    if sees_every_agency(actor):
+        return agencies(session)
+    return [actor.agency]
+
+
+def assignable_roles(actor: User) -> list[str]:
+    """The roles the actor may give: an agency's administrator never makes a platform
+    administrator."""
+    return [r.value for r in Role if sees_every_agency(actor) or r != Role.PLATFORM_ADMIN]
+
+
+def create_account(
+    session: Session,
+    actor: User,
+    email: str,
+    role: str,
+    agency_id: int,
+    password: str,
+    *,
+    ip: str | None = None,
+) -> User:
+    """A new account made on the administrators' page: in the actor's own agency (any
+    existing agency for the platform administrator), with a role the actor may give."""
+    if agency_id not in {a.id for a in manageable_agencies(session, actor)}:
+        raise NotAllowed("you manage the users of your own agency only")
+    if role not in assignable_roles(actor):
+        raise NotAllowed("only the platform administrator makes platform administrators")
+    agency = session.get(Agency, agency_id)
+    if agency is None:  # listed a moment ago, never deleted: kept for the type checker
+        raise NotFound("no such agency")
+    return create_user(session, email, role, agency.name, password, audit_actor_id=actor.id, ip=ip)
+
+
+def user_by_id(session: Session, actor: User, user_id: int) -> User:
+    """A user the actor manages; another agency's is not found (for an agency admin)."""
     user = session.get(User, user_id)
-    if user is None:
+    if user is None or not (sees_every_agency(actor) or user.agency_id == actor.agency_id):
         raise NotFound("no such user")
     return user
 
@@ -126,6 +164,8 @@ def user_by_id(session: Session, user_id: int) -> User:
 def set_user_active(
     session: Session, actor: User, user: User, active: bool, *, ip: str | None
 ) -> None:
+    if not (sees_every_agency(actor) or user.agency_id == actor.agency_id):
+        raise NotAllowed("you manage the users of your own agency only")
     if user.id == actor.id and not active:
         raise ServiceError("you cannot deactivate your own account")
     with transaction(session):
@@ -136,12 +176,12 @@ def set_user_active(
         record_audit(session, actor.id, action, record=user, ip=ip)
 
 
-def users_by_agency(session: Session) -> list[tuple[User, str]]:
-    """Every account with its agency's name, by agency then email."""
-    rows = session.execute(
-        select(User, Agency.name).join(Agency).order_by(Agency.name, User.email)
-    ).all()
-    return [(user, agency) for user, agency in rows]
+def users_by_agency(session: Session, actor: User) -> list[tuple[User, str]]:
+    """The accounts the actor manages, with their agency's name, by agency then email."""
+    stmt = select(User, Agency.name).join(Agency).order_by(Agency.name, User.email)
+    if not sees_every_agency(actor):
+        stmt = stmt.where(User.agency_id == actor.agency_id)
+    return [(user, agency) for user, agency in session.execute(stmt).all()]
 
 
 def agencies(session: Session) -> list[Agency]:
@@ -155,6 +195,8 @@ def agency_names(session: Session) -> dict[int, str]:
 def create_agency(
     session: Session, actor: User, name: str, code: str | None, *, ip: str | None
 ) -> Agency:
+    if not sees_every_agency(actor):
+        raise NotAllowed("only the platform administrator creates agencies")
     name, code = name.strip(), (code or "").strip() or None
     if not name:
         raise ServiceError("give the agency a name")

@@ -21,7 +21,7 @@ from models import (
     User,
 )
 from models.db import transaction
-from tracing.access import follow_up_visible_to
+from tracing.access import check_may_decide, follow_up_visible_to
 from tracing.audit import record_audit
 from tracing.errors import ServiceError
 from tracing.review.decisions import check_version, optimistic
@@ -87,8 +87,10 @@ def record_reunification(
     note: str | None = None,
     ip: str | None = None,
 ) -> None:
-    """A confirmed match ends in reunification (or the child was reunified elsewhere)."""
+    """A confirmed match ends in reunification (or the child was reunified elsewhere),
+    recorded by an agency that sees both records (`access.check_may_decide`)."""
     check_version(session, match, expected_version)
+    check_may_decide(session, actor, match)
     if match.status != MatchStatus.CONFIRMED.value:
         raise ServiceError("only a confirmed match can be reunified")
     status = CaseStatus.REUNIFIED_ELSEWHERE if elsewhere else CaseStatus.REUNIFIED

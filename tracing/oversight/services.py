@@ -15,10 +15,10 @@ from models import (
     FollowUpKind,
     Inquiry,
     PotentialMatch,
-    Role,
     SoughtChild,
     User,
 )
+from tracing.access import sees_every_agency
 
 
 @dataclass
@@ -86,14 +86,15 @@ def audit_events(
     ref: str | None = None,
     limit: int = 200,
 ) -> list[tuple[AuditEvent, str | None]]:
-    """The newest audit events: a supervisor sees their agency's people, an admin all."""
+    """The newest audit events: a supervisor or an agency's administrator sees their
+    agency's people and anyone's reads of its cases; the platform administrator all."""
     stmt = (
         select(AuditEvent, User.email)
         .outerjoin(User, AuditEvent.user_id == User.id)
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     )
-    if actor.role != Role.ADMIN.value:
+    if not sees_every_agency(actor):
         # Their own people's actions, and anyone's reads of their agency's cases.
         own_children = select(ChildRegistration.id).where(
             ChildRegistration.agency_id == actor.agency_id

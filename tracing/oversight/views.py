@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from ..access import OVERSIGHT_ROLES
+from ..access import AUDIT_ROLES, OVERSIGHT_ROLES
 from ..db import get_session
 from ..security import roles_required
 from . import services
@@ -35,7 +35,7 @@ def overview() -> str:
 
 
 @bp.get("/audit")
-@roles_required(*OVERSIGHT_ROLES)
+@roles_required(*AUDIT_ROLES)
 def audit() -> str:
     action = (request.args.get("action") or "").strip() or None
     ref = (request.args.get("ref") or "").strip() or None

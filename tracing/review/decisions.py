@@ -27,6 +27,7 @@ from models import (
     User,
 )
 from models.db import transaction
+from tracing.access import check_may_decide
 from tracing.audit import record_audit
 from tracing.errors import ServiceError, StaleDecision
 
@@ -100,6 +101,7 @@ def confirm_match(
     )
     session.refresh(match)  # as the caseworker who held the lock left it
     check_version(session, match, expected_version)
+    check_may_decide(session, actor, match)
     if match.status not in OPEN_MATCH_STATUSES:
         raise ServiceError(f"this match is {match.status.replace('_', ' ')} already")
     confirmed_elsewhere = session.scalar(

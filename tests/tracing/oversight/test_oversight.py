@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from models import User
+from models import Agency, User
 from tracing.accounts import services as accounts
 from tracing.db import get_session
 from tracing.registrations import services as registrations
@@ -86,11 +86,13 @@ def test_supervisor_overview_and_audit(
 def test_admin_creates_and_deactivates_users(
     app: Flask, users: dict[str, int], as_role: Callable[[str], FlaskClient]
 ) -> None:
+    with app.app_context():
+        north = get_session().scalars(select(Agency).where(Agency.name == "North")).one().id
     client = as_role("admin")
     response = post_form(
         client,
         "/admin/users",
-        {"email": "New@North.example", "role": "helpdesk", "agency": "North"},
+        {"email": "New@North.example", "role": "helpdesk", "agency": str(north)},
     )
     page = response.get_data(as_text=True)
     assert 'id="new-password"' in page
@@ -103,6 +105,8 @@ def test_admin_creates_and_deactivates_users(
     with app.app_context():
         user = get_session().get(User, user_id)
         assert user is not None and not user.active
+    # agencies are the platform administrator's to create
+    client = as_role("platform_admin")
     response = post_form(client, "/admin/agencies", {"name": "UNHCR", "code": "UNHCR"})
     assert response.status_code == 302
     assert "UNHCR" in client.get("/admin/agencies").get_data(as_text=True)
