@@ -50,7 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["PREFERRED_URL_SCHEME"] = "https"
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
-    from tracing import api, db, security, templating
+    from tracing import api, db, routing, security, templating
     from tracing.accounts import admin_views
     from tracing.accounts import views as accounts
     from tracing.home import views as home
@@ -60,6 +60,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracing.review import views as review
     from tracing.search import views as search
 
+    # Before any blueprint: a record id beyond PostgreSQL's integer matches no route (404).
+    app.url_map.converters["int"] = routing.RecordIdConverter
     db.init_app(app)
     security.init_app(app)
     templating.init_app(app)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto as _AUTO
 from wtforms import (
     BooleanField,
     Form,
@@ -85,7 +87,19 @@ def apply_problems(form: Any, problems: list[contract.Problem]) -> list[str]:
     return warnings
 
 
-class ActionForm(FlaskForm):
+class PageForm(FlaskForm):
+    """The base of every page's form: it reads posted form fields only. (Flask-WTF would
+    also read a JSON body into a form, handing lists and objects to text fields; the JSON
+    API has its own door.)"""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if formdata is _AUTO and request.is_json and not request.form:
+                return None  # a JSON body is no form submission
+            return super().wrap_formdata(form, formdata)
+
+
+class ActionForm(PageForm):
     """A button with nothing to fill in: only the CSRF token is checked."""
 
     submit = SubmitField("Go")

@@ -105,6 +105,33 @@ def _enforce_idle_timeout() -> Any:
     return None
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul_bytes() -> Any:
+    """No text FTR stores or searches may hold a NUL character (PostgreSQL's text cannot):
+    a request carrying one, in its address, query, form or JSON body, is refused with a
+    message before any view reads it."""
+    values: list[Any] = [request.path, *request.args.values(), *request.args.keys()]
+    if request.method in ("POST", "PUT", "PATCH"):
+        values += [*request.form.values(), *request.form.keys()]
+        if request.is_json:
+            values.append(request.get_json(silent=True))
+    if any(_has_nul(v) for v in values):
+        message = "Text may not contain NUL characters; remove them and try again."
+        if request.path.startswith("/api/"):
+            return {"errors": [{"column": None, "message": message}]}, 400
+        return Response(message, status=400, mimetype="text/plain")
+    return None
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault(
@@ -190,6 +217,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     limiter.init_app(app)
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_enforce_idle_timeout)
     app.after_request(_security_headers)
     app.context_processor(lambda: {"nav_links": nav_links, "allowed_endpoints": allowed_endpoints})

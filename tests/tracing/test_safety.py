@@ -447,3 +447,47 @@ def test_item_4_no_decision_on_a_child_the_agency_cannot_see(
             ip=None,
         )
         assert match.status == "reunified"
+
+
+@pytest.mark.parametrize(
+    "path", ["/children/99999999999999999999", "/inquiries/2147483648", "/review/2147483648"]
+)
+def test_item_7_ids_beyond_the_integer_range_are_not_found(
+    users: dict[str, int], as_role: Callable[[str], FlaskClient], path: str
+) -> None:
+    assert as_role("caseworker").get(path).status_code == 404
+
+
+def test_item_7_a_nul_byte_anywhere_is_refused_with_a_message(
+    cross: CrossAgency, as_role: Callable[[str], FlaskClient]
+) -> None:
+    from ..conftest import post_form
+
+    client = as_role("caseworker")
+    form = post_form(client, "/children/new", {"given_name": "Ami\x00na"})
+    assert form.status_code == 400 and "NUL" in form.get_data(as_text=True)
+    for query in ("/review/?area=a%00b", "/search/?q=a%00b", "/supervision/audit?ref=%00"):
+        assert client.get(query).status_code == 400
+    api = client.post(
+        "/api/children",
+        json={"given_name": "Amina", "other": ["x\x00"]},
+        headers=_api_token(client),
+    )
+    assert api.status_code == 400 and "NUL" in api.get_json()["errors"][0]["message"]
+
+
+def test_item_7_a_json_body_sent_to_a_page_is_no_form(
+    app: Flask, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    """With a valid CSRF header, a JSON body to a page reaches the view: it is no form
+    submission (Flask-WTF would hand its lists and numbers to text fields)."""
+    client = as_role("registrar")
+    headers = _api_token(client)
+    for body in ([1, 2], {"given_name": ["a", 1], "age": 2**70}):
+        response = client.post("/children/new", json=body, headers=headers)
+        assert response.status_code == 400  # the form again, nothing filled in
+        assert 'id="child-form"' in response.get_data(as_text=True) or "<form" in (
+            response.get_data(as_text=True)
+        )
+    with app.app_context():
+        assert get_session().scalars(select(ChildRegistration)).first() is None

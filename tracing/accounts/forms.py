@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import PageForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(PageForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
     submit = SubmitField("Sign in")
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(PageForm):
     """A new account; the page lists the roles and agencies the administrator may give
     (`accounts.services.assignable_roles`, `manageable_agencies`): never typed."""
 
@@ -27,7 +28,7 @@ class NewUserForm(FlaskForm):
         self.agency.choices = [SelectChoice(agency_id, name) for agency_id, name in agencies]
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(PageForm):
     name = StringField("Agency name", validators=[DataRequired(), Length(max=200)])
     code = StringField("Short code", validators=[Optional(), Length(max=20)])
     add = SubmitField("Add agency")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from models import FollowUpKind
 
-from ..forms import TEXT
+from ..forms import TEXT, PageForm
 
 # The steps a caseworker records from the comparison page; reunification and closure
 # have forms of their own.
@@ -35,7 +34,7 @@ FOLLOW_UP_CHOICES = [
 ]
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(PageForm):
     kind = SelectField("Step", choices=FOLLOW_UP_CHOICES)
     occurred_on = DateField("Date", validators=[Optional()], default=dt.date.today)
     place = StringField("Place", validators=TEXT)
@@ -44,7 +43,7 @@ class FollowUpForm(FlaskForm):
     record = SubmitField("Record")
 
 
-class ReunificationForm(FlaskForm):
+class ReunificationForm(PageForm):
     version = HiddenField(validators=[DataRequired()])
     occurred_on = DateField(
         "Date of reunification", validators=[DataRequired()], default=dt.date.today
@@ -58,12 +57,12 @@ class ReunificationForm(FlaskForm):
     reunify = SubmitField("Record reunification")
 
 
-class CloseForm(FlaskForm):
+class CloseForm(PageForm):
     reason = StringField("Reason for closing", validators=[DataRequired(), Length(max=500)])
     close = SubmitField("Close the case")
 
 
-class TransferForm(FlaskForm):
+class TransferForm(PageForm):
     """Hand a case to another agency; the choices are set by the page (other agencies)."""
 
     # The service refuses an unknown agency or the owner itself, with its own message.

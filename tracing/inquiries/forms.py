@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FormField, StringField, SubmitField
 from wtforms import FieldList as WTFieldList
 
-from ..forms import TEXT, PersonFieldsForm, partial_date_field, today
+from ..forms import TEXT, PageForm, PersonFieldsForm, partial_date_field, today
 
 
 class SoughtChildForm(PersonFieldsForm):
     pass
 
 
-class SoughtChildEditForm(FlaskForm, PersonFieldsForm):
+class SoughtChildEditForm(PageForm, PersonFieldsForm):
     submit = SubmitField("Save")
 
 
-class InquiryForm(FlaskForm):
+class InquiryForm(PageForm):
     inquirer_name = StringField("Inquirer's name", validators=TEXT)
     inquirer_relationship = StringField("Relationship to the children", validators=TEXT)
     inquirer_contact = StringField("Contact (phone, address)", validators=TEXT)
@@ -31,7 +30,7 @@ class InquiryForm(FlaskForm):
     submit = SubmitField("File the inquiry")
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(PageForm):
     """The family's consent as it stands now; unticking withdraws it (`tracing.consent`)."""
 
     consent_tracing = BooleanField("Consent to tracing")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from ..forms import TEXT, PersonFieldsForm, partial_date_field, today
+from ..forms import TEXT, PageForm, PersonFieldsForm, partial_date_field, today
 
 CARE_CHOICES = [
     SelectChoice(v, label)
@@ -23,7 +22,7 @@ CARE_CHOICES = [
 ]
 
 
-class ChildForm(FlaskForm, PersonFieldsForm):
+class ChildForm(PageForm, PersonFieldsForm):
     current_place = StringField("Current location (place)", validators=TEXT)
     current_lat = StringField("Current latitude", validators=[Optional(), Length(max=20)])
     current_lon = StringField("Current longitude", validators=[Optional(), Length(max=20)])

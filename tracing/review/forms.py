@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import MatchStatus
 
-from ..forms import TEXT
+from ..forms import TEXT, PageForm
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PageForm):
     """Confirm or reject a match; `version` carries the optimistic lock."""
 
     version = HiddenField(validators=[DataRequired()])
@@ -21,7 +20,7 @@ class DecisionForm(FlaskForm):
     reject = SubmitField("Reject: not this child")
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(PageForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
