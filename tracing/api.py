@@ -7,12 +7,13 @@ X-CSRFToken header (GET /api/csrf gives it), so the API is no way around CSRF.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from pydantic import BaseModel, ValidationError
 
 from models import ChildRegistration, Inquiry
 
@@ -37,10 +38,20 @@ from .registrations.services import CHILD_EXTRA_FIELDS
 from .registrations.services import register_child as register_child_service
 from .review import decisions
 from .review.services import review_queue
+from .schemas import (
+    ChildIn,
+    ConsentIn,
+    DecisionIn,
+    InquiryIn,
+    TransferIn,
+    given,
+    problems_of,
+)
 from .search.services import search_people
 from .security import roles_required
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+Body = TypeVar("Body", bound=BaseModel)
 
 
 def _body() -> dict[str, Any]:
@@ -50,9 +61,19 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def _cells(data: dict[str, Any], extra: tuple[str, ...] = ()) -> dict[str, str]:
+def _parsed(schema: type[Body], data: Any) -> Body:
+    """The body read by its schema (tracing.schemas); a refusal (422) lists every problem
+    with its field."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        abort(make_response(jsonify(errors=problems_of(exc)), 422))
+
+
+def _cells(values: dict[str, Any], extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """The contract's cells of a person, as text: the contract judges the values."""
     return {
-        k: "" if data.get(k) is None else str(data[k])
+        k: "" if values.get(k) is None else str(values[k])
         for k in (*contract.PERSON_VALUE_COLUMNS, *extra)
     }
 
@@ -107,13 +128,13 @@ def csrf() -> ResponseReturnValue:
 @bp.post("/children")
 @roles_required(*REGISTRATION_ROLES)
 def register_child() -> ResponseReturnValue:
-    data = _body()
-    extra = {k: data[k] for k in CHILD_EXTRA_FIELDS if k in data}
+    values = given(_parsed(ChildIn, _body()))
+    extra = {k: values[k] for k in CHILD_EXTRA_FIELDS if k in values}
     try:
         child, problems = register_child_service(
             get_session(),
             current_user.user,
-            _cells(data, ("current_lat", "current_lon", "registration_date")),
+            _cells(values, ("current_lat", "current_lon", "registration_date")),
             extra,
             ip=request.remote_addr,
             match=current_app.config["REALTIME_MATCHING"],
@@ -128,15 +149,12 @@ def register_child() -> ResponseReturnValue:
 @bp.post("/inquiries")
 @roles_required(*INQUIRY_ROLES)
 def file_inquiry() -> ResponseReturnValue:
-    data = _body()
-    children = data.get("children")
-    if not isinstance(children, list) or not children:
-        return jsonify(errors=[{"column": "children", "message": "list the sought children"}]), 422
-    inquirer: dict[str, Any] = {k: data[k] for k in INQUIRER_FIELDS if k in data}
+    body = _parsed(InquiryIn, _body())
+    values = given(body)
+    inquirer: dict[str, Any] = {k: values[k] for k in INQUIRER_FIELDS if k in values}
     sought = [
-        (_cells(c), {k: c[k] for k in PERSON_EXTRA_FIELDS if k in c})
-        for c in children
-        if isinstance(c, dict)
+        (_cells(child), {k: child[k] for k in PERSON_EXTRA_FIELDS if k in child})
+        for child in (given(c) for c in body.children)
     ]
     try:
         inquiry, problems = file_inquiry_service(
@@ -167,18 +185,14 @@ def inquiry_consent(inquiry_id: int) -> ResponseReturnValue:
     inquiry = access.owned_inquiry(get_session(), current_user.user, inquiry_id)
     if inquiry is None:
         abort(404)
-    data = _body()
-    missing = [k for k in ("consent_tracing", "consent_sharing") if k not in data]
-    if missing:
-        errors = [{"column": k, "message": f"{k} is true or false"} for k in missing]
-        return jsonify(errors=errors), 422
+    body = _parsed(ConsentIn, _body())
     try:
         ended = record_inquiry_consent(
             get_session(),
             current_user.user,
             inquiry,
-            tracing=data["consent_tracing"],
-            sharing=data["consent_sharing"],
+            tracing=body.consent_tracing,
+            sharing=body.consent_sharing,
             ip=request.remote_addr,
         )
     except ValidationFailed as exc:
@@ -231,21 +245,25 @@ def decide(match_id: int) -> ResponseReturnValue:
     except BadValue as exc:
         return jsonify(error=str(exc)), 422
     try:
-        if data.get("decision") == "confirm":
+        choice = DecisionIn.model_validate(data)
+    except ValidationError:
+        return jsonify(
+            error="decision is confirm or reject; a reason is text of 2,000 characters at most"
+        ), 422
+    try:
+        if choice.decision == "confirm":
             decisions.confirm_match(
                 session, current_user.user, match, version, ip=request.remote_addr
             )
-        elif data.get("decision") == "reject":
+        else:
             decisions.reject_match(
                 session,
                 current_user.user,
                 match,
                 version,
-                str(data.get("reason") or ""),
+                choice.reason or "",
                 ip=request.remote_addr,
             )
-        else:
-            return jsonify(error="decision is confirm or reject"), 422
     except StaleDecision as exc:
         return jsonify(error=str(exc)), 409
     except NotAllowed as exc:
@@ -271,7 +289,7 @@ def _transfer(
             current_user.user,
             record_id,
             to_agency,
-            str(data.get("reason") or ""),
+            _parsed(TransferIn, data).reason,
             ip=request.remote_addr,
         )
     except NotFound:

@@ -22,13 +22,14 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from . import contract
+from .schemas import CELL_MAX, TEXT_MAX
 
 SEX_CHOICES = [
     SelectChoice(v, label)
     for v, label in (("unknown", "Unknown"), ("female", "Female"), ("male", "Male"))
 ]
 DATE_HINT = "YYYY-MM-DD, or YYYY-MM or YYYY when only that is known"
-TEXT = [Optional(), Length(max=500)]
+TEXT = [Optional(), Length(max=TEXT_MAX)]
 
 
 def today() -> str:
@@ -56,8 +57,12 @@ class PersonFieldsForm(Form):
     distinctive_features = TextAreaField("Distinctive features", validators=TEXT)
     separation_date = partial_date_field("Separation date")
     separation_place = StringField("Separation place (name)", validators=TEXT)
-    separation_lat = StringField("Separation latitude", validators=[Optional(), Length(max=20)])
-    separation_lon = StringField("Separation longitude", validators=[Optional(), Length(max=20)])
+    separation_lat = StringField(
+        "Separation latitude", validators=[Optional(), Length(max=CELL_MAX)]
+    )
+    separation_lon = StringField(
+        "Separation longitude", validators=[Optional(), Length(max=CELL_MAX)]
+    )
     separation_cause = StringField("Cause of separation", validators=TEXT)
     mother_name = StringField("Mother's name", validators=TEXT)
     father_name = StringField("Father's name", validators=TEXT)

@@ -491,3 +491,36 @@ def test_item_7_a_json_body_sent_to_a_page_is_no_form(
         )
     with app.app_context():
         assert get_session().scalars(select(ChildRegistration)).first() is None
+
+
+def test_item_10_the_api_has_the_pages_limits(
+    app: Flask, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    from tracing.schemas import MAX_SOUGHT_CHILDREN, TEXT_MAX
+
+    client = as_role("caseworker")
+    headers = _api_token(client)
+    long_name = client.post("/api/children", json={"given_name": "A" * 1_000_000}, headers=headers)
+    assert long_name.status_code == 422
+    assert long_name.get_json()["errors"][0]["column"] == "given_name"
+    assert f"at most {TEXT_MAX} characters" in long_name.get_json()["errors"][0]["message"]
+    many = client.post(
+        "/api/inquiries",
+        json={"children": [{"given_name": "Dara"}] * (MAX_SOUGHT_CHILDREN + 188)},
+        headers=headers,
+    )
+    assert many.status_code == 422 and many.get_json()["errors"][0]["column"] == "children"
+    as_object = client.post(
+        "/api/inquiries",
+        json={"inquirer_contact": {"phone": "+249"}, "children": [{"given_name": "Dara"}]},
+        headers=headers,
+    )
+    assert as_object.status_code == 422
+    assert as_object.get_json()["errors"][0]["column"] == "inquirer_contact"
+    nested = client.post(
+        "/api/inquiries", json={"children": [{"given_name": ["Dara"]}]}, headers=headers
+    )
+    assert nested.get_json()["errors"][0]["column"] == "children.0.given_name"
+    with app.app_context():
+        assert get_session().scalars(select(Inquiry)).first() is None
+        assert get_session().scalars(select(ChildRegistration)).first() is None

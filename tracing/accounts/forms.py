@@ -30,5 +30,5 @@ class NewUserForm(PageForm):
 
 class AgencyForm(PageForm):
     name = StringField("Agency name", validators=[DataRequired(), Length(max=200)])
-    code = StringField("Short code", validators=[Optional(), Length(max=20)])
+    code = StringField("Short code", validators=[Optional(), Length(max=20)])  # its column
     add = SubmitField("Add agency")

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from models import FollowUpKind
 
 from ..forms import TEXT, PageForm
+from ..schemas import LONG_TEXT_MAX, NOTE_MAX, TEXT_MAX
 
 # The steps a caseworker records from the comparison page; reunification and closure
 # have forms of their own.
@@ -39,7 +40,7 @@ class FollowUpForm(PageForm):
     occurred_on = DateField("Date", validators=[Optional()], default=dt.date.today)
     place = StringField("Place", validators=TEXT)
     outcome = StringField("Outcome", validators=TEXT)
-    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)])
     record = SubmitField("Record")
 
 
@@ -48,17 +49,17 @@ class ReunificationForm(PageForm):
     occurred_on = DateField(
         "Date of reunification", validators=[DataRequired()], default=dt.date.today
     )
-    place = StringField("Place", validators=[DataRequired(), Length(max=500)])
+    place = StringField("Place", validators=[DataRequired(), Length(max=TEXT_MAX)])
     by = StringField(
-        "Reunified by (agency or worker)", validators=[DataRequired(), Length(max=500)]
+        "Reunified by (agency or worker)", validators=[DataRequired(), Length(max=TEXT_MAX)]
     )
     elsewhere = BooleanField("The child was reunified elsewhere (not through this match)")
-    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)])
     reunify = SubmitField("Record reunification")
 
 
 class CloseForm(PageForm):
-    reason = StringField("Reason for closing", validators=[DataRequired(), Length(max=500)])
+    reason = StringField("Reason for closing", validators=[DataRequired(), Length(max=TEXT_MAX)])
     close = SubmitField("Close the case")
 
 
@@ -67,5 +68,7 @@ class TransferForm(PageForm):
 
     # The service refuses an unknown agency or the owner itself, with its own message.
     to_agency = SelectField("Transfer to", coerce=int, validate_choice=False)
-    reason = TextAreaField("Reason for the transfer", validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(
+        "Reason for the transfer", validators=[DataRequired(), Length(max=LONG_TEXT_MAX)]
+    )
     transfer = SubmitField("Transfer the case")

@@ -6,6 +6,7 @@ from wtforms import BooleanField, FormField, StringField, SubmitField
 from wtforms import FieldList as WTFieldList
 
 from ..forms import TEXT, PageForm, PersonFieldsForm, partial_date_field, today
+from ..schemas import MAX_SOUGHT_CHILDREN
 
 
 class SoughtChildForm(PersonFieldsForm):
@@ -25,7 +26,9 @@ class InquiryForm(PageForm):
     request_date = partial_date_field("Date of request", default=today)
     consent_tracing = BooleanField("Consent to tracing", default=True)
     consent_sharing = BooleanField("Consent to sharing with other agencies", default=False)
-    children = WTFieldList(FormField(SoughtChildForm), min_entries=1, max_entries=12)
+    children = WTFieldList(
+        FormField(SoughtChildForm), min_entries=1, max_entries=MAX_SOUGHT_CHILDREN
+    )
     add_child = SubmitField("Add another child")
     submit = SubmitField("File the inquiry")
 

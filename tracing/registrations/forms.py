@@ -7,6 +7,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, Submit
 from wtforms.validators import Length, Optional
 
 from ..forms import TEXT, PageForm, PersonFieldsForm, partial_date_field, today
+from ..schemas import CELL_MAX
 
 CARE_CHOICES = [
     SelectChoice(v, label)
@@ -24,8 +25,8 @@ CARE_CHOICES = [
 
 class ChildForm(PageForm, PersonFieldsForm):
     current_place = StringField("Current location (place)", validators=TEXT)
-    current_lat = StringField("Current latitude", validators=[Optional(), Length(max=20)])
-    current_lon = StringField("Current longitude", validators=[Optional(), Length(max=20)])
+    current_lat = StringField("Current latitude", validators=[Optional(), Length(max=CELL_MAX)])
+    current_lon = StringField("Current longitude", validators=[Optional(), Length(max=CELL_MAX)])
     care_arrangement = SelectField("Care arrangement", choices=CARE_CHOICES, default="")
     registration_date = partial_date_field("Registration date", default=today)
     consent_tracing = BooleanField("Consent to tracing", default=True)

@@ -8,13 +8,16 @@ from wtforms.validators import DataRequired, Length, Optional
 from models import MatchStatus
 
 from ..forms import TEXT, PageForm
+from ..schemas import LONG_TEXT_MAX
 
 
 class DecisionForm(PageForm):
     """Confirm or reject a match; `version` carries the optimistic lock."""
 
     version = HiddenField(validators=[DataRequired()])
-    reason = TextAreaField("Reason (required to reject)", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(
+        "Reason (required to reject)", validators=[Optional(), Length(max=LONG_TEXT_MAX)]
+    )
     start = SubmitField("Start verification")
     confirm = SubmitField("Confirm: same child")
     reject = SubmitField("Reject: not this child")
