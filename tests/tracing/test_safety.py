@@ -524,3 +524,40 @@ def test_item_10_the_api_has_the_pages_limits(
     with app.app_context():
         assert get_session().scalars(select(Inquiry)).first() is None
         assert get_session().scalars(select(ChildRegistration)).first() is None
+
+
+def test_item_9_nothing_of_another_agencys_child_before_a_referral(
+    app: Flask, cross: CrossAgency, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    with app.app_context():
+        session = get_session()
+        child = session.get(ChildRegistration, cross.child)
+        assert child
+        child.languages, child.age = "Masalit", 7
+        session.commit()
+        child_ref = child.ref
+    south = as_role("other_caseworker")
+    page = south.get(f"/review/{cross.match}").get_data(as_text=True)
+    registered = page.split("Registered child", 1)[1].split("</section>", 1)[0]
+    for secret in ("Masalit", "Geneina", child_ref, "Date of birth", "Amina"):
+        assert secret not in registered, secret
+    assert "withheld until the owning agency accepts a referral" in registered
+    # the inquiry page names North's child only while it is shared
+    with app.app_context():
+        inquiry_id = get_session().get(PotentialMatch, cross.match).sought_child.inquiry_id  # type: ignore[union-attr]
+    inquiry_page = south.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
+    assert child_ref not in inquiry_page and "another agency&#39;s" in inquiry_page
+    _share_child_with_south(app, cross, users)
+    south = as_role("other_caseworker")
+    assert child_ref in south.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
+    # consent withdrawn: the match is closed and the ref gone again
+    with app.app_context():
+        session = get_session()
+        north = session.get(User, users["caseworker"])
+        child = session.get(ChildRegistration, cross.child)
+        assert north and child
+        registrations.update_child(
+            session, north, child, _child("Amina", "Geneina"), {"consent_tracing": False}
+        )
+    south = as_role("other_caseworker")
+    assert child_ref not in south.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)

@@ -87,7 +87,9 @@ def show(inquiry_id: int) -> str:
     if inquiry is None:
         abort(404)
     services.view_inquiry(session, current_user.user, inquiry, ip=request.remote_addr)
-    proposals = proposals_for(session, sought_ids=[s.id for s in inquiry.sought_children])
+    proposals = proposals_for(
+        session, current_user.user, sought_ids=[s.id for s in inquiry.sought_children]
+    )
     owner = inquiry.agency_id == current_user.agency_id
     consent = (
         ConsentForm(

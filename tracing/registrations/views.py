@@ -130,7 +130,7 @@ def show(child_id: int) -> str:
         history=casework.case_history(session, child, current_user.user),
         transfer=transfer_form(child),
         exact_location=access.may_see_exact_location(current_user.user, child),
-        proposals=proposals_for(session, child_ids=[child.id]),
+        proposals=proposals_for(session, current_user.user, child_ids=[child.id]),
         point=point_of,
     )
 

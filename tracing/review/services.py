@@ -25,6 +25,7 @@ from models import (
 from models.db import transaction
 from tracing.access import (
     accepted_referrals,
+    consent_allows_match,
     escape_like,
     follow_up_visible_to,
     may_see_exact_location,
@@ -272,15 +273,29 @@ def compare_match(
     )
 
 
+@dataclass
+class ProposalRow:
+    """A potential match on a case page: the refs of the records the actor may open
+    (None: another agency's record, not shared with the actor's agency)."""
+
+    match: PotentialMatch
+    child_ref: str | None
+    sought_ref: str | None
+
+
 def proposals_for(
     session: Session,
+    actor: User,
     *,
     child_ids: Sequence[int] = (),
     sought_ids: Sequence[int] = (),
-) -> list[PotentialMatch]:
-    """Every potential match (any status) of these records, most probable first."""
-    return list(
-        session.scalars(
+) -> list[ProposalRow]:
+    """Every potential match (any status) of these records, most probable first; across
+    agencies only while both records consent to tracing, and another agency's record
+    named only once it is shared."""
+    matches = [
+        m
+        for m in session.scalars(
             select(PotentialMatch)
             .where(
                 or_(
@@ -288,7 +303,32 @@ def proposals_for(
                     PotentialMatch.sought_child_id.in_(list(sought_ids)),
                 )
             )
-            .options(joinedload(PotentialMatch.sought_child), joinedload(PotentialMatch.child))
+            .options(
+                joinedload(PotentialMatch.sought_child).joinedload(SoughtChild.inquiry),
+                joinedload(PotentialMatch.child),
+            )
             .order_by(PotentialMatch.score.desc())
         ).unique()
+        if consent_allows_match(m)
+    ]
+    children = referred_ids(session, actor, Referral.child_id, (m.child_id for m in matches))
+    inquiries = referred_ids(
+        session, actor, Referral.inquiry_id, (m.sought_child.inquiry_id for m in matches)
     )
+    rows = []
+    for m in matches:
+        child, inquiry = m.child, m.sought_child.inquiry
+        child_seen = child.agency_id == actor.agency_id or (
+            child.consent_sharing and child.id in children
+        )
+        inquiry_seen = inquiry.agency_id == actor.agency_id or (
+            inquiry.consent_sharing and inquiry.id in inquiries
+        )
+        rows.append(
+            ProposalRow(
+                m,
+                child.ref if child_seen else None,
+                m.sought_child.ref if inquiry_seen else None,
+            )
+        )
+    return rows
