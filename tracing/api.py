@@ -215,6 +215,7 @@ def matches() -> ResponseReturnValue:
         status=request.args.get("status") or None,
         limit=_limit(request.args.get("limit")),
         offset=request.args.get("offset", 0, type=int) or 0,  # the service clamps it
+        ip=request.remote_addr,
     )
     return jsonify(
         [

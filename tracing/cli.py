@@ -181,7 +181,7 @@ def run_import(
         length=len(validated.records), label=f"Importing {kind}", file=sys.stderr
     ) as bar:
         outcome = import_records(
-            session, kind, validated, agency_name=agency, on_progress=bar.update
+            session, kind, validated, agency_name=agency, on_progress=bar.update, source=path.name
         )
     hidden = _echo_problems(outcome.problems)
     if report:

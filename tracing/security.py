@@ -13,11 +13,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, Response, abort, flash, redirect, request, session, url_for
+from flask import Flask, Response, abort, flash, g, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User
@@ -125,11 +126,47 @@ def _refuse_nul_bytes() -> Any:
         if request.is_json:
             values.append(request.get_json(silent=True))
     if any(_has_nul(v) for v in values):
+        g.refused_nul = True  # audited (`_audit_refusal`), unlike a form's own errors
         message = "Text may not contain NUL characters; remove them and try again."
         if request.path.startswith("/api/"):
             return {"errors": [{"column": None, "message": message}]}, 400
         return Response(message, status=400, mimetype="text/plain")
     return None
+
+
+# Refusals worth auditing: a role's page (403), another agency's record or a guessed id
+# (404), a rate limit (429), a NUL byte (400; not a form's own errors). Anonymous 404s
+# (a wrong address before signing in) are noise, not a probe of the records: those of
+# signed-in users count.
+AUDITED_REFUSALS = frozenset({400, 403, 404, 429})
+
+
+def _audit_refusal(response: Response) -> Response:
+    status = response.status_code
+    if status not in AUDITED_REFUSALS or request.endpoint == "static":
+        return response
+    if status == 400 and not g.get("refused_nul"):
+        return response  # a form or body with errors: shown to its author, not a refusal
+    signed_in = current_user.is_authenticated
+    if not signed_in and status not in (429, 400):
+        return response
+    from flask import current_app
+
+    from .audit import record_refusal
+
+    try:
+        record_refusal(
+            current_app.extensions["ftr.engine"],
+            current_user.id if signed_in else None,
+            status=status,
+            method=request.method,
+            path=request.path,
+            endpoint=request.endpoint,
+            ip=request.remote_addr,
+        )
+    except DBAPIError:  # the refusal stands even if the audit trail cannot be written
+        current_app.logger.exception("could not audit a refused request")
+    return response
 
 
 def _security_headers(response: Response) -> Response:
@@ -220,4 +257,5 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_bytes)
     app.before_request(_enforce_idle_timeout)
     app.after_request(_security_headers)
+    app.after_request(_audit_refusal)
     app.context_processor(lambda: {"nav_links": nav_links, "allowed_endpoints": allowed_endpoints})

@@ -561,3 +561,65 @@ def test_item_9_nothing_of_another_agencys_child_before_a_referral(
         )
     south = as_role("other_caseworker")
     assert child_ref not in south.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
+
+
+def _actions(app: Flask) -> list[tuple[str, int | None, dict[str, object]]]:
+    with app.app_context():
+        rows = get_session().execute(
+            select(AuditEvent.action, AuditEvent.user_id, AuditEvent.details).order_by(
+                AuditEvent.id
+            )
+        )
+        return [(a, u, d) for a, u, d in rows]
+
+
+def test_item_8_refusals_and_list_reads_are_audited(
+    app: Flask, cross: CrossAgency, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    registrar = as_role("registrar")
+    assert registrar.get("/review/").status_code == 403
+    assert registrar.get("/children/2147483000").status_code == 404
+    assert registrar.get("/search/?q=a%00b").status_code == 400
+    registrar.get("/children/")
+    caseworker = as_role("caseworker")
+    caseworker.get("/review/?area=Geneina")
+    caseworker.get("/inquiries/")
+    caseworker.get("/api/matches")
+    events = _actions(app)
+    refused = {(a, u, str(d.get("path"))) for a, u, d in events if a.startswith("refused_")}
+    assert ("refused_403", users["registrar"], "/review/") in refused
+    assert ("refused_404", users["registrar"], "/children/2147483000") in refused
+    assert ("refused_400", users["registrar"], "/search/") in refused
+    lists = [(a, u) for a, u, _d in events if a.startswith("list_")]
+    assert ("list_children", users["registrar"]) in lists
+    assert ("list_inquiries", users["caseworker"]) in lists
+    assert lists.count(("list_matches", users["caseworker"])) >= 2  # the page and the API
+    queue = next(d for a, _u, d in events if a == "list_matches" and d.get("filters"))
+    assert queue["filters"] == {"area": "Geneina"}
+
+
+def test_item_8_rate_limited_sign_ins_are_audited(app: Flask, client: FlaskClient) -> None:
+    limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
+    for attempt in range(limit + 1):
+        token = client.get("/login").get_data(as_text=True).split('name="csrf_token"')[1]
+        token = token.split('value="')[1].split('"')[0]
+        client.post(
+            "/login", data={"email": f"x{attempt}@x.org", "password": "nope", "csrf_token": token}
+        )
+    assert [a for a, _u, _d in _actions(app) if a == "refused_429"] == ["refused_429"]
+
+
+def test_item_8_imports_exports_and_bulk_matching_are_audited(app: Flask, tmp_path: Path) -> None:
+    from tracing.cli import cli
+
+    children = tmp_path / "children.csv"
+    children.write_text("ref,given_name\nC1,Amina\nC2,\n", encoding="utf-8")
+    runner = app.test_cli_runner()
+    runner.invoke(cli, ["import", "children", str(children), "--no-match"])
+    assert runner.invoke(cli, ["export", "matches", str(tmp_path / "m.csv")]).exit_code == 0
+    events = {a: d for a, _u, d in _actions(app)}
+    assert events["import_children"]["file"] == "children.csv"
+    assert events["import_children"]["inserted"] == 1
+    assert events["import_children"]["rejected_rows"] == 1
+    assert events["import_children"]["os_user"]
+    assert events["export_matches"]["rows"] == 0

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from models import ChildRegistration, Inquiry, SoughtChild
 from models.db import transaction
 from tracing.accounts.services import DEFAULT_AGENCY, ensure_agency
+from tracing.audit import command_details, record_audit
 from tracing.contract import Kind, Problem, ProblemList, Validated
 from tracing.linkage.store_upkeep import refresh_statistics, table_of
 from tracing.people import ewkt, person_values
@@ -200,11 +201,13 @@ def import_records(
     agency_name: str = DEFAULT_AGENCY,
     batch_size: int = IMPORT_BATCH_SIZE,
     on_progress: ProgressCallback | None = None,
+    source: str | None = None,
 ) -> ImportReport:
     """Store the valid records of a validated file, one transaction per batch.
 
     Rows with errors were already left out by validation and are reported here
-    with the rest; a re-run of the same file updates rows, never duplicates them.
+    with the rest; a re-run of the same file updates rows, never duplicates them. The
+    import is audited (`source` names the file).
     """
     report = ImportReport(kind, rows_read=validated.rows_read, problems=list(validated.problems))
     with transaction(session):
@@ -220,4 +223,19 @@ def import_records(
     if report.inserted or report.updated:
         refresh_statistics(session, kind)
     report.problems.sort(key=lambda p: (p.line, p.severity))
+    with transaction(session):
+        record_audit(
+            session,
+            None,
+            f"import_{kind}",
+            details=command_details(
+                file=source,
+                agency=agency_name,
+                rows_read=report.rows_read,
+                inserted=report.inserted,
+                updated=report.updated,
+                unchanged=report.unchanged,
+                rejected_rows=len({p.line for p in report.errors}),
+            ),
+        )
     return report

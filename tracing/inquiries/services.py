@@ -135,9 +135,11 @@ def update_sought_child(
     return changed, problems
 
 
-def agency_inquiries(session: Session, actor: User, *, limit: int = 100) -> list[Inquiry]:
-    """The actor's agency's inquiries, newest first."""
-    return list(
+def agency_inquiries(
+    session: Session, actor: User, *, limit: int = 100, ip: str | None = None
+) -> list[Inquiry]:
+    """The actor's agency's inquiries, newest first; the list shows names: audited."""
+    inquiries = list(
         session.scalars(
             select(Inquiry)
             .where(Inquiry.agency_id == actor.agency_id)
@@ -145,6 +147,9 @@ def agency_inquiries(session: Session, actor: User, *, limit: int = 100) -> list
             .limit(limit)
         )
     )
+    with transaction(session):
+        record_audit(session, actor.id, "list_inquiries", ip=ip, details={"rows": len(inquiries)})
+    return inquiries
 
 
 def owned_sought_child(

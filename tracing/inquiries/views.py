@@ -41,7 +41,7 @@ def _sought(form: InquiryForm) -> list[tuple[dict[str, str], dict[str, Any]]]:
 @bp.get("/")
 @roles_required(*INQUIRY_ROLES)
 def index() -> str:
-    inquiries = services.agency_inquiries(get_session(), current_user.user)
+    inquiries = services.agency_inquiries(get_session(), current_user.user, ip=request.remote_addr)
     return render_template("requests/index.html", inquiries=inquiries)
 
 

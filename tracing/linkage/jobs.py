@@ -26,6 +26,7 @@ from models import (
     SoughtChild,
 )
 from models.db import transaction, transactional
+from tracing.audit import command_details, record_audit
 from tracing.contract import neutralise_cell
 from tracing.errors import ServiceError
 from tracing.linkage import candidate_retrieval, fitted_engines, proposal_writes, store_frames
@@ -191,6 +192,16 @@ def match_all(
     with transaction(session):
         session.execute(text("ANALYZE potential_match"))
     summary.seconds["statistics"] = clock() - t
+    with transaction(session):
+        details = command_details(
+            sought=summary.sought,
+            children=summary.children,
+            proposed=summary.proposed,
+            updated=summary.updated,
+            withdrawn=summary.withdrawn,
+            refit=summary.fitted,
+        )
+        record_audit(session, None, "match_all", details=details)
     return summary
 
 
@@ -343,7 +354,8 @@ def add_counts(stats: dict[str, int] | None, counts: dict[str, int]) -> None:
 
 
 def export_matches(session: Session, path: Any, *, statuses: Sequence[str] | None = None) -> int:
-    """Write the store's potential matches as DESIGN §3 ranked output; return rows written."""
+    """Write the store's potential matches as DESIGN §3 ranked output; return rows written.
+    The export holds every agency's refs and scores: it is audited."""
     import csv
 
     statuses = statuses or (
@@ -392,4 +404,7 @@ def export_matches(session: Session, path: Any, *, statuses: Sequence[str] | Non
                 item = by_field.get(name, {})
                 line += [item.get("level", ""), item.get("weight", "")]
             writer.writerow([neutralise_cell(v) for v in line])
+    with transaction(session):
+        details = command_details(file=str(path), rows=len(rows), statuses=list(statuses))
+        record_audit(session, None, "export_matches", details=details)
     return len(rows)

@@ -106,9 +106,11 @@ def view_child(session: Session, actor: User, child: ChildRegistration, *, ip: s
         record_audit(session, actor.id, "view_child", record=child, ip=ip)
 
 
-def agency_children(session: Session, actor: User, *, limit: int = 100) -> list[ChildRegistration]:
-    """The actor's agency's registrations, newest first."""
-    return list(
+def agency_children(
+    session: Session, actor: User, *, limit: int = 100, ip: str | None = None
+) -> list[ChildRegistration]:
+    """The actor's agency's registrations, newest first; the list shows names: audited."""
+    children = list(
         session.scalars(
             select(ChildRegistration)
             .where(ChildRegistration.agency_id == actor.agency_id)
@@ -116,6 +118,9 @@ def agency_children(session: Session, actor: User, *, limit: int = 100) -> list[
             .limit(limit)
         )
     )
+    with transaction(session):
+        record_audit(session, actor.id, "list_children", ip=ip, details={"rows": len(children)})
+    return children
 
 
 def child_form_data(child: ChildRegistration, *, exact_location: bool) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def _child_or_404(child_id: int, *, owned: bool = False) -> ChildRegistration:
 @bp.get("/")
 @roles_required(*REGISTRATION_ROLES)
 def index() -> str:
-    children = services.agency_children(get_session(), current_user.user)
+    children = services.agency_children(get_session(), current_user.user, ip=request.remote_addr)
     return render_template("registrations/index.html", children=children)
 
 

@@ -65,9 +65,11 @@ def review_queue(
     min_score: float | None = None,
     limit: int = QUEUE_PAGE_SIZE,
     offset: int = 0,
+    ip: str | None = None,
 ) -> list[QueueRow]:
     """Matches that touch the actor's agency, most probable first: `limit` rows from
-    `offset` on (rows another agency's missing consent hides are left out)."""
+    `offset` on (rows another agency's missing consent hides are left out). The list
+    shows names: the read is audited, with its filters."""
     # First the ids, from the match table alone (its agency columns are indexed); the
     # joins are made only for the filters that need them; then the rows. The consent
     # rule (`consent_allows_match`) is part of the query, so that LIMIT and OFFSET count
@@ -163,6 +165,19 @@ def review_queue(
         session, actor, Referral.inquiry_id, (m.sought_child.inquiry_id for m in matches)
     )
     elsewhere = matched_elsewhere(session, matches)
+    filters = {"status": status, "agency": agency, "area": area, "min_score": min_score}
+    with transaction(session):
+        record_audit(
+            session,
+            actor.id,
+            "list_matches",
+            ip=ip,
+            details={
+                "filters": {k: v for k, v in filters.items() if v is not None},
+                "offset": offset,
+                "rows": len(matches),
+            },
+        )
     return [
         QueueRow(
             m,

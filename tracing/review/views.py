@@ -59,6 +59,7 @@ def queue() -> str:
         min_score=min_score,
         limit=size + 1,
         offset=(page - 1) * size,
+        ip=request.remote_addr,
     )
     # Only the form's own filters go into the paging links: any other argument would
     # reach url_for (which refuses some names, e.g. _external) or rewrite the link.
