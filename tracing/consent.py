@@ -2,8 +2,10 @@
 
 Withdrawing consent to sharing ends every referral of the record at once, so that no
 other agency reads its page, photo or details any more (pages, API and exports read
-access through referrals). Withdrawing consent to tracing ends the record's open
-matches with other agencies, and matching proposes none again (`proposal_writes`).
+access through referrals). Withdrawing consent to tracing takes the record out of
+matching everywhere: its open matches end, in its own agency too, and matching
+proposes none again while the consent is withheld (`proposal_writes`). Decided matches
+(confirmed, reunified) are casework already done and stay.
 """
 
 from __future__ import annotations
@@ -47,15 +49,11 @@ def honour_withdrawals(
     if not record.consent_tracing:
         if isinstance(record, ChildRegistration):
             mine = PotentialMatch.child_id == record.id
-            others = PotentialMatch.sought_agency_id != record.agency_id
         else:
             mine = PotentialMatch.sought_child_id.in_([s.id for s in record.sought_children])
-            others = PotentialMatch.child_agency_id != record.agency_id
         now = dt.datetime.now(dt.UTC)
         for match in session.scalars(
-            select(PotentialMatch).where(
-                mine, others, PotentialMatch.status.in_(OPEN_MATCH_STATUSES)
-            )
+            select(PotentialMatch).where(mine, PotentialMatch.status.in_(OPEN_MATCH_STATUSES))
         ):
             match.status = MatchStatus.SUPERSEDED.value
             match.decided_by_id, match.decided_at = actor.id, now

@@ -623,3 +623,29 @@ def test_item_8_imports_exports_and_bulk_matching_are_audited(app: Flask, tmp_pa
     assert events["import_children"]["rejected_rows"] == 1
     assert events["import_children"]["os_user"]
     assert events["export_matches"]["rows"] == 0
+
+
+def test_item_2_withdrawn_tracing_consent_ends_matching_inside_the_agency_too(
+    app: Flask, users: dict[str, int]
+) -> None:
+    with app.app_context():
+        session = get_session()
+        north = session.get(User, users["caseworker"])
+        assert north
+        child, _ = registrations.register_child(session, north, _child("Amina", "Geneina"), {})
+        inquiry, _ = inquiry_services.file_inquiry(
+            session, north, {"inquirer_name": "Halima"}, [(_child("Amina", "Geneina"), {})]
+        )
+        match = PotentialMatch(
+            child_id=child.id,
+            sought_child_id=inquiry.sought_children[0].id,
+            score=0.9,
+            evidence={},
+            engine_version="t",
+        )
+        session.add(match)
+        session.commit()
+        registrations.update_child(
+            session, north, child, _child("Amina", "Geneina"), {"consent_tracing": False}
+        )
+        assert match.status == "superseded"

@@ -41,17 +41,17 @@ def evidence_of(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {"prior_weight": round(float(prior), 4), "fields": fields}
 
 
-# Keeps the staged pairs that the records' live values allow: across agencies, a pair is
-# proposed only while both records consent to tracing (access.consent_allows_match).
-# The frames may be minutes old in a bulk run: a transfer or a consent change committed
-# since then counts, not the frame's copy.
+# Keeps the staged pairs that the records' live values allow: a pair is proposed only
+# while both records consent to tracing (a family that withdrew it is not traced, inside
+# its own agency either: `tracing.consent`). The frames may be minutes old in a bulk
+# run: a transfer or a consent change committed since then counts, not the frame's copy.
 # Also those of a record no longer open, or of a sought child matched meanwhile (a
 # confirmation during a bulk run): no new proposal for a case that is done.
 _PRUNE_FORBIDDEN_SQL = """
     DELETE FROM proposal_staging s
     USING child_registration c, sought_child sc, inquiry i
     WHERE c.id = s.child_id AND sc.id = s.sought_child_id AND i.id = sc.inquiry_id
-      AND ((c.agency_id <> i.agency_id AND NOT (c.consent_tracing AND sc.consent_tracing))
+      AND (NOT (c.consent_tracing AND sc.consent_tracing)
            OR c.status = ANY(%(closed)s) OR sc.status = ANY(%(closed)s)
            OR EXISTS (SELECT 1 FROM potential_match m
                       WHERE m.sought_child_id = s.sought_child_id

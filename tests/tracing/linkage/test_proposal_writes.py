@@ -251,10 +251,11 @@ def test_consent_withdrawn_after_loading_stops_a_cross_agency_proposal(
             wanted,
             [wanted_amina],
         )
-        # across agencies, no consent: nothing; inside North, consent is not needed
-        assert counts == {"proposed": 1, "updated": 0, "withdrawn": 0}
+        # no consent to tracing, no proposal: across agencies, and (since the safety
+        # issue's item 2, "out of matching everywhere") inside North too
+        assert counts == {"proposed": 0, "updated": 0, "withdrawn": 0}
         assert stored(session, amina, wanted_amina) is None
-        assert stored(session, same_agency, wanted_amina) is not None
+        assert stored(session, same_agency, wanted_amina) is None
 
 
 def test_a_sought_childs_consent_counts_and_an_old_proposal_is_withdrawn(
