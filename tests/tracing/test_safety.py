@@ -184,9 +184,10 @@ def test_item_7_a_bad_agency_id_in_a_transfer_is_refused_with_a_message(
     assert response.get_json()["errors"][0]["column"] == "to_agency_id"
 
 
-def _share_inquiry_with_north(app: Flask, cross: CrossAgency, users: dict[str, int]) -> None:
-    """North asks for South's inquiry through their match; South, with the family's
-    consent to sharing, accepts."""
+def _share(app: Flask, cross: CrossAgency, users: dict[str, int], *, child: bool) -> int:
+    """Share one side of the cross-agency match with the other agency: North's child with
+    South (`child`), or South's inquiry with North. The other agency asks through the
+    match; the owner, with the family's consent to sharing, accepts. The referral's id."""
     from tracing.review import referrals
 
     with app.app_context():
@@ -195,30 +196,26 @@ def _share_inquiry_with_north(app: Flask, cross: CrossAgency, users: dict[str, i
         south = session.get(User, users["other_caseworker"])
         match = session.get(PotentialMatch, cross.match)
         assert north and south and match
-        match.sought_child.inquiry.consent_sharing = True
-        session.commit()
-        referral = referrals.request_referral(session, north, match, ip=None)
-        referrals.decide_referral(session, south, referral, True, ip=None)
+        if child:
+            cells = _child("Amina", "Geneina")
+            registrations.update_child(
+                session, north, match.child, cells, {"consent_sharing": True}
+            )
+        else:
+            match.sought_child.inquiry.consent_sharing = True
+            session.commit()
+        asking, owner = (south, north) if child else (north, south)
+        referral = referrals.request_referral(session, asking, match, ip=None)
+        referrals.decide_referral(session, owner, referral, True, ip=None)
+        return referral.id
+
+
+def _share_inquiry_with_north(app: Flask, cross: CrossAgency, users: dict[str, int]) -> None:
+    _share(app, cross, users, child=False)
 
 
 def _share_child_with_south(app: Flask, cross: CrossAgency, users: dict[str, int]) -> int:
-    """South asks for North's child through their match; North, with the family's
-    consent to sharing, accepts. Returns the referral's id."""
-    from tracing.review import referrals
-
-    with app.app_context():
-        session = get_session()
-        north = session.get(User, users["caseworker"])
-        south = session.get(User, users["other_caseworker"])
-        child = session.get(ChildRegistration, cross.child)
-        match = session.get(PotentialMatch, cross.match)
-        assert north and south and child and match
-        registrations.update_child(
-            session, north, child, _child("Amina", "Geneina"), {"consent_sharing": True}
-        )
-        referral = referrals.request_referral(session, south, match, ip=None)
-        referrals.decide_referral(session, north, referral, True, ip=None)
-        return referral.id
+    return _share(app, cross, users, child=True)
 
 
 def test_item_2_withdrawn_consent_reaches_a_shared_case(
