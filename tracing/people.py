@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -116,6 +117,26 @@ PERSON_EXTRA_FIELDS = (
     "separation_cause",
     "other_relatives",
 )
+
+
+def checked(schema: type[BaseModel], values: dict[str, Any]) -> None:
+    """Hold a record's values to the limits every door shares (`tracing.schemas`: lengths,
+    types); a refusal names each field, and for the children of an inquiry which one
+    (the problem's line: 1 for the first child)."""
+    try:
+        schema.model_validate(values)
+    except ValidationError as exc:
+        problems: dict[tuple[int, str | None], Problem] = {}
+        for error in exc.errors(include_url=False, include_input=False):
+            where = list(error["loc"])
+            line = 0
+            if len(where) >= 2 and where[0] == "children" and isinstance(where[1], int):
+                line, where = where[1] + 1, where[2:]
+            # the field itself; what follows names the branch of a union (age as text,
+            # as a number): the first branch's message is the one to show
+            column = str(where[0]) if where else None
+            problems.setdefault((line, column), Problem(line, column, error["msg"], "error"))
+        raise ValidationFailed(list(problems.values())) from None
 
 
 def validated_record(

@@ -108,14 +108,15 @@ class DecisionIn(_Body):
 def problems_of(error: ValidationError) -> list[dict[str, Any]]:
     """A pydantic refusal as the API's error list: the field (with its place in a list,
     `children.2.age`) and a message for the client."""
-    return [
-        {
-            "column": ".".join(str(part) for part in problem["loc"]) or None,
-            "message": problem["msg"],
-            "severity": "error",
-        }
-        for problem in error.errors(include_url=False, include_input=False)
-    ]
+    found: dict[str | None, dict[str, Any]] = {}
+    for problem in error.errors(include_url=False, include_input=False):
+        where = [str(part) for part in problem["loc"]]
+        # `children.2.age`, not the union branch that follows (`age.int`): the first
+        # branch's message is the one shown
+        depth = 3 if len(where) >= 3 and where[0] == "children" else 1
+        column = ".".join(where[:depth]) or None
+        found.setdefault(column, {"column": column, "message": problem["msg"], "severity": "error"})
+    return list(found.values())
 
 
 def given(body: BaseModel) -> dict[str, Any]:

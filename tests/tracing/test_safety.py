@@ -646,3 +646,30 @@ def test_item_2_withdrawn_tracing_consent_ends_matching_inside_the_agency_too(
             session, north, child, _child("Amina", "Geneina"), {"consent_tracing": False}
         )
         assert match.status == "superseded"
+
+
+def test_item_10_the_pages_and_the_api_share_one_layer_of_limits(
+    app: Flask, users: dict[str, int]
+) -> None:
+    """The services hold every door to the same limits: a caller that skipped the form's
+    and the API's own checks (a script, a future door) is refused the same way."""
+    from tracing.errors import ValidationFailed
+
+    with app.app_context():
+        session = get_session()
+        north = session.get(User, users["caseworker"])
+        assert north
+        with pytest.raises(ValidationFailed) as refused:
+            registrations.register_child(session, north, {"given_name": "A" * 501}, {})
+        assert [p.column for p in refused.value.problems] == ["given_name"]
+        with pytest.raises(ValidationFailed) as refused:
+            inquiry_services.file_inquiry(
+                session,
+                north,
+                {"inquirer_contact": "x" * 501},
+                [({"given_name": "Dara"}, {}), ({"age": "7" * 21}, {})],
+            )
+        assert [(p.line, p.column) for p in refused.value.problems] == [
+            (0, "inquirer_contact"),
+            (2, "age"),
+        ]

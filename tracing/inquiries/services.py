@@ -15,7 +15,15 @@ from tracing.audit import record_audit
 from tracing.contract import Problem
 from tracing.errors import NotFound, ServiceError, ValidationFailed
 from tracing.linkage.jobs import add_counts, match_sought_children
-from tracing.people import PERSON_EXTRA_FIELDS, apply_person, as_flag, next_ref, validated_record
+from tracing.people import (
+    PERSON_EXTRA_FIELDS,
+    apply_person,
+    as_flag,
+    checked,
+    next_ref,
+    validated_record,
+)
+from tracing.schemas import InquiryIn, PersonIn
 
 INQUIRER_FIELDS = (
     "inquirer_name",
@@ -42,6 +50,7 @@ def file_inquiry(
     """File a tracing request for one or more sought children, in one transaction."""
     if not children:
         raise ServiceError("an inquiry seeks at least one child")
+    checked(InquiryIn, {**inquirer, "children": [{**c, **e} for c, e in children]})
     inquiry_id, ref = next_ref(session, Inquiry, "INQ")
     request_date = str(inquirer.get("request_date") or "")
     problems: list[Problem] = []
@@ -116,6 +125,7 @@ def update_sought_child(
     stats: dict[str, int] | None = None,
 ) -> tuple[bool, list[Problem]]:
     """Correct a sought child's details; a change is matched again at once."""
+    checked(PersonIn, {**cells, **extra})
     request_date = sought.inquiry.request_date
     record, problems = validated_record(
         "requests",

@@ -18,6 +18,7 @@ from tracing.linkage.jobs import add_counts, match_child
 from tracing.people import (
     PERSON_EXTRA_FIELDS,
     apply_person,
+    checked,
     ewkt,
     ewkt_of,
     next_ref,
@@ -25,6 +26,7 @@ from tracing.people import (
     point_of,
     validated_record,
 )
+from tracing.schemas import ChildIn
 
 CHILD_EXTRA_FIELDS = (
     *PERSON_EXTRA_FIELDS,
@@ -46,6 +48,7 @@ def register_child(
     stats: dict[str, int] | None = None,
 ) -> tuple[ChildRegistration, list[Problem]]:
     """Register a separated child found by a field team, then match it against open requests."""
+    checked(ChildIn, {**cells, **extra})
     cells = {**cells, "ref": "new"}
     record, problems = validated_record("children", cells)
     with transaction(session):
@@ -80,6 +83,7 @@ def update_child(
     if not may_see_exact_location(actor, child):
         # The form never showed the exact location to this user: keep the stored one.
         cells = {**cells, "current_lat": "", "current_lon": ""}
+    checked(ChildIn, {**cells, **extra})
     record, problems = validated_record("children", {**cells, "ref": child.ref})
     with transaction(session):
         changed = apply_person(child, record, extra, CHILD_EXTRA_FIELDS)
