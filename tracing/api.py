@@ -224,7 +224,7 @@ def matches() -> ResponseReturnValue:
                 "score": r.match.score,
                 "status": r.match.status,
                 "version": r.match.version,
-                "sought_ref": r.match.sought_child.ref,
+                "sought_ref": r.match.sought_child.ref if r.sought_visible else None,
                 "child_ref": r.match.child.ref if r.child_visible else None,
                 "child_matched_to_inquiry": r.matched_elsewhere,
             }

@@ -148,8 +148,8 @@ def _audit_refusal(response: Response) -> Response:
     if status == 400 and not g.get("refused_nul"):
         return response  # a form or body with errors: shown to its author, not a refusal
     signed_in = current_user.is_authenticated
-    if not signed_in and status not in (429, 400):
-        return response
+    if not signed_in and status != 429:
+        return response  # anonymous noise would push the real events off the trail
     from flask import current_app
 
     from .audit import record_refusal

@@ -19,6 +19,8 @@ from tracing.inquiries import services as inquiry_services
 from tracing.registrations import services as registrations
 from tracing.review import decisions
 
+from ..conftest import PASSWORD
+
 
 @dataclass
 class CrossAgency:
@@ -673,3 +675,65 @@ def test_item_10_the_pages_and_the_api_share_one_layer_of_limits(
             (0, "inquirer_contact"),
             (2, "age"),
         ]
+
+
+def test_item_4_rejecting_or_starting_verification_also_needs_both_records(
+    app: Flask, cross: CrossAgency, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    south = as_role("other_caseworker")
+    with app.app_context():
+        version = get_session().get(PotentialMatch, cross.match).version  # type: ignore[union-attr]
+    rejected = south.post(
+        f"/api/matches/{cross.match}/decision",
+        json={"decision": "reject", "reason": "not her", "version": version},
+        headers=_api_token(south),
+    )
+    assert rejected.status_code == 403
+    with app.app_context():
+        session = get_session()
+        actor = session.get(User, users["other_caseworker"])
+        match = session.get(PotentialMatch, cross.match)
+        assert actor and match
+        with pytest.raises(ServiceError, match="request a referral"):
+            decisions.start_verification(session, actor, match, match.version, ip=None)
+        assert match.status == "proposed"
+
+
+def test_item_5_the_queue_shows_no_place_of_an_unshared_record(
+    cross: CrossAgency, as_role: Callable[[str], FlaskClient]
+) -> None:
+    page = as_role("caseworker").get("/review/").get_data(as_text=True)  # North
+    assert "Kreinik" not in page  # where South's family was separated
+    assert "sought by another agency" in page
+
+
+def test_item_1_the_platform_administrator_is_out_of_an_agency_admins_reach(
+    app: Flask, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    from tracing.accounts import services as accounts
+    from tracing.casework import transfers
+
+    from ..conftest import post_form
+
+    admin = as_role("admin")  # North's; North's platform administrator is users["platform_admin"]
+    assert "platform_admin@north.example" not in admin.get("/admin/users").get_data(as_text=True)
+    path = f"/admin/users/{users['platform_admin']}/deactivate"
+    assert post_form(admin, path, {}, page="/admin/users").status_code == 404
+    with app.app_context():
+        session = get_session()
+        platform = session.get(User, users["platform_admin"])
+        supervisor = session.get(User, users["supervisor"])
+        assert platform and platform.active and supervisor
+        # the platform administrator makes agencies' administrators, not their caseworkers
+        assert accounts.assignable_roles(platform) == ["admin", "platform_admin"]
+        # an agency whose only active user is a platform administrator takes no case
+        accounts.create_user(
+            session, "ops@platform.example", "platform_admin", "Platform", PASSWORD
+        )
+        assert "Platform" not in {a.name for a in transfers.transfer_targets(session, supervisor)}
+
+
+def test_item_8_anonymous_noise_is_not_audited(app: Flask, client: FlaskClient) -> None:
+    assert client.get("/search/?q=a%00b").status_code == 400
+    assert client.get("/children/12345").status_code == 302  # to sign in
+    assert not [a for a, _u, _d in _actions(app) if a.startswith("refused_")]

@@ -126,9 +126,20 @@ def manageable_agencies(session: Session, actor: User) -> list[Agency]:
 
 
 def assignable_roles(actor: User) -> list[str]:
-    """The roles the actor may give: an agency's administrator never makes a platform
-    administrator."""
-    return [r.value for r in Role if sees_every_agency(actor) or r != Role.PLATFORM_ADMIN]
+    """The roles the actor may give: the platform administrator makes agencies'
+    administrators (and other platform administrators), who make their agency's users;
+    an agency's administrator never makes a platform administrator."""
+    if sees_every_agency(actor):
+        return [Role.ADMIN.value, Role.PLATFORM_ADMIN.value]
+    return [r.value for r in Role if r != Role.PLATFORM_ADMIN]
+
+
+def manages(actor: User, user: User) -> bool:
+    """An agency's administrator manages its own agency's users, platform
+    administrators excepted; the platform administrator manages everyone."""
+    if sees_every_agency(actor):
+        return True
+    return user.agency_id == actor.agency_id and user.role != Role.PLATFORM_ADMIN.value
 
 
 def create_account(
@@ -156,7 +167,7 @@ def create_account(
 def user_by_id(session: Session, actor: User, user_id: int) -> User:
     """A user the actor manages; another agency's is not found (for an agency admin)."""
     user = session.get(User, user_id)
-    if user is None or not (sees_every_agency(actor) or user.agency_id == actor.agency_id):
+    if user is None or not manages(actor, user):
         raise NotFound("no such user")
     return user
 
@@ -164,7 +175,7 @@ def user_by_id(session: Session, actor: User, user_id: int) -> User:
 def set_user_active(
     session: Session, actor: User, user: User, active: bool, *, ip: str | None
 ) -> None:
-    if not (sees_every_agency(actor) or user.agency_id == actor.agency_id):
+    if not manages(actor, user):
         raise NotAllowed("you manage the users of your own agency only")
     if user.id == actor.id and not active:
         raise ServiceError("you cannot deactivate your own account")
@@ -180,7 +191,7 @@ def users_by_agency(session: Session, actor: User) -> list[tuple[User, str]]:
     """The accounts the actor manages, with their agency's name, by agency then email."""
     stmt = select(User, Agency.name).join(Agency).order_by(Agency.name, User.email)
     if not sees_every_agency(actor):
-        stmt = stmt.where(User.agency_id == actor.agency_id)
+        stmt = stmt.where(User.agency_id == actor.agency_id, User.role != Role.PLATFORM_ADMIN.value)
     return [(user, agency) for user, agency in session.execute(stmt).all()]
 
 

@@ -19,6 +19,7 @@ from models import (
     PotentialMatch,
     Referral,
     ReferralStatus,
+    Role,
     SoughtChild,
     User,
 )
@@ -31,8 +32,13 @@ log = logging.getLogger(__name__)
 
 
 def _has_active_user() -> Any:
-    """An agency with at least one active account: somebody there can work a case."""
-    return exists().where(User.agency_id == Agency.id, User.active.is_(True))
+    """An agency with at least one active account that works cases: a platform
+    administrator alone (the deployment's own agency) works none."""
+    return exists().where(
+        User.agency_id == Agency.id,
+        User.active.is_(True),
+        User.role != Role.PLATFORM_ADMIN.value,
+    )
 
 
 def transfer_targets(session: Session, actor: User) -> list[Agency]:

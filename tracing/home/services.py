@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import OPEN_MATCH_STATUSES, ChildRegistration, Inquiry, PotentialMatch, Role, User
 from tracing.review.referrals import referrals_for
-from tracing.review.services import review_queue
+from tracing.review.services import QueueRow, review_queue
 
 
 @dataclass
@@ -17,7 +17,7 @@ class Dashboard:
     counts: dict[str, int]
     recent_children: list[ChildRegistration]
     recent_inquiries: list[Inquiry]
-    top_matches: list[PotentialMatch]
+    top_matches: list[QueueRow]  # with what the actor may see of each record
     pending_referrals: int
 
 
@@ -70,6 +70,6 @@ def dashboard(session: Session, actor: User) -> Dashboard:
                 .limit(8)
             )
         )
-    top = [row.match for row in review_queue(session, actor, limit=5)] if casework else []
+    top = review_queue(session, actor, limit=5) if casework else []
     pending = len(referrals_for(session, actor)) if casework else 0
     return Dashboard(counts, recent_children, recent_inquiries, top, pending)

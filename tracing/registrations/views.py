@@ -71,9 +71,9 @@ def _save_form(
     failed = False
     if form.validate_on_submit():
         try:
-            photo = form.photo.data.read() if form.photo.data else b""
-            if photo:
-                photos.normalised_photo(photo)  # refuse a bad photo before storing anything
+            upload = form.photo.data.read() if form.photo.data else b""
+            # read and re-encoded before anything is stored: a bad photo stores nothing
+            photo = photos.normalised_photo(upload) if upload else None
             saved, problems, message = save(contract_cells(form, EXTRA_CELLS), _extra(form))
             if photo:
                 photos.store_photo(

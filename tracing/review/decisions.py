@@ -1,4 +1,5 @@
-"""Decisions on a potential match: start verification, confirm, reject.
+"""Decisions on a potential match: start verification, confirm, reject. Each decides for
+both records, so the actor's agency must see both (`access.check_may_decide`).
 
 Two caseworkers deciding the same match at once: the match's version column lets one
 win and the other get `StaleDecision`, nothing stored.
@@ -76,6 +77,7 @@ def start_verification(
     session: Session, actor: User, match: PotentialMatch, expected_version: int, *, ip: str | None
 ) -> None:
     check_version(session, match, expected_version)
+    check_may_decide(session, actor, match)
     if match.status != MatchStatus.PROPOSED.value:
         raise ServiceError(f"this match is {match.status.replace('_', ' ')}, not proposed")
     match.status = MatchStatus.IN_VERIFICATION.value
@@ -162,6 +164,7 @@ def reject_match(
     if not reason:
         raise ServiceError("give a reason for the rejection")
     check_version(session, match, expected_version)
+    check_may_decide(session, actor, match)
     if match.status not in OPEN_MATCH_STATUSES:
         raise ServiceError(f"this match is {match.status.replace('_', ' ')} already")
     match.status = MatchStatus.REJECTED.value

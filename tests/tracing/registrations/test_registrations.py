@@ -291,3 +291,40 @@ def test_item_3_a_replaced_photo_is_deleted(
     assert edited.status_code == 302  # type: ignore[attr-defined]
     second = {p.name for p in folder.iterdir()}
     assert len(second) == 1 and second != first and next(iter(second)).endswith(".png")
+
+
+def test_item_3_a_phones_two_picture_jpeg_is_a_photo(
+    app: Flask, as_role: Callable[[str], FlaskClient]
+) -> None:
+    """Phones write JPEGs holding a second picture (MPO): the first is the photo."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (64, 48), "red"), Image.new("RGB", (64, 48), "blue")
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    client = as_role("caseworker")
+    response = _upload(client, "/children/new", out.getvalue(), "IMG_0002.jpg")
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    served = client.get(response.headers["Location"] + "/photo")  # type: ignore[attr-defined]
+    assert _image(served.data)[:2] == ("JPEG", (64, 48))
+    served.close()
+
+
+def test_item_3_a_decompression_bomb_is_refused_not_decoded(
+    app: Flask, as_role: Callable[[str], FlaskClient]
+) -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    # a tiny PNG whose header claims 20,000 x 20,000 pixels
+    header = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0)
+    bomb = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+    response = _upload(as_role("registrar"), "/children/new", bomb, "bomb.png")
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert count(app, ChildRegistration) == 0
