@@ -12,6 +12,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
+    MATCHED_STATUSES,
     ChildRegistration,
     FollowUp,
     Inquiry,
@@ -144,8 +145,14 @@ def both_consent(match: PotentialMatch) -> bool:
 
 
 def consent_allows_match(match: PotentialMatch) -> bool:
-    """Across agencies, a match exists only while both records consent to tracing."""
-    return match.child_agency_id == match.sought_agency_id or both_consent(match)
+    """Across agencies, a match exists only while both records consent to tracing; a
+    match already decided (confirmed, reunified) is casework under way and stays in view
+    of both agencies, so that the reunification can be recorded."""
+    return (
+        match.child_agency_id == match.sought_agency_id
+        or both_consent(match)
+        or match.status in MATCHED_STATUSES
+    )
 
 
 def visible_match(session: Session, actor: User, match_id: int) -> PotentialMatch | None:

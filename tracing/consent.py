@@ -57,6 +57,10 @@ def honour_withdrawals(
         ):
             match.status = MatchStatus.SUPERSEDED.value
             match.decided_by_id, match.decided_at = actor.id, now
+            # as of these revisions: consent given again (a newer revision) brings the
+            # pair back at the next matching (`proposal_writes`)
+            match.child_revision = match.child.revision
+            match.sought_revision = match.sought_child.revision
             ended["matches"].append(match.id)
             record_audit(session, actor.id, "withdraw_match_no_consent", record=match, ip=ip)
     return ended
@@ -81,7 +85,9 @@ def record_inquiry_consent(
         before = {"tracing": inquiry.consent_tracing, "sharing": inquiry.consent_sharing}
         inquiry.consent_tracing, inquiry.consent_sharing = tracing_now, sharing_now
         for sought in inquiry.sought_children:
-            sought.consent_tracing, sought.consent_sharing = tracing_now, sharing_now
+            if (sought.consent_tracing, sought.consent_sharing) != (tracing_now, sharing_now):
+                sought.consent_tracing, sought.consent_sharing = tracing_now, sharing_now
+                sought.revision += 1  # a change of the record: matching looks at it again
         ended = honour_withdrawals(session, actor, inquiry, ip=ip)
         record_audit(
             session,

@@ -737,3 +737,43 @@ def test_item_8_anonymous_noise_is_not_audited(app: Flask, client: FlaskClient) 
     assert client.get("/search/?q=a%00b").status_code == 400
     assert client.get("/children/12345").status_code == 302  # to sign in
     assert not [a for a, _u, _d in _actions(app) if a.startswith("refused_")]
+
+
+def test_item_2_a_confirmed_match_stays_in_view_after_a_withdrawal(
+    app: Flask, cross: CrossAgency, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    """A confirmed cross-agency match is casework under way: a later withdrawal of consent
+    to tracing does not hide it from the two agencies, who record the reunification."""
+    import datetime as dt
+
+    from tracing.casework import services as casework
+
+    _share_child_with_south(app, cross, users)
+    with app.app_context():
+        session = get_session()
+        south = session.get(User, users["other_caseworker"])
+        north = session.get(User, users["caseworker"])
+        match = session.get(PotentialMatch, cross.match)
+        assert south and north and match
+        decisions.confirm_match(session, south, match, match.version, ip=None)
+        registrations.update_child(
+            session, north, match.child, _child("Amina", "Geneina"), {"consent_tracing": False}
+        )
+        assert match.status == "confirmed"
+    assert as_role("other_caseworker").get(f"/review/{cross.match}").status_code == 200
+    with app.app_context():
+        session = get_session()
+        south = session.get(User, users["other_caseworker"])
+        match = session.get(PotentialMatch, cross.match)
+        assert south and match
+        casework.record_reunification(
+            session,
+            south,
+            match,
+            match.version,
+            occurred_on=dt.date.today(),
+            place="Adre",
+            by="South",
+            ip=None,
+        )
+        assert match.status == "reunified"

@@ -86,13 +86,13 @@ _UPSERT_SQL = """
         score = EXCLUDED.score,
         evidence = EXCLUDED.evidence,
         engine_version = EXCLUDED.engine_version,
-        status = CASE WHEN pm.status = %(rejected)s THEN %(proposed)s ELSE pm.status END,
-        reject_reason = CASE WHEN pm.status = %(rejected)s THEN NULL
+        status = CASE WHEN pm.status = ANY(%(reopened)s) THEN %(proposed)s ELSE pm.status END,
+        reject_reason = CASE WHEN pm.status = ANY(%(reopened)s) THEN NULL
                              ELSE pm.reject_reason END,
-        decided_by_id = CASE WHEN pm.status = %(rejected)s THEN NULL
+        decided_by_id = CASE WHEN pm.status = ANY(%(reopened)s) THEN NULL
                              ELSE pm.decided_by_id END,
-        decided_at = CASE WHEN pm.status = %(rejected)s THEN NULL ELSE pm.decided_at END,
-        version = CASE WHEN pm.status = %(rejected)s THEN pm.version + 1
+        decided_at = CASE WHEN pm.status = ANY(%(reopened)s) THEN NULL ELSE pm.decided_at END,
+        version = CASE WHEN pm.status = ANY(%(reopened)s) THEN pm.version + 1
                        ELSE pm.version END,
         child_revision = EXCLUDED.child_revision,
         sought_revision = EXCLUDED.sought_revision,
@@ -109,7 +109,7 @@ _UPSERT_SQL = """
                    (EXCLUDED.evidence, EXCLUDED.engine_version,
                     EXCLUDED.child_revision, EXCLUDED.sought_revision,
                     EXCLUDED.child_agency_id, EXCLUDED.sought_agency_id)))
-       OR (pm.status = %(rejected)s AND (EXCLUDED.child_revision > pm.child_revision
+       OR (pm.status = ANY(%(reopened)s) AND (EXCLUDED.child_revision > pm.child_revision
                                     OR EXCLUDED.sought_revision > pm.sought_revision))
     RETURNING (xmax = 0) AS inserted
 """
@@ -227,7 +227,9 @@ def write_proposals(
             {
                 "engine": engine_version,
                 "score_tolerance": SCORE_TOLERANCE,
-                "rejected": MatchStatus.REJECTED.value,
+                # a rejected pair, or one closed when a family withdrew consent, comes
+                # back when one of its records has changed since (consent given again)
+                "reopened": [MatchStatus.REJECTED.value, MatchStatus.SUPERSEDED.value],
                 "proposed": MatchStatus.PROPOSED.value,
                 "open": list(OPEN_MATCH_STATUSES),
             },

@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from models import (
+    MATCHED_STATUSES,
     OPEN_MATCH_STATUSES,
     Agency,
     ChildRegistration,
@@ -76,6 +77,7 @@ def review_queue(
     # only rows the actor may see and the pages neither skip nor repeat one.
     consented = or_(
         PotentialMatch.child_agency_id == PotentialMatch.sought_agency_id,
+        PotentialMatch.status.in_(MATCHED_STATUSES),  # decided: casework under way
         and_(
             exists()
             .where(

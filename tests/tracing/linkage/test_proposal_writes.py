@@ -699,3 +699,37 @@ def test_the_nearest_way_keeps_the_nearest_within_reach(
         nearest = candidate_retrieval._nearest(session, ChildRegistration, wanted)
         assert nearest == [at[d] for d in (1.0, 2.0, 3.0, 5.0, 10.0, 40.0)]
         assert older.id not in nearest and closed.id not in nearest
+
+
+def test_a_match_closed_by_a_withdrawal_comes_back_with_the_consent(
+    app: Flask, store: Store
+) -> None:
+    """Consent to tracing withdrawn closes the open match (superseded, as of the records'
+    revisions); given again, the next matching proposes the pair again."""
+    from tracing.registrations import services as registrations
+
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        wanted_amina = sought(session, store.registrar, "Amina")
+        children, wanted = frames(session, [amina], [wanted_amina])
+        write(session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina])
+        registrar = session.get(User, store.registrar)
+        assert registrar
+        cells = {"given_name": "Amina", "family_name": "Yousif"}
+        registrations.update_child(session, registrar, amina, cells, {"consent_tracing": False})
+        match = stored(session, amina, wanted_amina)
+        assert match and match.status == MatchStatus.SUPERSEDED.value
+        children, wanted = frames(session, [amina], [wanted_amina])
+        counts = write(
+            session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina]
+        )
+        assert counts["proposed"] == counts["updated"] == 0  # no consent: nothing
+        registrations.update_child(session, registrar, amina, cells, {"consent_tracing": True})
+        children, wanted = frames(session, [amina], [wanted_amina])
+        counts = write(
+            session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina]
+        )
+        assert counts["updated"] == 1
+        match = stored(session, amina, wanted_amina)
+        assert match and match.status == MatchStatus.PROPOSED.value
