@@ -111,7 +111,7 @@ def _has_nul(value: Any) -> bool:
         return "\x00" in value
     if isinstance(value, dict):
         return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return any(_has_nul(v) for v in value)
     return False
 
@@ -120,9 +120,10 @@ def _refuse_nul_bytes() -> Any:
     """No text FTR stores or searches may hold a NUL character (PostgreSQL's text cannot):
     a request carrying one, in its address, query, form or JSON body, is refused with a
     message before any view reads it."""
-    values: list[Any] = [request.path, *request.args.values(), *request.args.keys()]
+    # every value of a repeated field, not only the first
+    values: list[Any] = [request.path, *request.args.keys(), *request.args.lists()]
     if request.method in ("POST", "PUT", "PATCH"):
-        values += [*request.form.values(), *request.form.keys()]
+        values += [*request.form.keys(), *request.form.lists()]
         if request.is_json:
             values.append(request.get_json(silent=True))
     if any(_has_nul(v) for v in values):
