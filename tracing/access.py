@@ -5,7 +5,7 @@ are in `tracing.security`; these rules hold for every door (pages, API, CLI).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -22,6 +22,8 @@ from models import (
     Role,
     User,
 )
+from models.db import transaction
+from tracing.audit import record_audit
 from tracing.errors import NotAllowed
 
 ALL_ROLES = frozenset(r.value for r in Role)
@@ -94,6 +96,53 @@ def accepted_referrals(actor: User, column: Any) -> Select[Any]:
 def escape_like(text: str) -> str:
     """`text` for a LIKE pattern (with ESCAPE '\\'), matched as written."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def sides_seen(
+    session: Session, actor: User, matches: Sequence[PotentialMatch]
+) -> list[tuple[bool, bool]]:
+    """For each match, whether the actor sees its child and its sought child's inquiry
+    (as `sees_child` and `sees_inquiry` do), with one query per kind for all of them."""
+    children = referred_ids(session, actor, Referral.child_id, (m.child_id for m in matches))
+    inquiries = referred_ids(
+        session, actor, Referral.inquiry_id, (m.sought_child.inquiry_id for m in matches)
+    )
+    seen = []
+    for m in matches:
+        child, inquiry = m.child, m.sought_child.inquiry
+        seen.append(
+            (
+                child.agency_id == actor.agency_id
+                or (child.consent_sharing and child.id in children),
+                inquiry.agency_id == actor.agency_id
+                or (inquiry.consent_sharing and inquiry.id in inquiries),
+            )
+        )
+    return seen
+
+
+def own_records(
+    session: Session,
+    actor: User,
+    model: type[ChildRegistration] | type[Inquiry],
+    *,
+    limit: int = 100,
+    ip: str | None = None,
+) -> list[Any]:
+    """The actor's agency's registrations or inquiries, newest first. The list shows
+    names: its read is audited (`list_children`, `list_inquiries`)."""
+    records = list(
+        session.scalars(
+            select(model)
+            .where(model.agency_id == actor.agency_id)
+            .order_by(model.id.desc())
+            .limit(limit)
+        )
+    )
+    action = "list_children" if model is ChildRegistration else "list_inquiries"
+    with transaction(session):
+        record_audit(session, actor.id, action, ip=ip, details={"rows": len(records)})
+    return records
 
 
 def sees_child(session: Session, actor: User, child: ChildRegistration) -> bool:

@@ -38,6 +38,7 @@ from .registrations.services import CHILD_EXTRA_FIELDS
 from .registrations.services import register_child as register_child_service
 from .review import decisions
 from .review.services import review_queue
+from .routing import MAX_RECORD_ID
 from .schemas import (
     ChildIn,
     ConsentIn,
@@ -90,15 +91,11 @@ def _problems(problems: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-# PostgreSQL's integer: ids and versions beyond it are no record's.
-MAX_ID = 2**31 - 1
-
-
 class BadValue(ValueError):
     """A request field with a value it cannot have; the message names the field."""
 
 
-def _whole_number(value: Any, name: str, *, low: int = 0, high: int = MAX_ID) -> int:
+def _whole_number(value: Any, name: str, *, low: int = 0, high: int = MAX_RECORD_ID) -> int:
     """A JSON number or numeral text that is a whole number in [low, high]; else BadValue
     with a message for the client (never Python's own text)."""
     if isinstance(value, bool) or not isinstance(value, int | str):

@@ -17,6 +17,7 @@ from matching.normalize import join_head_rest, normalize_name, token_keys
 from models import ChildRegistration, Inquiry, SoughtChild
 from tracing.contract import Kind, PartialDate, Problem, Row, partial_date, validate_row
 from tracing.errors import ValidationFailed
+from tracing.schemas import field_errors
 
 
 def ewkt(point: tuple[float, float] | None) -> str | None:
@@ -126,17 +127,11 @@ def checked(schema: type[BaseModel], values: dict[str, Any]) -> None:
     try:
         schema.model_validate(values)
     except ValidationError as exc:
-        problems: dict[tuple[int, str | None], Problem] = {}
-        for error in exc.errors(include_url=False, include_input=False):
-            where = list(error["loc"])
-            line = 0
-            if len(where) >= 2 and where[0] == "children" and isinstance(where[1], int):
-                line, where = where[1] + 1, where[2:]
-            # the field itself; what follows names the branch of a union (age as text,
-            # as a number): the first branch's message is the one to show
-            column = str(where[0]) if where else None
-            problems.setdefault((line, column), Problem(line, column, error["msg"], "error"))
-        raise ValidationFailed(list(problems.values())) from None
+        problems = [
+            Problem(0 if child is None else child + 1, column, message, "error")
+            for child, column, message in field_errors(exc)
+        ]
+        raise ValidationFailed(problems) from None
 
 
 def validated_record(

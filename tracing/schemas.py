@@ -105,18 +105,31 @@ class DecisionIn(_Body):
     reason: LongText | None = None
 
 
+def field_errors(error: ValidationError) -> list[tuple[int | None, str | None, str]]:
+    """A pydantic refusal as (sought child's index or None, field, message), once a
+    field: what follows a field in pydantic's location names the branch of a union (age
+    as text, as a number), and the first branch's message is the one to show."""
+    found: dict[tuple[int | None, str | None], str] = {}
+    for problem in error.errors(include_url=False, include_input=False):
+        where = list(problem["loc"])
+        child = None
+        if len(where) >= 2 and where[0] == "children" and isinstance(where[1], int):
+            child, where = where[1], where[2:]
+        found.setdefault((child, str(where[0]) if where else None), problem["msg"])
+    return [(child, column, message) for (child, column), message in found.items()]
+
+
 def problems_of(error: ValidationError) -> list[dict[str, Any]]:
     """A pydantic refusal as the API's error list: the field (with its place in a list,
     `children.2.age`) and a message for the client."""
-    found: dict[str | None, dict[str, Any]] = {}
-    for problem in error.errors(include_url=False, include_input=False):
-        where = [str(part) for part in problem["loc"]]
-        # `children.2.age`, not the union branch that follows (`age.int`): the first
-        # branch's message is the one shown
-        depth = 3 if len(where) >= 3 and where[0] == "children" else 1
-        column = ".".join(where[:depth]) or None
-        found.setdefault(column, {"column": column, "message": problem["msg"], "severity": "error"})
-    return list(found.values())
+    return [
+        {
+            "column": column if child is None else f"children.{child}.{column}",
+            "message": message,
+            "severity": "error",
+        }
+        for child, column, message in field_errors(error)
+    ]
 
 
 def given(body: BaseModel) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Inquiry, SoughtChild, User
@@ -143,23 +142,6 @@ def update_sought_child(
     if changed and match:
         add_counts(stats, match_sought_children(session, [sought.id]))
     return changed, problems
-
-
-def agency_inquiries(
-    session: Session, actor: User, *, limit: int = 100, ip: str | None = None
-) -> list[Inquiry]:
-    """The actor's agency's inquiries, newest first; the list shows names: audited."""
-    inquiries = list(
-        session.scalars(
-            select(Inquiry)
-            .where(Inquiry.agency_id == actor.agency_id)
-            .order_by(Inquiry.id.desc())
-            .limit(limit)
-        )
-    )
-    with transaction(session):
-        record_audit(session, actor.id, "list_inquiries", ip=ip, details={"rows": len(inquiries)})
-    return inquiries
 
 
 def owned_sought_child(

@@ -10,6 +10,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from models import Inquiry
+
 from .. import access
 from ..access import INQUIRY_ROLES, TRANSFER_ROLES
 from ..casework import services as casework
@@ -41,7 +43,9 @@ def _sought(form: InquiryForm) -> list[tuple[dict[str, str], dict[str, Any]]]:
 @bp.get("/")
 @roles_required(*INQUIRY_ROLES)
 def index() -> str:
-    inquiries = services.agency_inquiries(get_session(), current_user.user, ip=request.remote_addr)
+    inquiries = access.own_records(
+        get_session(), current_user.user, Inquiry, ip=request.remote_addr
+    )
     return render_template("requests/index.html", inquiries=inquiries)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ChildRegistration, User
@@ -108,23 +107,6 @@ def view_child(session: Session, actor: User, child: ChildRegistration, *, ip: s
     """Record that the actor opened a case's sensitive fields."""
     with transaction(session):
         record_audit(session, actor.id, "view_child", record=child, ip=ip)
-
-
-def agency_children(
-    session: Session, actor: User, *, limit: int = 100, ip: str | None = None
-) -> list[ChildRegistration]:
-    """The actor's agency's registrations, newest first; the list shows names: audited."""
-    children = list(
-        session.scalars(
-            select(ChildRegistration)
-            .where(ChildRegistration.agency_id == actor.agency_id)
-            .order_by(ChildRegistration.id.desc())
-            .limit(limit)
-        )
-    )
-    with transaction(session):
-        record_audit(session, actor.id, "list_children", ip=ip, details={"rows": len(children)})
-    return children
 
 
 def child_form_data(child: ChildRegistration, *, exact_location: bool) -> dict[str, Any]:

@@ -57,7 +57,9 @@ def _child_or_404(child_id: int, *, owned: bool = False) -> ChildRegistration:
 @bp.get("/")
 @roles_required(*REGISTRATION_ROLES)
 def index() -> str:
-    children = services.agency_children(get_session(), current_user.user, ip=request.remote_addr)
+    children = access.own_records(
+        get_session(), current_user.user, ChildRegistration, ip=request.remote_addr
+    )
     return render_template("registrations/index.html", children=children)
 
 

@@ -30,9 +30,9 @@ from tracing.access import (
     escape_like,
     follow_up_visible_to,
     may_see_exact_location,
-    referred_ids,
     sees_child,
     sees_inquiry,
+    sides_seen,
 )
 from tracing.audit import record_audit
 
@@ -160,12 +160,7 @@ def review_queue(
             .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
         ).unique()
     )
-    referred_children = referred_ids(
-        session, actor, Referral.child_id, (m.child_id for m in matches)
-    )
-    referred_inquiries = referred_ids(
-        session, actor, Referral.inquiry_id, (m.sought_child.inquiry_id for m in matches)
-    )
+    seen = sides_seen(session, actor, matches)
     elsewhere = matched_elsewhere(session, matches)
     filters = {"status": status, "agency": agency, "area": area, "min_score": min_score}
     with transaction(session):
@@ -181,18 +176,8 @@ def review_queue(
             },
         )
     return [
-        QueueRow(
-            m,
-            m.child.agency_id == actor.agency_id
-            or (m.child.consent_sharing and m.child_id in referred_children),
-            m.sought_child.inquiry.agency_id == actor.agency_id
-            or (
-                m.sought_child.inquiry.consent_sharing
-                and m.sought_child.inquiry_id in referred_inquiries
-            ),
-            elsewhere.get(m.id),
-        )
-        for m in matches
+        QueueRow(m, child_seen, sought_seen, elsewhere.get(m.id))
+        for m, (child_seen, sought_seen) in zip(matches, seen, strict=True)
     ]
 
 
@@ -328,24 +313,11 @@ def proposals_for(
         ).unique()
         if consent_allows_match(m)
     ]
-    children = referred_ids(session, actor, Referral.child_id, (m.child_id for m in matches))
-    inquiries = referred_ids(
-        session, actor, Referral.inquiry_id, (m.sought_child.inquiry_id for m in matches)
-    )
-    rows = []
-    for m in matches:
-        child, inquiry = m.child, m.sought_child.inquiry
-        child_seen = child.agency_id == actor.agency_id or (
-            child.consent_sharing and child.id in children
+    return [
+        ProposalRow(
+            m, m.child.ref if child_seen else None, m.sought_child.ref if sought_seen else None
         )
-        inquiry_seen = inquiry.agency_id == actor.agency_id or (
-            inquiry.consent_sharing and inquiry.id in inquiries
+        for m, (child_seen, sought_seen) in zip(
+            matches, sides_seen(session, actor, matches), strict=True
         )
-        rows.append(
-            ProposalRow(
-                m,
-                child.ref if child_seen else None,
-                m.sought_child.ref if inquiry_seen else None,
-            )
-        )
-    return rows
+    ]
