@@ -18,6 +18,7 @@ from matching.records import IntArr, Records, Vocab
 
 FloatArr = npt.NDArray[np.float64]
 LevelArr = npt.NDArray[np.int8]
+BoolArr = npt.NDArray[np.bool_]
 IndexArr = npt.NDArray[np.integer[Any]]
 
 
@@ -27,6 +28,9 @@ class FieldSpec:
     levels: tuple[str, ...]
     family: bool  # shared by siblings (same family) as much as by the child itself
     tf: bool = False  # term-frequency adjusted on its agreeing levels
+    # evidence against the sibling alternative only: its match weight stays 0 (m = u),
+    # where another field already counts the same agreement for the match
+    sibling_only: bool = False
 
 
 _AGE_LEVELS = ("<=1y", "<=2y", "<=3y", "<=5y", ">5y")
@@ -45,6 +49,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "3+ parts agree",
             "2 parts agree",
             "1 part agrees + 1 similar",
+            "the given name agrees",
             "1 part agrees",
             "similar only",
             "no part agrees",
@@ -72,7 +77,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "dob",
-        ("same date", "same month", "same year", "1 year apart", "different"),
+        ("same date", "same month", "same year", "1 year apart", "2-3 years apart", "4+ years"),
         family=False,
     ),
     FieldSpec("sex", ("same", "different"), family=False),
@@ -104,8 +109,21 @@ FIELDS: tuple[FieldSpec, ...] = (
         ),
         family=True,
     ),
+    # whether the part that agrees is the child's own name (see compare)
+    FieldSpec(
+        "own_name",
+        (
+            "own name agrees (2+ agree)",
+            "only family names agree (2+ agree)",
+            "own name agrees",
+            "only a family name agrees",
+        ),
+        family=False,
+        sibling_only=True,
+    ),
 )
 FIELD_INDEX = {f.name: i for i, f in enumerate(FIELDS)}
+OWN_NAME = FIELD_INDEX["own_name"]
 TF_FIELDS = ("name", "mother", "father")
 
 # token-pair levels
@@ -315,6 +333,14 @@ def _count_rows(mask: npt.NDArray[np.bool_]) -> IntArr:
     return out
 
 
+def _count_rows_3d(mask: npt.NDArray[np.bool_]) -> IntArr:
+    """(P, Ka, Kb) -> (P, Ka): how many of the last axis hold, a slice at a time."""
+    out = np.zeros(mask.shape[:2], dtype=np.int32)
+    for k in range(mask.shape[2]):
+        out += mask[:, :, k]
+    return out
+
+
 def _two_smallest(lf: FloatArr) -> tuple[FloatArr, FloatArr, IntArr]:
     """Per row, the smallest and second smallest value and their columns, ties to the
     lower column (a stable sort's first two); the second is inf with one column."""
@@ -398,6 +424,19 @@ def _is_pet(v: Vocab, toks: IntArr) -> npt.NDArray[np.bool_]:
     return np.asarray(np.append(v.pet, False)[toks], dtype=np.bool_)  # -1 picks the False
 
 
+def _left_in_kin(v: Vocab, lvl: LevelArr, names: IntArr, kin: IntArr, axis: int) -> BoolArr:
+    """(P, K): which of one side's name parts, agreeing with none of the other side's
+    name parts, sound like a name part of the other side's kin (``lvl`` is the name
+    parts' (P, Ka, Kb) levels, ``axis`` the other side's axis)."""
+    left = (names >= 0) & (_max_over(lvl, axis) < T_FUZZY)
+    out = np.zeros(names.shape, dtype=bool)
+    rows = np.flatnonzero(left.any(axis=1) & (kin >= 0).any(axis=1))
+    if len(rows):
+        found = _max_over(token_levels(v, names[rows], kin[rows]), 2) >= T_PHONETIC
+        out[rows] = found & left[rows]
+    return out
+
+
 def _parent_in_names(v: Vocab, parent: IntArr, names: IntArr) -> IntArr:
     """How many of a parent's name parts stand among the other record's own names."""
     return _count_rows(_max_over(token_levels(v, parent, names), 2) >= T_PHONETIC)
@@ -415,6 +454,10 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     # --- names: bag of tokens ----------------------------------------------------------
     an, bn = s.name[si], c.name[ci]
     lvl = token_levels(v, an, bn)
+    # a pet name (Pov "the youngest", the familiar prefix Ah) is what many families call a
+    # small child: two records that share one are alike, not in agreement on a name
+    pets = _is_pet(v, an)[:, :, None] | _is_pet(v, bn)[:, None, :]
+    np.minimum(lvl, np.where(pets, T_FUZZY, T_EXACT).astype(np.int8), out=lvl)
     # frequency of an agreeing token: the larger of both sides' key frequencies
     # a value's own frequency tells only for the same value (or a listed variant): two
     # tokens that merely sound alike agree far more often than either token's frequency
@@ -422,14 +465,35 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     # a pet name (Pov, Toch) left over is what the family calls the child, not a name
     # part that contradicts the other record's (Mey and Vy are given names too; counting
     # them as pet names here ranked and calibrated better on both of the bench's seeds)
-    ns, nf, ua, ub, lf1, lf2, idx = _bag_summary(lvl, pair_lf, _is_pet(v, an), _is_pet(v, bn))
+    # names move between fields: a part left over on one side that is a name of the other
+    # side's kin (the father's given name as a Sudanese or Somali child's second name, the
+    # family name the help desk took from the inquirer) is not a part the records dispute
+    kin_a = _left_in_kin(v, lvl, an, c.kin[ci], axis=2)
+    kin_b = _left_in_kin(v, lvl, bn, s.kin[si], axis=1)
+    ns, nf, ua, ub, lf1, lf2, idx = _bag_summary(
+        lvl, pair_lf, _is_pet(v, an) | kin_a, _is_pet(v, bn) | kin_b
+    )
     has = (an >= 0).any(axis=1) & (bn >= 0).any(axis=1)
     # a child known by pet names only (Pov, Toch) may be anyone's: where no name agrees
     # nor is similar, the names are not compared rather than different
     has &= ~((s.pet_name_only[si] | c.pet_name_only[ci]) & (ns == 0) & (nf == 0))
+    # which parts agree: the child's own name (a given or other name, on both sides) or
+    # only a family name, which kin share (and in patronymic naming is the father's given
+    # name). One part agreeing says more when it is the child's own name
+    own = lvl >= T_PHONETIC
+    own &= s.name_own[si][:, :, None]
+    own &= c.name_own[ci][:, None, :]
+    own_agrees = _count_rows(_count_rows_3d(own) > 0) > 0
     name_lvl = np.select(
-        [ns >= 3, ns == 2, (ns == 1) & (nf >= 1), ns == 1, nf >= 1], [0, 1, 2, 3, 4], 5
+        [ns >= 3, ns == 2, (ns == 1) & (nf >= 1), (ns == 1) & own_agrees, ns == 1, nf >= 1],
+        [0, 1, 2, 3, 4, 5],
+        6,
     )
+    # for the sibling alternative, whatever the number of parts agreeing: a brother or
+    # sister shares the family's names, never the child's own given name
+    has_own = s.name_own[si].any(axis=1) & c.name_own[ci].any(axis=1)
+    own_lvl = np.where(ns >= 2, 0, 2) + np.where(own_agrees, 0, 1)
+    levels[:, OWN_NAME] = np.where(has & has_own & (ns >= 1), own_lvl, -1)
     levels[:, 0] = np.where(has, name_lvl, -1)
     conflict = np.minimum(ua, ub)
     conflict_lvl = np.where(ns >= 2, np.minimum(conflict, 1), 2 + np.minimum(conflict, 2))
@@ -481,9 +545,10 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
             (ys == yc) & (ms == mc),
             ys == yc,
             np.abs(ys - yc) <= 1,
+            np.abs(ys - yc) <= 3,
         ],
-        [0, 1, 2, 3],
-        4,
+        [0, 1, 2, 3, 4],
+        5,
     )
     levels[:, 3] = np.where(both_dob, dob_lvl, -1)
 

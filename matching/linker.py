@@ -43,12 +43,12 @@ from matching.records import (
 from matching.score import Model, em, level_counts, normalise, pair_llr, pair_scores
 from matching.variants import SEED_GROUPS, VariantTable
 
-ENGINE_VERSION = "ftr-fs-0.6"
+ENGINE_VERSION = "ftr-fs-0.7"
 EM_SOUGHT = 2000  # sought children whose candidates EM learns from
 # candidates kept per sought child, best pre-score first: on generated data of three
 # cultures 300 kept within 0.0015 of the true pairs that 400 (or 5,000) keep
 MAX_PER_SOUGHT = 300
-NAME_ALIKE_LEVEL = 3  # name level "1 part agrees" or better: a name-alike pair
+NAME_ALIKE_LEVEL = 4  # name level "1 part agrees" or better: a name-alike pair
 # Linker.rank_chunks: sought children ranked at a time (MAX_PER_SOUGHT candidates each).
 # Measured with 400 candidates each against 200,000 registered children on 2 cores: 2,500
 # a chunk 19 s / +0.7 GB of working memory, 5,000 35 s / +1.0 GB, 10,000 64 s / +2.1 GB
@@ -100,7 +100,7 @@ def _make_session(
     joined = {**join_compounds(ct, table), **join_compounds(st, table)}
     vocab = Vocab(variants)
     bags = (ct.name, ct.mother, ct.father, st.name, st.mother, st.father)
-    vocab.add_all(chain.from_iterable(chain.from_iterable(bags)))
+    vocab.add_all(chain.from_iterable(chain.from_iterable((*bags, ct.kin, st.kin))))
     # record counts: each token once per bag
     counts: Counter[str] = Counter(chain.from_iterable(map(set, chain.from_iterable(bags))))
     vocab.finalise(counts)
@@ -188,7 +188,7 @@ class Linker:
         alike &= comp_r.levels[:, FIELD_INDEX["name"]] >= 0
         if alike.sum() >= 2000:
             u_alike = normalise(level_counts(comp_r.levels[alike]), 1.0)
-            skip = {FIELD_INDEX["name"], FIELD_INDEX["name_conflict"]}
+            skip = {FIELD_INDEX[n] for n in ("name", "name_conflict", "own_name")}
             u = [u[f] if f in skip else u_alike[f] for f in range(len(FIELDS))]
         # sibling personal-field distribution from children sought together
         sib = _sibling_pairs(s.inquiry)
@@ -730,10 +730,11 @@ def _variant_table(pairs: list[tuple[str, str]]) -> VariantTable:
 def _conditional_u(
     u: list[npt.NDArray[np.float64]], comp: Comparison
 ) -> list[npt.NDArray[np.float64]]:
-    f = FIELD_INDEX["name_conflict"]
     out = [x.copy() for x in u]
     if len(comp.levels) >= 100:
-        out[f] = normalise(level_counts(comp.levels), 1.0)[f]
+        counted = normalise(level_counts(comp.levels), 1.0)
+        for name in ("name_conflict", "own_name"):
+            out[FIELD_INDEX[name]] = counted[FIELD_INDEX[name]]
     return out
 
 

@@ -32,6 +32,7 @@ FloatArr = npt.NDArray[np.float64]
 
 K_NAME = 5
 K_PARENT = 4
+K_KIN = 8
 K_PLACE = 6
 K_IDENT = 16
 IDENT_COLUMNS = ("identifier", "soc_sec_id", "national_id", "id_number")
@@ -237,7 +238,14 @@ def join_compounds(toks: TokenLists, table: Compounds) -> Compounds:
     if not table:
         return done
     # a parent's name is one field: any two of its tokens side by side may be a compound
-    for bags, pairs in ((toks.name, toks.name_pairs), (toks.mother, []), (toks.father, [])):
+    no_pairs: list[frozenset[tuple[str, str]]] = []
+    bag_lists = (
+        (toks.name, toks.name_pairs),
+        (toks.mother, no_pairs),
+        (toks.father, no_pairs),
+        (toks.kin, no_pairs),
+    )
+    for bags, pairs in bag_lists:
         for i, bag in enumerate(bags):
             within = pairs[i] if pairs else None
             out: list[str] = []
@@ -249,6 +257,8 @@ def join_compounds(toks: TokenLists, table: Compounds) -> Compounds:
                     done[joined] = pair
                     out.append(joined)
                     j += 2
+                    if within is not None and toks.surname and set(pair) <= toks.surname[i]:
+                        toks.surname[i] = toks.surname[i] | {joined}
                 else:
                     out.append(bag[j])
                     j += 1
@@ -267,6 +277,12 @@ class TokenLists:
     place: list[list[str]]
     # per record, the name tokens written side by side within one field (see compounds)
     name_pairs: list[frozenset[tuple[str, str]]] = field(default_factory=list)
+    # per record, every name part of the child's kin as written: both parents' and the
+    # inquirer's, whatever the relationship (see compare: names that move between fields)
+    kin: list[list[str]] = field(default_factory=list)
+    # per record, the name parts written only as the family name: the others (given and
+    # other names) are the child's own, the family name is shared with kin (compare)
+    surname: list[frozenset[str]] = field(default_factory=list)
 
 
 def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
@@ -283,14 +299,37 @@ def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
     mothers: list[list[str]] = []
     fathers: list[list[str]] = []
     places: list[list[str]] = []
+    kins: list[list[str]] = []
     # lists of their own: the cached tuples are shared by every frame holding the row
-    for nm, mo, fa, pl in map(_row_tokens, given, family, other, mother, father, place, inq, rel):
+    rows = map(_row_tokens, given, family, other, mother, father, place, inq, rel)
+    for nm, mo, fa, pl, kn in rows:
         names.append(list(nm))
         mothers.append(list(mo))
         fathers.append(list(fa))
         places.append(list(pl))
+        kins.append(list(kn))
     pairs = list(map(_name_pairs, given, family, other))
-    return TokenLists(names, mothers, fathers, places, pairs)
+    surnames = list(map(_surname_only, given, family, other))
+    return TokenLists(names, mothers, fathers, places, pairs, kins, surnames)
+
+
+# East Slavic patronymics (Oleksandrovych, Ivanovna, Sergeevich, Ostapivna): the father's
+# name, shared by brothers and sisters, not the child's own (Ukrainian and Russian
+# naming: given name, patronymic, family name)
+PATRONYMIC_ENDINGS = ("ovych", "evych", "ovich", "evich", "ivna", "ovna", "evna", "ichna", "ychna")
+PATRONYMIC_MIN = 7
+
+
+def is_patronymic(token: str) -> bool:
+    """Whether a normalised name token is an East Slavic patronymic."""
+    return len(token) >= PATRONYMIC_MIN and token.endswith(PATRONYMIC_ENDINGS)
+
+
+@lru_cache(maxsize=100_000)  # as ROW_CACHE_SIZE, below
+def _surname_only(given: str, family: str, other: str) -> frozenset[str]:
+    """Name tokens of the family name that the given and other names don't hold."""
+    own = {t for part in (given, *other.split(";")) for t in _normalize_cached(part)}
+    return frozenset(t for t in _normalize_cached(family) if t not in own)
 
 
 # Rows tokenised, cached by their raw texts: the service scores the same registered
@@ -320,8 +359,8 @@ def _row_tokens(
     place: str,
     inq: str,
     rel: str,
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(name, mother, father, place) tokens of one record's texts."""
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(name, mother, father, place, kin) tokens of one record's texts."""
     toks: list[str] = []
     for part in (given, family, *other.split(";")):
         for t in _normalize_cached(part):
@@ -329,9 +368,10 @@ def _row_tokens(
                 toks.append(t)
     mo = list(_normalize_cached(mother))
     fa = list(_normalize_cached(father))
+    it = list(_normalize_cached(inq)) if inq else []
+    kin = tuple(dict.fromkeys(mo + fa + it))[:K_KIN]
     r = parent_relation(rel)
-    if r is not None and inq:
-        it = list(_normalize_cached(inq))
+    if r is not None and it:
         if r == "mother":
             mo = list(dict.fromkeys(mo + it))
         else:
@@ -343,7 +383,7 @@ def _row_tokens(
         mo = [t for t in mo if skeleton(t) not in own]
         fa = [t for t in fa if skeleton(t) not in own]
     pl = tuple(dict.fromkeys(_place_tokens(place)))[:K_PLACE]
-    return tuple(toks[:K_NAME]), tuple(mo[:K_PARENT]), tuple(fa[:K_PARENT]), pl
+    return tuple(toks[:K_NAME]), tuple(mo[:K_PARENT]), tuple(fa[:K_PARENT]), pl, kin
 
 
 @lru_cache(maxsize=200_000)
@@ -570,6 +610,8 @@ class Records:
     mother: IntArr
     father: IntArr
     place: IntArr
+    kin: IntArr  # (n, K_KIN) the kin's name parts as written (TokenLists.kin)
+    name_own: npt.NDArray[np.bool_]  # (n, K_NAME) a given or other name, not the family name
     sex: npt.NDArray[np.int8]
     birth: FloatArr
     has_dob: npt.NDArray[np.bool_]
@@ -663,6 +705,13 @@ def build_records(
     else:
         inquiry = np.arange(n, dtype=np.int64)
     name = vocab.encode(toks.name, K_NAME)
+    name_own = np.zeros(name.shape, dtype=bool)
+    if toks.surname:
+        for i, (bag, surname) in enumerate(zip(toks.name, toks.surname, strict=True)):
+            own = [t not in surname and not is_patronymic(t) for t in bag[:K_NAME]]
+            name_own[i, : len(own)] = own
+    else:
+        name_own[:] = name >= 0
     pet = np.append(vocab.pet, True)[name]  # a missing token (-1) is no objection
     no_family_name = np.array([not t.strip() for t in _text(_col(df, "family_name"))], dtype=bool)
     return Records(
@@ -671,6 +720,8 @@ def build_records(
         mother=vocab.encode(toks.mother, K_PARENT),
         father=vocab.encode(toks.father, K_PARENT),
         place=place,
+        kin=vocab.encode(toks.kin, K_KIN),
+        name_own=name_own,
         sex=sex,
         birth=np.asarray(birth, dtype=np.float64),
         has_dob=has_dob,

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +34,11 @@ IntArr = npt.NDArray[np.int32]
 
 TF_FIELD_INDEX = [next(i for i, f in enumerate(FIELDS) if f.name == n) for n in TF_FIELDS]
 # levels of the TF fields that are TF adjusted (those where values agree)
-TF_LEVELS: dict[str, tuple[int, ...]] = {"name": (0, 1, 2, 3), "mother": (0, 1), "father": (0, 1)}
+TF_LEVELS: dict[str, tuple[int, ...]] = {
+    "name": (0, 1, 2, 3, 4),
+    "mother": (0, 1),
+    "father": (0, 1),
+}
 
 
 def level_counts(levels: npt.NDArray[np.int8], weights: FloatArr | None = None) -> list[FloatArr]:
@@ -105,6 +110,7 @@ SEGMENTS: dict[str, list[tuple[int, int]]] = {
     "mother": [(0, 4), (4, 6)],
     "father": [(0, 4), (4, 6)],
     "record_dates": [(0, 5), (5, 9)],
+    "own_name": [(0, 2), (2, 4)],
 }
 
 
@@ -221,7 +227,29 @@ def _pair_scores(model: Model, comp: Comparison, use_tf: bool) -> PairScores:
         for f, a in _tf_adjusted(model, comp):
             fw[:, f] += a
             sw[:, f] += a  # a rare shared family name is as telling for a sibling
-    return PairScores(fw, fw.sum(axis=1), sw.sum(axis=1))
+    return PairScores(fw, fw.sum(axis=1), np.where(sibling_possible(lv), sw.sum(axis=1), -np.inf))
+
+
+_F = {spec.name: f for f, spec in enumerate(FIELDS)}
+# levels that say two records cannot be one child and a sibling's fit better: a sex that
+# differs, ages or dates of birth more than two years apart (compare's level order)
+_AGE_FAR = np.array([lv.endswith(("<=3y", "<=5y", ">5y")) for lv in FIELDS[_F["age"]].levels])
+_DOB_FAR = np.array([lv in ("2-3 years apart", "4+ years") for lv in FIELDS[_F["dob"]].levels])
+
+
+def sibling_possible(levels: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
+    """Which pairs a sibling could explain: a brother or sister is another child, so it
+    differs from the sought child somewhere. Where the child's own given name agrees,
+    the sex does not differ and the ages (or dates of birth) are within two years, the
+    record is the child's own or a stranger's, never a sibling's (twins do not share a
+    given name)."""
+    own = levels[:, _F["own_name"]]
+    own_agrees = (own == 0) | (own == 2)
+    sex_differs = levels[:, _F["sex"]] == 1
+    age, dob = levels[:, _F["age"]], levels[:, _F["dob"]]
+    far = np.where(age >= 0, _AGE_FAR[np.maximum(age, 0)], False)
+    far |= np.where(dob >= 0, _DOB_FAR[np.maximum(dob, 0)], False)
+    return np.asarray(~own_agrees | sex_differs | far, dtype=np.bool_)
 
 
 def pair_llr(model: Model, comp: Comparison) -> tuple[FloatArr, FloatArr]:
@@ -236,7 +264,7 @@ def pair_llr(model: Model, comp: Comparison) -> tuple[FloatArr, FloatArr]:
         for f in range(len(FIELDS)):
             llr_m += wm[f][lv[:, f]]
             llr_s += ws[f][lv[:, f]]
-        return llr_m, llr_s
+        return llr_m, np.where(sibling_possible(lv), llr_s, -np.inf)
 
     parts = map_chunks(one, _chunks(comp))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -372,8 +400,10 @@ def em(
     has_s = s is not None
     s_ = s if s is not None else [x.copy() for x in u]
     family = np.array([spec.family for spec in FIELDS])
-    model = Model([p.copy() for p in pm], u, s_, 0.5, 0.5 * sib_per_sought, n_children, has_s)
+    m0 = [u[f].copy() if spec.sibling_only else pm[f].copy() for f, spec in enumerate(FIELDS)]
+    model = Model(m0, u, s_, 0.5, 0.5 * sib_per_sought, n_children, has_s)
     pid, table = _patterns(comp.levels)
+    sib_ok = sibling_possible(comp.levels)
     level_counts_of = _pattern_counts(table)
     n_pat = table.shape[0]
     groups = _group_index()
@@ -419,6 +449,7 @@ def em(
         base_s = np.log(max(model.sib_rate, 1e-9)) + prior0
         lo_m = base_m + llr_m
         lo_s = base_s + llr_s if has_s else np.full(len(pid), -np.inf)
+        lo_s = np.where(sib_ok, lo_s, -np.inf)
         # the share of sought children who are registered: the plain posterior
         r_full = posterior_m(lo_m, lo_s, sharp=False)
 
@@ -439,7 +470,8 @@ def em(
             for f in fields:
                 new_m[f] = (cm[f] + prior_strength * pm[f]) / (cm[f].sum() + prior_strength)
         old_m, old_rho = model.m, model.rho
-        model.m = monotone(new_m, u)
+        model.m = [u[f].copy() if FIELDS[f].sibling_only else m for f, m in enumerate(new_m)]
+        model.m = monotone(model.m, u)
         model.rho = float(np.clip(r_full.sum() / max(n_sought, 1), 0.02, 0.98))
         moved = max(float(np.abs(a - b).max()) for a, b in zip(model.m, old_m, strict=True))
         if has_s:

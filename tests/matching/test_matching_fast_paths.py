@@ -300,7 +300,10 @@ def test_pair_weights_and_their_sums_as_defined() -> None:
     np.testing.assert_allclose(got.llr_m, fw.sum(axis=1), atol=1e-12)
     llr_m, llr_s = score.pair_llr(model, comp)
     np.testing.assert_allclose(llr_m, fw.sum(axis=1), atol=1e-9)
-    np.testing.assert_allclose(llr_s, sw.sum(axis=1), atol=1e-9)
+    # a sibling explains only pairs that differ somewhere (score.sibling_possible)
+    sib = score.sibling_possible(comp.levels)
+    assert sib.any() and not sib.all()
+    np.testing.assert_allclose(llr_s, np.where(sib, sw.sum(axis=1), -np.inf), atol=1e-9)
     np.testing.assert_allclose(score.tf_adjustment_sum(model, comp), adj.sum(axis=1), atol=1e-12)
 
 
