@@ -7,6 +7,14 @@ The truth files (``truth_children.csv``, ``truth_requests.csv``) have ``ref``,
 person when they share ``person_id``; a registered child is a sibling of a sought child
 when they share ``family_id`` but not ``person_id``.
 
+The shared evaluation generator (``../shared/eval/ftrgen.py``) writes its truth otherwise:
+``truth.csv`` (``request_ref``, ``child_ref``, empty when the child was never registered,
+``family``), ``child_family.csv`` (``child_ref``, ``family``) and, with ``--reregister``,
+``dup_truth.csv`` (``child_ref_a``, ``child_ref_b``: one child registered twice).
+:func:`shared_truth` turns those into the two frames above (a registered child's person is
+its ``child_ref``), so both generators' sets are scored by the same code; :func:`load_truth`
+reads whichever a folder holds.
+
 Usage::
 
     python bench/evaluate.py RANKED.csv --truth-dir DIR [--candidates CANDIDATES.csv]
@@ -267,6 +275,82 @@ def evaluate(
     )
 
 
+# ---------------------------------------------------------------------------- truth files
+
+OUR_TRUTH = ("truth_children.csv", "truth_requests.csv")
+SHARED_TRUTH = "truth.csv"
+SHARED_FAMILY = "child_family.csv"
+SHARED_DUPLICATES = "dup_truth.csv"
+
+
+def _need(frame: pd.DataFrame, columns: set[str], name: str) -> None:
+    missing = columns - set(frame.columns)
+    if missing:
+        raise ValueError(f"{name} lacks column(s) {sorted(missing)}")
+
+
+def shared_truth(
+    truth: pd.DataFrame,
+    child_family: pd.DataFrame,
+    duplicates: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The shared generator's truth as (truth_children, truth_requests) for :func:`evaluate`.
+
+    Every registered child listed in ``child_family`` is a person of its own (``person_id``
+    = its ``child_ref``) unless ``duplicates`` says it is a second registration of another
+    (then it takes that child's person, and either record counts as found, as with our
+    generator's truth; ``score.py`` accepts only the record named in ``truth.csv``).
+    A sought child's person is its ``child_ref``; empty means never registered.
+    """
+    _need(truth, {"request_ref", "child_ref", "family"}, SHARED_TRUTH)
+    _need(child_family, {"child_ref", "family"}, SHARED_FAMILY)
+    children = pd.DataFrame(
+        {
+            "ref": _as_key(child_family["child_ref"]),
+            "person_id": _as_key(child_family["child_ref"]),
+            "family_id": _as_key(child_family["family"]),
+        }
+    )
+    if duplicates is not None and len(duplicates):
+        _need(duplicates, {"child_ref_a", "child_ref_b"}, SHARED_DUPLICATES)
+        first = dict(
+            zip(_as_key(duplicates["child_ref_b"]), _as_key(duplicates["child_ref_a"]), strict=True)
+        )
+        children["person_id"] = children["ref"].map(lambda ref: first.get(ref, ref))
+    requests = pd.DataFrame(
+        {
+            "ref": _as_key(truth["request_ref"]),
+            "person_id": _as_key(truth["child_ref"]),
+            "family_id": _as_key(truth["family"]),
+        }
+    )
+    unknown = set(requests["person_id"].dropna()) - set(children["ref"].dropna())
+    if unknown:
+        raise ValueError(
+            f"{SHARED_TRUTH} names child(ren) missing from {SHARED_FAMILY}, "
+            f"e.g. {sorted(unknown)[0]!r}"
+        )
+    return children, requests
+
+
+def load_truth(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(truth_children, truth_requests) from a folder of either generator's truth files."""
+    if all((folder / name).exists() for name in OUR_TRUTH):
+        return read_csv(folder / OUR_TRUTH[0]), read_csv(folder / OUR_TRUTH[1])
+    if (folder / SHARED_TRUTH).exists():
+        if not (folder / SHARED_FAMILY).exists():
+            raise ValueError(f"{folder} has {SHARED_TRUTH} but no {SHARED_FAMILY}")
+        dups = folder / SHARED_DUPLICATES
+        return shared_truth(
+            read_csv(folder / SHARED_TRUTH),
+            read_csv(folder / SHARED_FAMILY),
+            read_csv(dups) if dups.exists() else None,
+        )
+    raise ValueError(
+        f"{folder} holds neither {' and '.join(OUR_TRUTH)} nor {SHARED_TRUTH} + {SHARED_FAMILY}"
+    )
+
+
 # ---------------------------------------------------------------------------- printing
 
 _ROWS: list[tuple[str, str]] = [
@@ -292,7 +376,7 @@ def _fmt(x: float | int | str | None, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for j, r in enumerate([header, *rows]):
@@ -336,11 +420,20 @@ def format_comparison(
         m = results[name]
         return "-" if m is None else _fmt(int(getattr(m, attr)))
 
+    def source(name: str) -> str:
+        m = results[name]
+        return (
+            "-"
+            if m is None
+            else {"output": "top-K output"}.get(m.blocking_source, m.blocking_source)
+        )
+
+    rows.append(["blocking recall measured on", *(source(n) for n in names)])
     rows.append(["candidate pairs", *(count(n, "n_candidate_pairs") for n in names)])
     rows.append(["output rows", *(count(n, "n_output_rows") for n in names)])
     for label, values in (extra or {}).items():
         rows.append([label, *(values.get(n, "-") for n in names)])
-    return _table(["", *names], rows)
+    return format_table(["", *names], rows)
 
 
 def format_calibration(m: Metrics) -> str:
@@ -356,7 +449,7 @@ def format_calibration(m: Metrics) -> str:
                 ok,
             ]
         )
-    return _table(["score bin", "rows", "mean score", "observed", "|obs-mean|<=0.1"], rows)
+    return format_table(["score bin", "rows", "mean score", "observed", "|obs-mean|<=0.1"], rows)
 
 
 def format_metrics(m: Metrics, title: str = "") -> str:
@@ -366,7 +459,7 @@ def format_metrics(m: Metrics, title: str = "") -> str:
         f"{m.n_unregistered:,} not registered); true pairs: {m.n_true_pairs:,}; "
         f"blocking recall measured on {m.blocking_source}"
     )
-    body = _table(["metric", "value"], [[label, _fmt(getattr(m, a))] for label, a in _ROWS])
+    body = format_table(["metric", "value"], [[label, _fmt(getattr(m, a))] for label, a in _ROWS])
     return f"{head}\n{body}\n\ncalibration (all output rows)\n{format_calibration(m)}"
 
 
@@ -386,7 +479,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--truth-dir",
         type=Path,
         required=True,
-        help="folder with truth_children.csv and truth_requests.csv",
+        help="folder with truth_children.csv and truth_requests.csv (our generator) or "
+        "truth.csv and child_family.csv (the shared generator)",
     )
     ap.add_argument(
         "--candidates", type=Path, help="CSV of candidate pairs (request_ref, child_ref)"
@@ -394,8 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         ranked = read_csv(args.ranked)
-        tc = read_csv(args.truth_dir / "truth_children.csv")
-        tr = read_csv(args.truth_dir / "truth_requests.csv")
+        tc, tr = load_truth(args.truth_dir)
         cand = read_csv(args.candidates) if args.candidates else None
         metrics = evaluate(ranked, tc, tr, cand)
     except (OSError, ValueError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -188,3 +189,96 @@ def test_cli(
     out = capsys.readouterr().out
     assert "recall@10" in out and "0.750" in out
     assert ev.main([str(tmp_path / "nope.csv"), "--truth-dir", str(tmp_path)]) == 2
+
+
+# The shared generator's truth (../shared/eval/ftrgen.py): truth.csv, child_family.csv and,
+# with --reregister, dup_truth.csv. Written by hand here, with the answers worked out.
+SHARED_FILES = {
+    "child_family.csv": "child_ref,family\nC1,F1\nC2,F1\nC3,F2\nC4,F3\nC4b,F3\n",
+    "truth.csv": (
+        "request_ref,child_ref,family\n"
+        "R1,C1,F1\n"  # C2, a sibling, is ranked first; C1 second
+        "R2,C3,F2\n"  # first and confident
+        "R3,,F1\n"  # never registered (its family is): a false alarm below
+        "R4,,F9\n"  # never registered, no alarm
+        "R5,C4,F3\n"  # absent from the output
+    ),
+    "ranked.csv": (
+        "request_ref,child_ref,rank,score\n"
+        "R1,C2,1,0.7\nR1,C1,2,0.6\nR2,C3,1,0.9\nR3,C1,1,0.55\nR4,C3,1,0.2\n"
+    ),
+}
+
+
+@pytest.fixture
+def shared_dir(tmp_path: Path) -> Path:
+    for name, text in SHARED_FILES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_shared_truth_format_is_scored_like_ours(shared_dir: Path) -> None:
+    tc, tr = ev.load_truth(shared_dir)
+    assert list(tc.columns) == list(tr.columns) == ["ref", "person_id", "family_id"]
+    m = ev.evaluate(ev.read_csv(shared_dir / "ranked.csv"), tc, tr)
+    assert (m.n_sought, m.n_registered, m.n_unregistered) == (5, 3, 2)
+    assert m.n_true_pairs == 3
+    assert m.recall_at_1 == pytest.approx(1 / 3)
+    assert m.recall_at_10 == pytest.approx(2 / 3)
+    assert m.mrr == pytest.approx((1 / 2 + 1) / 3)
+    assert m.confident_hits == pytest.approx(1 / 3)
+    assert m.sibling_first == pytest.approx(1 / 3)
+    assert m.false_alarms == pytest.approx(1 / 2)
+    assert m.n_output_rows == 5
+    assert (m.blocking_source, m.blocking_recall) == ("output", pytest.approx(2 / 3))
+
+
+def test_the_shared_scorer_agrees_on_the_same_files(shared_dir: Path) -> None:
+    path = ROOT.parent / "shared" / "eval" / "score.py"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    spec = importlib.util.spec_from_file_location("shared_eval_score_test", path)
+    assert spec is not None and spec.loader is not None
+    shared = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shared)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)  # score.py leaves its files open
+        theirs = shared.score(str(shared_dir / "ranked.csv"), str(shared_dir / "truth.csv"))
+    tc, tr = ev.load_truth(shared_dir)
+    ours = ev.evaluate(ev.read_csv(shared_dir / "ranked.csv"), tc, tr)
+    assert theirs["recall@1"] == pytest.approx(ours.recall_at_1)
+    assert theirs["recall@10"] == pytest.approx(ours.recall_at_10)
+    assert theirs["mrr"] == pytest.approx(ours.mrr)
+    assert theirs["false_alarm"] == pytest.approx(ours.false_alarms)
+    assert theirs["confident_hits"] == pytest.approx(ours.confident_hits)
+    assert theirs["sibling_on_top"] == pytest.approx(ours.sibling_first)
+
+
+def test_a_shared_reregistration_counts_either_record(shared_dir: Path) -> None:
+    (shared_dir / "dup_truth.csv").write_text("child_ref_a,child_ref_b\nC4,C4b\n")
+    tc, tr = ev.load_truth(shared_dir)
+    assert tc.set_index("ref").loc["C4b", "person_id"] == "C4"
+    ranked = ev.read_csv(shared_dir / "ranked.csv")
+    extra = pd.DataFrame([["R5", "C4b", "1", "0.8"]], columns=ranked.columns)
+    m = ev.evaluate(pd.concat([ranked, extra]), tc, tr)
+    assert m.recall_at_1 == pytest.approx(2 / 3)  # R2, and R5 through the second record
+    assert m.n_true_pairs == 4
+
+
+def test_shared_truth_errors_are_reported(
+    shared_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    (shared_dir / "truth.csv").write_text("request_ref,child_ref,family\nR1,C9,F1\n")
+    with pytest.raises(ValueError, match="C9"):
+        ev.load_truth(shared_dir)
+    (shared_dir / "child_family.csv").unlink()
+    with pytest.raises(ValueError, match=r"child_family\.csv"):
+        ev.load_truth(shared_dir)
+    with pytest.raises(ValueError, match="neither"):
+        ev.load_truth(tmp_path_factory.mktemp("empty"))
+
+
+def test_cli_reads_the_shared_truth(shared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ev.main([str(shared_dir / "ranked.csv"), "--truth-dir", str(shared_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "5 (3 registered, 2 not registered)" in out and "0.333" in out

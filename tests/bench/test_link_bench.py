@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -91,3 +92,54 @@ def test_febrl4_frames_follow_the_contract() -> None:
     assert set(ta["person_id"]) == set(tb["person_id"])  # every record has its twin
     dates = a["date_of_birth"][a["date_of_birth"] != ""]
     assert dates.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+
+
+def _result(system: str, recall1: float, wall: float, **kw: float) -> Any:
+    tc = _truth(["C1", "C2"], ["1", "2"])
+    tr = _truth(["R1", "R2"], ["1", "2"])
+    hits = round(recall1 * 2)
+    ranked = pd.DataFrame(
+        {
+            "request_ref": ["R1", "R2"],
+            "child_ref": ["C1" if hits >= 1 else "C2", "C2" if hits >= 2 else "C1"],
+            "rank": [1, 1],
+            "score": [kw.get("score", 0.9)] * 2,
+        }
+    )
+    metrics = lb.evaluate(ranked, tc, tr)
+    run = lb.Run(system, 0, wall, 2**20, Path("/dev/null"))
+    res = lb.Result(system, run, metrics)
+    res.collapsed = system in lb.SPLINKS and metrics.recall_at_1 < lb.EM_COLLAPSED_BELOW
+    return res
+
+
+def test_a_collapsed_splink_is_not_the_peer() -> None:
+    ftr = _result("ftr", 1.0, 2.0)
+    ours = _result("splink", 0.5, 1.0)
+    shared = _result("splink-shared", 0.0, 1.0)  # below EM_COLLAPSED_BELOW
+    assert shared.collapsed and shared.peer_metrics is None
+    assert lb.better_peer([ftr, ours, shared]).system == "splink"
+    assert lb.better_peer([ftr, shared]) is None
+    verdict = {row["metric"]: row["ftr_beats"] for row in lb.compare_with_peer(ftr, ours)}
+    assert verdict["recall@1"] == "yes" and verdict["wall time (s)"] == "no"
+    assert verdict["peak RSS (MiB)"] == "equal"
+    assert verdict["blocking recall (candidates)"] == "n/a"  # measured on the output only
+    assert lb.wall_ratio([ftr, shared]) == pytest.approx(2.0)
+    text = lb.format_verdict(lb.compare_with_peer(ftr, ours), "splink")
+    assert "FTR beats it" in text and "splink" in text
+
+
+def test_our_sets_stay_where_evidence_ceiling_reads_them(tmp_path: Path) -> None:
+    args = lb.parse_args(["--workdir", str(tmp_path), "--children", "20", "--sought", "5"])
+    assert lb.set_dir(args, "ours", "khmer") == tmp_path / "khmer-20x5-seed1"
+    assert lb.set_dir(args, "shared", "khmer") == tmp_path / "shared-cambodia-20x5-seed21"
+    assert args.generators == ["ours", "shared"]
+    assert args.systems == ["ftr", "rl", "splink", "splink-shared"]
+
+
+def test_run_measured_passes_extra_environment(tmp_path: Path) -> None:
+    code = "import os; print('value=' + os.environ['FTR_BENCH_TEST'])"
+    run = lb.run_measured(
+        [sys.executable, "-c", code], tmp_path / "log", env={"FTR_BENCH_TEST": "7"}
+    )
+    assert run.ok and "value=7" in run.tail()
