@@ -15,6 +15,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from doublemetaphone import doublemetaphone
 
+from matching.culture_packs import particles
 from matching.khmer import KHMER_RUN
 from matching.khmer import romanise as romanise_khmer
 from matching.variants import JOIN_HEADS, SEED_GROUPS, VariantTable
@@ -54,6 +55,11 @@ _AR_CONS: dict[str, str] = {
 _AR_ALEF = set("اأإآٱ")
 _AR_SILENT = set("ءئؤـًٌٍَُِّْٰ")  # hamza carriers, tatweel, harakat
 _AR_DIGITS = {chr(0x0660 + i): "" for i in range(10)}
+# Arabic-script particles (culture packs): patronymics dropped, the article dropped or
+# stripped, heads (Abd, Abu, Umm) joined with the next word
+_AR_PATRONYMIC = particles("patronymic", "Arab")
+_AR_ARTICLES = tuple(sorted(particles("article", "Arab"), key=len, reverse=True))
+_AR_JOIN_HEADS = particles("join_head", "Arab")
 
 # --- Cyrillic (Ukrainian national romanisation, used when Ukrainian letters occur) ----
 _UK_LETTERS = set("іїєґІЇЄҐ")
@@ -105,22 +111,25 @@ _SPLIT = re.compile(r"[^a-z]+")
 _SPACES = re.compile(r"\s+")
 _HYPHENS = re.compile(r"[-_]+")
 _APOSTROPHES = re.compile(r"['`’ʼʻ´‘]")
-# article / patronymic particles dropped when standing alone before another name
-_ARTICLES = frozenset({"al", "el", "ul", "il"})
-_ASSIMILATED = frozenset(
-    {"ad", "ed", "ud", "as", "es", "us", "ar", "er", "ur", "at", "an", "en", "un", "ash", "az"}
+# Particles come from the culture packs (matching/cultures): articles and patronymics are
+# dropped when standing alone before another name, assimilated articles (ad-, as-) when
+# written with a hyphen before it, a family name's particles (de la, dos) before it.
+_ARTICLES = particles("article", "Latn")
+_ASSIMILATED = particles("assimilated_article", "Latn")
+_PATRONYMIC = particles("patronymic", "Latn")
+# several words each (de la): as tuples of words, longest first
+_FAMILY_PARTICLES = tuple(
+    sorted((tuple(p.split()) for p in particles("family_particle", "Latn")), key=len, reverse=True)
 )
-_PATRONYMIC = frozenset({"bin", "ibn", "bint", "binti", "wad", "ould", "walad"})
+_FAMILY_FIRST = frozenset(p[0] for p in _FAMILY_PARTICLES)
 _ABD_HEAD = re.compile(r"^abd(?:el|al|ul|oul|ol|il|ou|u|e|a|o|i)?$")
 # Abd with the article assimilated to a sun letter, written apart from the name it
 # doubles: Abder Rahmane, Abdes Salam, Abden Nasir, Abded Daim (Abd ar-Rahman ...). Not
 # with i: Abdin (Abidin) is a name of its own ("Abdin Nasir" is two names).
 _ABD_SUN = re.compile(r"^abd[aeou](sh|th|dh|[tdrzsn])$")
 _ABD_JOINED = re.compile(r"^abd(el|al|ul|oul|ol|il|ou|u|e|a|o|i)?([a-z]{2,})$")
-_ALLAH = frozenset({"allah", "alla", "ullah", "ulla", "llah", "lla", "lah", "la", "ellah", "ella"})
-_DIN_TAIL = frozenset(
-    {"din", "deen", "dine", "eddin", "eddine", "aldin", "uddin", "eldin", "addin"}
-)
+_ALLAH = particles("allah_tail", "Latn")
+_DIN_TAIL = particles("din_tail", "Latn")
 _DIN_JOINED = re.compile(r"^([a-z]{3,}?)(?:el|al|ud|ed|ad|ul|u|e|a)?d(?:in|een|ine)$")
 
 _KNOWN: frozenset[str] = frozenset(n for g in SEED_GROUPS for n in g)
@@ -156,24 +165,29 @@ def _arabic_word(word: str) -> str:
     return skeleton("".join(out))
 
 
+def _ar_strip_article(word: str) -> str:
+    """The word without an article joined to it (الرحمن: رحمن), if two letters remain."""
+    for art in _AR_ARTICLES:
+        if word.startswith(art) and len(word) > len(art) + 1:
+            return word[len(art) :]
+    return word
+
+
 def _arabic_tokens(text: str) -> list[str]:
     words = [w for w in re.split(r"[\s\-_.,;/()]+", text) if w]
     tokens: list[str] = []
     i = 0
     while i < len(words):
         w = words[i]
-        if w in ("بن", "ابن", "بنت", "ود"):
+        if w in _AR_PATRONYMIC:
             i += 1
             continue
-        if w == "ال" and i + 1 < len(words):  # detached article
+        if w in _AR_ARTICLES and i + 1 < len(words):  # detached article
             i += 1
             continue
-        if w.startswith("ال") and len(w) > 3:
-            w = w[2:]
-        if w in ("عبد", "ابو", "أبو", "ام", "أم") and i + 1 < len(words):
-            nxt = words[i + 1]
-            if nxt.startswith("ال") and len(nxt) > 3:
-                nxt = nxt[2:]
+        w = _ar_strip_article(w)
+        if w in _AR_JOIN_HEADS and i + 1 < len(words):
+            nxt = _ar_strip_article(words[i + 1])
             tokens.append(_arabic_word(w + nxt))
             i += 2
             continue
@@ -274,6 +288,9 @@ def _latin_tokens(text: str) -> list[str]:
         if tok in _PATRONYMIC and has_next:
             i += 1
             continue
+        if tok in _FAMILY_FIRST and (skip := _family_particle(parts, i)):
+            i += skip
+            continue
         if tok in _ARTICLES and has_next:
             i += 1
             continue
@@ -308,6 +325,15 @@ def _latin_tokens(text: str) -> list[str]:
         tokens.append(_plain_token(tok))
         i += 1
     return [t for t in tokens if len(t) >= 2]
+
+
+def _family_particle(parts: list[tuple[str, bool]], i: int) -> int:
+    """How many pieces from ``i`` are a family name's particle (de la, dos) before a name."""
+    for particle in _FAMILY_PARTICLES:
+        n = len(particle)
+        if i + n < len(parts) and all(parts[i + k][0] == w for k, w in enumerate(particle)):
+            return n
+    return 0
 
 
 @lru_cache(maxsize=200_000)

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 from anyascii import anyascii
 
+from matching.culture_packs import kin_relation, place_words
 from matching.normalize import (
     COMPOUND_PART_MIN,
     _normalize_cached,
@@ -37,72 +38,19 @@ K_PLACE = 6
 K_IDENT = 16
 IDENT_COLUMNS = ("identifier", "soc_sec_id", "national_id", "id_number")
 
-# Words that name the inquirer as the child's mother or father, in the languages of the
-# help desks (English, French, Spanish, Portuguese, Arabic, Ukrainian, Russian, Khmer),
-# as written in free text ("Mother", "biological mother", "Mère", "أم", "мати", "ម្តាយ")
-_MOTHER_WORDS = frozenset(
-    {
-        "mother", "mom", "mum", "mama", "mommy", "mummy", "ma", "mère", "mere", "maman",
-        "madre", "mãe", "mae", "أم", "ام", "الأم", "الام", "والدة", "الوالدة", "мати",
-        "мама", "матір", "мать", "ម្តាយ", "ម្ដាយ", "ម៉ែ",
-    }
-)  # fmt: skip
-_FATHER_WORDS = frozenset(
-    {
-        "father", "dad", "daddy", "papa", "pa", "père", "pere", "padre", "pai", "أب", "اب",
-        "الأب", "الاب", "أبو", "والد", "الوالد", "батько", "тато", "отець", "отец", "папа",
-        "ឪពុក", "ពុក", "ប៉ា",
-    }
-)  # fmt: skip
-# a mother or father of someone else: the child's parents are not these (the words split
-# on hyphens: grand-mère and mother-in-law are caught by "grand" and "in", "law")
-_OTHER_KIN_WORDS = frozenset(
-    {"grand", "grandmother", "grandfather", "step", "stepmother", "stepfather", "foster",
-     "god", "godmother", "godfather", "in", "law", "جد", "جدة"}
-)  # fmt: skip
-
 
 @lru_cache(maxsize=1024)
 def parent_relation(relationship: str) -> str | None:
-    """ "mother" or "father" when the inquirer's relationship says so, else None."""
-    # split on spaces and punctuation (not \w+: Khmer vowel signs are not word characters)
-    words = set(re.split(r"[\s\-_/,;:.()'’]+", relationship.lower())) - {""}
-    if not words or words & _OTHER_KIN_WORDS:
-        return None
-    if words & _MOTHER_WORDS:
-        return "mother"
-    if words & _FATHER_WORDS:
-        return "father"
-    return None
+    """ "mother" or "father" when the inquirer's relationship says so, else None: the kin
+    words of the culture packs (matching/cultures), where a step-parent, grandparent or
+    other relative ("belle-mère", "زوجة الأب", "grand-mère") is not the child's parent."""
+    relation = kin_relation(relationship)
+    return relation if relation in ("mother", "father") else None
 
 
-_PLACE_STOP = frozenset(
-    {
-        "camp",
-        "village",
-        "town",
-        "city",
-        "district",
-        "market",
-        "road",
-        "near",
-        "the",
-        "of",
-        "and",
-        "street",
-        "avenue",
-        "lane",
-        "place",
-        "st",
-        "rd",
-        "ave",
-        "outside",
-        "bus",
-        "station",
-        "area",
-        "route",
-    }
-)
+# generic place words (camp, village, quartier, site de déplacés, barrio...): two places
+# that share only these do not agree (the culture packs' place words)
+_PLACE_STOP = place_words()
 
 
 def place_tokens(text: str) -> list[str]:
