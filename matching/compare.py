@@ -8,7 +8,7 @@ of the agreeing value(s), used for term-frequency adjustment in :mod:`matching.s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -315,7 +315,10 @@ class Comparison:
     tf_logu: FloatArr  # (P, len(TF_FIELDS)), log of the value-specific u; NaN = none
 
 
-def _max_over(x: LevelArr, axis: int) -> LevelArr:
+_Scalar = TypeVar("_Scalar", bound=np.generic)
+
+
+def _max_over(x: npt.NDArray[_Scalar], axis: int) -> npt.NDArray[_Scalar]:
     """``x.max(axis)`` over a short axis of a 3-d array, one slice at a time (numpy
     reduces a short inner axis several times slower)."""
     parts = [x[:, k, :] if axis == 1 else x[:, :, k] for k in range(x.shape[axis])]
@@ -330,14 +333,6 @@ def _count_rows(mask: npt.NDArray[np.bool_]) -> IntArr:
     out = np.zeros(mask.shape[0], dtype=np.int32)
     for k in range(mask.shape[1]):
         out += mask[:, k]
-    return out
-
-
-def _count_rows_3d(mask: npt.NDArray[np.bool_]) -> IntArr:
-    """(P, Ka, Kb) -> (P, Ka): how many of the last axis hold, a slice at a time."""
-    out = np.zeros(mask.shape[:2], dtype=np.int32)
-    for k in range(mask.shape[2]):
-        out += mask[:, :, k]
     return out
 
 
@@ -483,7 +478,7 @@ def compare(v: Vocab, tfa: TFArrays, s: Records, c: Records, si: IntArr, ci: Int
     own = lvl >= T_PHONETIC
     own &= s.name_own[si][:, :, None]
     own &= c.name_own[ci][:, None, :]
-    own_agrees = _count_rows(_count_rows_3d(own) > 0) > 0
+    own_agrees = _count_rows(_max_over(own, 2)) > 0
     name_lvl = np.select(
         [ns >= 3, ns == 2, (ns == 1) & (nf >= 1), (ns == 1) & own_agrees, ns == 1, nf >= 1],
         [0, 1, 2, 3, 4, 5],

@@ -40,12 +40,13 @@ PARTICLE_KINDS: Final = (
     "join_head",  # joined with the next token (Abu Bakr, Srey Mom)
     "pet_prefix",  # familiar prefix before a pet name (Khmer a-/ah-)
     "family_particle",  # part of a family name, dropped before it (de la, dos)
+    "patronymic_ending",  # a name ending in it is the father's name, shared by kin (-ovych)
 )
 # words are lower-case ASCII letters as matching.normalize.normalize_name produces them
 _NORMALISED = re.compile(r"^[a-z]+$")
 # a particle of several words (Spanish "de la") is written with single spaces
 _NORMALISED_WORDS = re.compile(r"^[a-z]+(?: [a-z]+)*$")
-# how a free-text relationship splits into words (as matching.records.parent_relation)
+# how a free-text relationship splits into words (kin_relation; matching.records reads it)
 _KIN_SPLIT = re.compile(r"[\s\-_/,;:.()'’]+")
 # how a place text splits into words (as matching.records.place_tokens, after anyascii)
 _PLACE_SPLIT = re.compile(r"[^0-9a-z]+")

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 from anyascii import anyascii
 
-from matching.culture_packs import kin_relation, place_words
+from matching.culture_packs import kin_relation, particles, place_words
 from matching.normalize import (
     COMPOUND_PART_MIN,
     _normalize_cached,
@@ -261,15 +261,16 @@ def tokenize_frame(df: pd.DataFrame, sought: bool) -> TokenLists:
     return TokenLists(names, mothers, fathers, places, pairs, kins, surnames)
 
 
-# East Slavic patronymics (Oleksandrovych, Ivanovna, Sergeevich, Ostapivna): the father's
-# name, shared by brothers and sisters, not the child's own (Ukrainian and Russian
-# naming: given name, patronymic, family name)
-PATRONYMIC_ENDINGS = ("ovych", "evych", "ovich", "evich", "ivna", "ovna", "evna", "ichna", "ychna")
+# Patronymics formed with an ending (Oleksandrovych, Ivanovna, Ostapivna: the culture
+# packs' patronymic endings) are the father's name, shared by brothers and sisters, not
+# the child's own. The ending follows a whole given name (Ivan-ovna, Ostap-ivna), so a
+# patronymic has at least 7 letters; shorter words that end alike are left as names
+PATRONYMIC_ENDINGS = tuple(sorted(particles("patronymic_ending")))
 PATRONYMIC_MIN = 7
 
 
 def is_patronymic(token: str) -> bool:
-    """Whether a normalised name token is an East Slavic patronymic."""
+    """Whether a normalised name token is a patronymic formed with an ending."""
     return len(token) >= PATRONYMIC_MIN and token.endswith(PATRONYMIC_ENDINGS)
 
 
@@ -654,12 +655,9 @@ def build_records(
         inquiry = np.arange(n, dtype=np.int64)
     name = vocab.encode(toks.name, K_NAME)
     name_own = np.zeros(name.shape, dtype=bool)
-    if toks.surname:
-        for i, (bag, surname) in enumerate(zip(toks.name, toks.surname, strict=True)):
-            own = [t not in surname and not is_patronymic(t) for t in bag[:K_NAME]]
-            name_own[i, : len(own)] = own
-    else:
-        name_own[:] = name >= 0
+    for i, (bag, surname) in enumerate(zip(toks.name, toks.surname, strict=True)):
+        own = [t not in surname and not is_patronymic(t) for t in bag[:K_NAME]]
+        name_own[i, : len(own)] = own
     pet = np.append(vocab.pet, True)[name]  # a missing token (-1) is no objection
     no_family_name = np.array([not t.strip() for t in _text(_col(df, "family_name"))], dtype=bool)
     return Records(

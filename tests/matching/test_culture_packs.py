@@ -240,6 +240,9 @@ def _arabic() -> None:
 def _ukrainian_russian() -> None:
     assert _same_group("Oleh", "Oleg") and _same_group("Sasha", "Oleksandr")
     assert _same_group("Mykola", "Nikolai") and _same_group("Yevhen", "Evgeniy")
+    # a patronymic is the father's name, not the child's own (records.name_own)
+    assert records.is_patronymic("oleksandrovych") and records.is_patronymic("ostapivna")
+    assert not records.is_patronymic("oleksandr") and not records.is_patronymic("ivna")
 
 
 def _khmer() -> None:
