@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matching.compare import FIELDS, TF_FIELDS, Comparison
+from matching.compare import FIELD_INDEX, FIELDS, TF_FIELDS, Comparison
 from matching.parallel import map_chunks
 
 FloatArr = npt.NDArray[np.float64]
@@ -110,7 +110,6 @@ SEGMENTS: dict[str, list[tuple[int, int]]] = {
     "mother": [(0, 4), (4, 6)],
     "father": [(0, 4), (4, 6)],
     "record_dates": [(0, 5), (5, 9)],
-    "own_name": [(0, 2), (2, 4)],
 }
 
 
@@ -230,11 +229,12 @@ def _pair_scores(model: Model, comp: Comparison, use_tf: bool) -> PairScores:
     return PairScores(fw, fw.sum(axis=1), np.where(sibling_possible(lv), sw.sum(axis=1), -np.inf))
 
 
-_F = {spec.name: f for f, spec in enumerate(FIELDS)}
 # levels that say two records cannot be one child and a sibling's fit better: a sex that
 # differs, ages or dates of birth more than two years apart (compare's level order)
-_AGE_FAR = np.array([lv.endswith(("<=3y", "<=5y", ">5y")) for lv in FIELDS[_F["age"]].levels])
-_DOB_FAR = np.array([lv in ("2-3 years apart", "4+ years") for lv in FIELDS[_F["dob"]].levels])
+_AGE_LEVELS = FIELDS[FIELD_INDEX["age"]].levels
+_DOB_LEVELS = FIELDS[FIELD_INDEX["dob"]].levels
+_AGE_FAR = np.array([lv.endswith(("<=3y", "<=5y", ">5y")) for lv in _AGE_LEVELS])
+_DOB_FAR = np.array([lv in ("2-3 years apart", "4+ years") for lv in _DOB_LEVELS])
 
 
 def sibling_possible(levels: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
@@ -243,10 +243,10 @@ def sibling_possible(levels: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.boo
     the sex does not differ and the ages (or dates of birth) are within two years, the
     record is the child's own or a stranger's, never a sibling's (twins do not share a
     given name)."""
-    own = levels[:, _F["own_name"]]
+    own = levels[:, FIELD_INDEX["own_name"]]
     own_agrees = (own == 0) | (own == 2)
-    sex_differs = levels[:, _F["sex"]] == 1
-    age, dob = levels[:, _F["age"]], levels[:, _F["dob"]]
+    sex_differs = levels[:, FIELD_INDEX["sex"]] == 1
+    age, dob = levels[:, FIELD_INDEX["age"]], levels[:, FIELD_INDEX["dob"]]
     far = np.where(age >= 0, _AGE_FAR[np.maximum(age, 0)], False)
     far |= np.where(dob >= 0, _DOB_FAR[np.maximum(dob, 0)], False)
     return np.asarray(~own_agrees | sex_differs | far, dtype=np.bool_)
