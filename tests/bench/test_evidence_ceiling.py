@@ -121,3 +121,133 @@ def test_folds_keep_an_inquiry_together() -> None:
     fold = ceiling_mod._fold_of(requests)
     assert fold["a"] == fold["b"]
     assert set(fold) <= {0, 1}
+
+
+# ------------------------------------------------------------- the union re-ranker's features
+
+REQUEST_COLUMNS = [
+    "ref", "inquiry_ref", "inquirer_name", "given_name", "family_name", "other_names", "sex",
+    "age", "date_of_birth", "separation_date", "separation_lat", "separation_lon",
+    "mother_name", "father_name",
+]  # fmt: skip
+CHILD_COLUMNS = [c for c in REQUEST_COLUMNS if c not in ("inquiry_ref", "inquirer_name")]
+
+
+def test_cross_features_on_hand_written_records() -> None:
+    requests = pd.DataFrame(
+        [
+            ("R1", "I1", "Fatima Mahmud", "Mousa", "Abdul Rahim", None, "M", "14", None,
+             "2026-05-23", "13.0", "25.0", "Fatima", "Abdulrahim Mohamed"),
+            ("R2", "I2", None, "Сергій", None, None, None, None, "2016", "2025-03", None, None,
+             None, None),
+        ],
+        columns=REQUEST_COLUMNS,
+    )  # fmt: skip
+    children = pd.DataFrame(
+        [
+            # given and family name swapped; the family name is the father's
+            ("C1", "ABDULRAHIM", "mousa", "", "male", "13", None, "2026-05-20", "13.0",
+             "26.0", "FATIMA Ali", "Abdulrahim"),
+            # the inquirer's family name; another father first
+            ("C3", "Ali", "Mahmud", None, "female", "14", None, None, None, None, None,
+             "Omar Abdulrahim"),
+            ("C2", "Serhii", "Petrenko", None, "f", "9", "2016-07-01", "2025-03-15", "1.0",
+             "1.0", None, None),
+        ],
+        columns=CHILD_COLUMNS,
+    )  # fmt: skip
+    pairs = pd.DataFrame({"request_ref": ["R1", "R1", "R2"], "child_ref": ["C1", "C3", "C2"]})
+    f = ceiling_mod.cross_features(pairs, requests, children)
+    assert list(f.columns) == list(ceiling_mod.CROSS_FEATURES)
+    one, three, two = f.iloc[0], f.iloc[1], f.iloc[2]
+    assert one["given_vs_names"] == 1.0 and one["names_vs_given"] == 1.0  # swapped
+    assert one["given_vs_given"] < 0.7
+    assert one["family_vs_father"] == 1.0  # "Abdul Rahim" joined meets "Abdulrahim"
+    assert one["parents_vs_inquirer"] == 1.0  # the child's mother is the inquirer
+    assert one["mother_vs_mother"] == 1.0  # first token, case aside
+    assert one["father_vs_father"] == 1.0
+    assert one["age_diff"] == 1.0 and one["separation_days"] == 3.0
+    assert one["distance_km"] == pytest.approx(108.3, abs=0.5)  # 1° of longitude at 13°N
+    assert one["sex_equal"] == 1.0
+    assert np.isnan(one["birth_days"])
+    assert three["family_vs_inquirer"] == 1.0 and one["family_vs_inquirer"] < 0.7
+    assert three["father_vs_father"] < 0.7  # first tokens: abdulrahim, omar
+    assert three["sex_equal"] == 0.0 and three["age_diff"] == 0.0
+    assert np.isnan(three["distance_km"]) and np.isnan(three["separation_days"])
+    # Cyrillic read as ASCII; partial dates as mid-month and 1 July
+    assert two["given_vs_given"] > 0.8  # sergiy, serhii
+    assert two["separation_days"] == 0.0 and two["birth_days"] == 0.0
+    for missing in ("family_vs_family", "mother_vs_mother", "age_diff", "distance_km",
+                    "sex_equal", "family_vs_inquirer"):  # fmt: skip
+        assert np.isnan(two[missing]), missing
+
+
+def test_union_candidates_mark_what_each_engine_ranked() -> None:
+    ftr = pd.DataFrame(
+        {
+            "request_ref": ["R1", "R1"],
+            "child_ref": ["A", "B"],
+            "rank": ["1", "2"],
+            "score": ["0.9", "0.1"],
+            "name_weight": ["3.0", "-1.0"],
+        }
+    )
+    splink = pd.DataFrame(
+        {"request_ref": ["R1", "R1"], "child_ref": ["C", "A"], "rank": ["1", "2"],
+         "score": ["0.8", "0.7"]}
+    )  # fmt: skip
+    union = ceiling_mod.union_candidates(ftr, {"splink": splink})
+    assert list(union["child_ref"]) == ["A", "B", "C"]  # FTR's order first
+    assert list(union["ftr_missing"]) == [0.0, 0.0, 1.0]
+    assert np.isnan(union.loc[2, "ftr_name_weight"]) and np.isnan(union.loc[1, "splink_rank"])
+    assert list(union["splink_rank"].iloc[[0, 2]]) == [2.0, 1.0]
+
+
+def _records_for(workdir: Path, registered: int = 50, total: int = 60) -> None:
+    """children.csv and requests.csv with names for the fixture's refs: the true child's
+    given name is the sought child's, the decoy's another."""
+    truth_r = pd.read_csv(workdir / "truth_requests.csv")
+    req = pd.DataFrame({c: [None] * total for c in REQUEST_COLUMNS})
+    req["ref"] = truth_r["ref"]
+    req["inquiry_ref"] = [f"I{k}" for k in range(total)]
+    req["given_name"] = [f"Name{k:03d}x" for k in range(total)]
+    req.to_csv(workdir / "requests.csv", index=False)
+    refs = pd.read_csv(workdir / "truth_children.csv")["ref"]
+    given = [f"Name{int(r[1:]):03d}x" if r.startswith("C") else f"Other{r[1:]}" for r in refs]
+    ch = pd.DataFrame({c: [None] * len(refs) for c in CHILD_COLUMNS})
+    ch["ref"], ch["given_name"] = refs, given
+    ch.to_csv(workdir / "children.csv", index=False)
+
+
+def test_a_collapsed_splink_is_left_out(workdir: Path) -> None:
+    _records_for(workdir)
+    ftr = pd.read_csv(workdir / "ftr.csv")
+    # a Splink that ranks the decoy alone: recall@1 0, below EM_COLLAPSED_BELOW
+    ftr[ftr["child_ref"].str.startswith("D")].assign(rank=1).to_csv(
+        workdir / "splink.csv", index=False, columns=["request_ref", "child_ref", "rank", "score"]
+    )
+    rep = ceiling_mod.report(workdir)
+    assert rep.union.splinks == [] and rep.peer is None
+    assert any("splink: EM collapsed" in n for n in rep.notes)
+    assert any("splink-shared: no splink-shared.csv" in n for n in rep.notes)
+    assert "union re-ranker" in ceiling_mod.format_report(rep)
+    assert rep.results["union re-ranker"] is not None
+
+
+def test_the_union_re_ranker_finds_a_child_only_splink_ranked(workdir: Path) -> None:
+    _records_for(workdir)
+    ftr = pd.read_csv(workdir / "ftr.csv")
+    # FTR left out the true child of the first ten sought children; Splink ranks every
+    # true child first and the decoy second
+    dropped = ftr["child_ref"].isin([f"C{k}" for k in range(10)])
+    ftr[~dropped].to_csv(workdir / "ftr.csv", index=False)
+    rows = [(r, c, 1 if c.startswith("C") else 2, 0.9 if c.startswith("C") else 0.2)
+            for r, c in zip(ftr["request_ref"], ftr["child_ref"], strict=True)]  # fmt: skip
+    splink = pd.DataFrame(rows, columns=["request_ref", "child_ref", "rank", "score"])
+    splink.to_csv(workdir / "splink.csv", index=False)
+    rep = ceiling_mod.report(workdir)
+    assert rep.peer == "splink" and rep.union.splinks == ["splink"]
+    assert rep.results["ftr"] is not None and rep.results["ftr"].recall_at_10 == 0.8
+    assert rep.union.holds == 1.0
+    union = rep.results["union re-ranker"]
+    assert union is not None and union.recall_at_1 == 1.0
