@@ -2,8 +2,10 @@
 
 Keys: each name token's variant/phonetic/skeleton codes (alone when rare, with an age
 band when common), pairs of name tokens, parents' name tokens (with an age band when
-common), a geographic cell of the separation point with an age band, an identifier, and
-for a registered child known by pet names only, its sex (with an age band).
+common), the sought child's kin's name parts against the registered child's family name
+(names move between fields), a geographic cell of the separation point with an age
+band, an identifier, and for a registered child known by pet names only, its sex (with
+an age band).
 A pair's pre-score sums, over the pieces of evidence it shares (each sought name token,
 token pair, parent's token, place), the rarity log(N / block size) of its rarest shared
 key, plus cheap terms for age, sex, separation date and the distance between separation
@@ -31,6 +33,9 @@ F64 = npt.NDArray[np.float64]
 PLAIN = 4095  # band code meaning "no age band"
 _SLOTS = 128  # slot numbers (pieces of evidence, see _record_keys) are below this
 _PET_SLOT = 92  # the slot of the pet-name key
+# kin's names against the child's family name, for a sought child without a family name
+# (name slots are token positions, below records.K_NAME = 5)
+_NO_FAMILY_SLOT = 7
 _CODE_BITS = 62  # bits of a (pair, slot, weight rank) sort code; wider ones take a slower path
 # the age part of the pre-score, by years apart: <= 1, <= 2, <= 3, <= 5, more
 _AGE_STEPS = np.array([1.0, 2.0, 3.0, 5.0])
@@ -76,14 +81,15 @@ def _bands(birth: F64) -> tuple[I64, I64]:
 
 def _record_keys(
     r: Records, tab: I64, n_vals: int, sought: bool, parts: IntArr
-) -> tuple[I64, I64, I64]:
-    """All (record, key value, slot) rows of a frame; values are offset by key type.
+) -> tuple[I64, I64, I64, F64]:
+    """All (record, key value, slot, discount) rows of a frame; values are offset by key type.
 
     The slot names the piece of evidence (a name token, a pair of tokens, a parent's
     name token, the place): a pair's pre-score counts each slot once, by its rarest key.
     A compound name token also has its parts' keys, in its own slot (Vocab.part)."""
     rows: list[tuple[I64, I64]] = []
-    slots: list[int] = []
+    slots: list[int | I64] = []
+    discounts: dict[int, F64] = {}  # by row group: log-odds taken off its keys' rarity
     n = len(r)
     # name tokens, and the parts of compound ones
     for j in range(r.name.shape[1]):
@@ -151,23 +157,53 @@ def _record_keys(
         idx = np.flatnonzero(r.pet_name_only)
         rows.append((idx, base5 + r.sex[idx].astype(np.int64)))
         slots.append(_PET_SLOT)
+    # names move between fields (issue 17): the sought side's kin (parents, inquirer) meet
+    # the child's family-name parts, as when a Sudanese or Somali child's second name is
+    # the father's given name, or a help desk took the inquirer's family name for the
+    # child's. It is evidence about the family name, so it shares the family name's slot
+    # (a family name found in both fields, as Khmer kin share it, counts once), and each
+    # of the sought record's kin parts is one more chance of agreeing by accident: the
+    # key's rarity is discounted by log(kin parts) (u of "any of k parts" is about k u)
+    base6 = base5 + 8
+    arr = r.kin if sought else np.where(r.name_own, -1, r.name)
+    family = (r.name >= 0) & ~r.name_own
+    family_slot = np.where(family.any(axis=1), np.argmax(family, axis=1), _NO_FAMILY_SLOT)
+    tries = np.log(np.maximum((r.kin >= 0).sum(axis=1), 1)).astype(np.float64)
+    for j in range(arr.shape[1]):
+        t = arr[:, j]
+        ok = np.nonzero(t >= 0)[0]
+        # the variant-aware key alone (column 0): the phonetic codes found no more
+        # true children here and tripled these keys' blocks
+        rows.append((ok, base6 + tab[t[ok], 0]))
+        slots.append(family_slot[ok])  # (the child side's slots are not used)
+        discounts[len(rows) - 1] = tries[ok]
     recs = np.concatenate([a for a, _ in rows]) if rows else np.zeros(0, np.int64)
     vals = np.concatenate([b for _, b in rows]) if rows else np.zeros(0, np.int64)
     slot = (
         np.concatenate(
-            [np.full(len(a), sl, dtype=np.int64) for (a, _), sl in zip(rows, slots, strict=True)]
+            [
+                np.broadcast_to(np.asarray(sl, dtype=np.int64), len(a))
+                for (a, _), sl in zip(rows, slots, strict=True)
+            ]
         )
         if rows
         else np.zeros(0, np.int64)
     )
+    discount = (
+        np.concatenate(
+            [np.broadcast_to(discounts.get(i, 0.0), len(a)) for i, (a, _) in enumerate(rows)]
+        )
+        if rows
+        else np.zeros(0)
+    )
     # dedupe (record, value)
     code = recs * 0 + vals
     order = np.lexsort((code, recs))
-    recs, vals, slot = recs[order], vals[order], slot[order]
+    recs, vals, slot, discount = recs[order], vals[order], slot[order], discount[order]
     keep = np.ones(len(recs), dtype=bool)
     keep[1:] = (recs[1:] != recs[:-1]) | (vals[1:] != vals[:-1])
     del n
-    return recs[keep], vals[keep], slot[keep]
+    return recs[keep], vals[keep], slot[keep], discount[keep]
 
 
 def _expand(s_code: I64, s_rec: I64, c_sorted_code: I64, c_sorted_rec: I64) -> tuple[I64, I64, I64]:
@@ -286,8 +322,8 @@ def candidate_pairs(
     if separation is None:
         separation = SeparationWeights.estimate(s, c)
     tab, n_vals = _token_key_table(v)
-    s_rec, s_val, s_slot = _record_keys(s, tab, n_vals, True, v.part)
-    c_rec, c_val, _c_slot = _record_keys(c, tab, n_vals, False, v.part)
+    s_rec, s_val, s_slot, s_disc = _record_keys(s, tab, n_vals, True, v.part)
+    c_rec, c_val, _c_slot, _c_disc = _record_keys(c, tab, n_vals, False, v.part)
     nc = max(len(c), 1)
     # block sizes of plain keys on the child side
     uval, cnt = np.unique(c_val, return_counts=True)
@@ -328,15 +364,17 @@ def candidate_pairs(
     )
     s_recs3 = np.concatenate([s_rec, s_rec, s_rec])
     s_slot3 = np.concatenate([s_slot, s_slot, s_slot])
+    s_disc3 = np.concatenate([s_disc, s_disc, s_disc])
     ok = s_codes >= 0
-    s_codes, s_recs3, s_slot3 = s_codes[ok], s_recs3[ok], s_slot3[ok]
+    s_codes, s_recs3, s_slot3, s_disc3 = s_codes[ok], s_recs3[ok], s_slot3[ok], s_disc3[ok]
     # drop banded blocks that are still too large
     pos = np.searchsorted(ucode, s_codes).clip(0, max(len(ucode) - 1, 0))
     bsize = np.where(ucode[pos] == s_codes, ucnt[pos], 0) if len(ucode) else np.zeros(0)
     keep = (bsize > 0) & (bsize <= band_cap)
     s_codes, s_recs3, bsize = s_codes[keep], s_recs3[keep], bsize[keep]
-    s_slot3 = s_slot3[keep]
-    s_w = np.log(nc / bsize.astype(np.float64)) + 0.1
+    s_slot3, s_disc3 = s_slot3[keep], s_disc3[keep]
+    # (a discounted key no rarer than its chances of agreeing by accident tells nothing)
+    s_w = np.maximum(np.log(nc / bsize.astype(np.float64)) + 0.1 - s_disc3, 0.0)
     # being known by pet names only is no evidence of being the child: the age, sex and
     # separation terms rank such candidates, not the rarity of their block
     s_w[s_slot3 == _PET_SLOT] = 0.1

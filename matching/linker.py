@@ -43,7 +43,7 @@ from matching.records import (
 from matching.score import Model, em, level_counts, normalise, pair_llr, pair_scores
 from matching.variants import SEED_GROUPS, VariantTable
 
-ENGINE_VERSION = "ftr-fs-0.7"
+ENGINE_VERSION = "ftr-fs-0.8"
 EM_SOUGHT = 2000  # sought children whose candidates EM learns from
 # candidates kept per sought child, best pre-score first: on generated data of three
 # cultures 300 kept within 0.0015 of the true pairs that 400 (or 5,000) keep

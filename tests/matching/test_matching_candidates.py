@@ -153,3 +153,39 @@ def test_a_child_known_by_a_pet_name_only_is_a_candidate_of_its_age_and_sex() ->
         "C002",
         "C003",
     ]
+
+
+def test_the_inquirers_family_name_written_as_the_childs_brings_the_child_in() -> None:
+    # twenty boys called Mohammed Ahmed; the one registered under his grandmother's
+    # family name (the help desk wrote the inquirer's) shares only the given name with
+    # the request's child, and is kept because the request's inquirer carries that name
+    children = [{**BASE, "family_name": "Ahmed"} for _ in range(20)]
+    children.append({**BASE, "family_name": "Haggar"})  # C020
+    sought = {
+        **BASE,
+        "family_name": "Ahmed",
+        "inquirer_name": "Hawa Haggar",
+        "inquirer_relationship": "grandmother",
+        "inquiry_ref": "I1",
+    }
+    assert "C020" in _kept(children, sought, 5)
+    # without the inquirer, nothing sets C020 apart from the Ahmeds
+    plain = {k: v for k, v in sought.items() if not k.startswith("inquirer")}
+    assert "C020" not in _kept(children, plain, 5)
+
+
+def test_a_family_name_found_in_both_fields_counts_once() -> None:
+    # Khmer kin share the family name: a child whose family name agrees with the sought
+    # child's and with the inquirer's gains nothing over one whose family name agrees
+    # only with the sought child's (the kin key shares the family name's slot)
+    sess_rows = [{**BASE, "given_name": "Sokha", "family_name": "Yim"}]
+    cdf = pd.DataFrame([{"ref": "C000", **sess_rows[0]}])
+    base = {**BASE, "given_name": "Sokha", "family_name": "Yim", "inquiry_ref": "I1"}
+    with_kin = {**base, "inquirer_name": "Chenda Yim", "inquirer_relationship": "aunt"}
+    scores = []
+    for sought in (base, with_kin):
+        sdf = pd.DataFrame([{"ref": "R1", **sought}])
+        sess, _ = _make_session(cdf, sdf, _variant_table([]), None)
+        _si, _ci, w = cand.candidate_pairs(sess.vocab, sess.s, sess.c, max_per_sought=5)
+        scores.append(float(w[0]))
+    assert scores[0] == scores[1]
