@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -380,6 +381,10 @@ class Vocab:
         self.codes: dict[str, int] = {}
         self._close: dict[int, bool] = {}
         self.finalised = False
+        # every token pair's level (compare.token_levels), built once where it pays
+        self.level_table: npt.NDArray[np.int8] | None = None
+        self.pairs_compared = 0  # token pairs compared without the table so far
+        self.level_table_lock = threading.Lock()
 
     def add(self, token: str) -> int:
         idx = self.index.get(token)

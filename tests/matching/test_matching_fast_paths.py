@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from matching import candidates as cand
-from matching import score
+from matching import compare, score
 from matching.compare import (
     FIELDS,
     T_EXACT,
@@ -323,3 +323,22 @@ def test_best_per_group_binned_by_the_bits_of_probabilities() -> None:
         (ps[best], pc[best], prob[best]), _top_reference(ps, pc, prob, ref_rank, 10), strict=True
     ):
         np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("table", [True, False], ids=["level table", "pair by pair"])
+def test_token_levels_by_table_or_pair_by_pair_as_defined(
+    table: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = make(300, seed=6)
+    sess, _ = _make_session(scenario.children, scenario.requests, _variant_table([]), None)
+    v = sess.vocab
+    if table:
+        compare._level_table(v)
+    else:
+        monkeypatch.setattr(compare, "_TABLE_MAX_TOKENS", 0)  # never built
+    si, ci = _random_pairs(sess, 3000, seed=3)
+    csi, cci, _ = cand.candidate_pairs(v, sess.s, sess.c, max_per_sought=20)
+    si, ci = np.r_[si, csi], np.r_[ci, cci]
+    for a, b in ((sess.s.name[si], sess.c.name[ci]), (sess.s.name[si], sess.c.kin[ci])):
+        np.testing.assert_array_equal(token_levels(v, a, b), _token_levels_reference(v, a, b))
+    assert (v.level_table is not None) == table
