@@ -455,7 +455,8 @@ def _left_in_kin(v: Vocab, lvl: LevelArr, names: IntArr, kin: IntArr, axis: int)
     name parts, sound like a name part of the other side's kin (``lvl`` is the name
     parts' (P, Ka, Kb) levels, ``axis`` the other side's axis)."""
     left = (names >= 0) & (_max_over(lvl, axis) < T_FUZZY)
-    left &= (kin >= 0).any(axis=1)[:, None]
+    has_kin: BoolArr = np.asarray((kin >= 0).any(axis=1), dtype=np.bool_)
+    left &= has_kin[:, None]
     out = np.zeros(names.shape, dtype=bool)
     for j in range(names.shape[1]):  # only the parts left over (a few) meet the kin
         rows = np.flatnonzero(left[:, j])
