@@ -565,10 +565,21 @@ def _set_order(name: str) -> tuple[int, int, str]:
     return (int(shared), order.index(region) if region in order else len(order), name)
 
 
+def _is_tracing_set(folder: Path) -> bool:
+    """A folder of sought children in inquiries (not link_bench's FEBRL4 folder, whose
+    records have no inquiries to fold by)."""
+    requests = folder / "requests.csv"
+    if not requests.exists():
+        return False
+    with requests.open(encoding="utf-8") as f:
+        return "inquiry_ref" in f.readline().strip().split(",")
+
+
 def find_sets(workdir: Path, patterns: Sequence[str] = ()) -> list[Path]:
-    """Set folders in the workdir: those holding ftr.csv, or those named by the patterns."""
+    """Set folders in the workdir: those holding ftr.csv and sought children in
+    inquiries, or those named by the patterns."""
     if not patterns:
-        found = [p for p in workdir.iterdir() if (p / "ftr.csv").exists()]
+        found = [p for p in workdir.iterdir() if (p / "ftr.csv").exists() and _is_tracing_set(p)]
     else:
         names = [p.name for p in workdir.iterdir() if p.is_dir()]
         picked = {n for pat in patterns for n in fnmatch.filter(names, pat)}

@@ -251,3 +251,16 @@ def test_the_union_re_ranker_finds_a_child_only_splink_ranked(workdir: Path) -> 
     assert rep.union.holds == 1.0
     union = rep.results["union re-ranker"]
     assert union is not None and union.recall_at_1 == 1.0
+
+
+def test_sets_found_are_tracing_sets_not_febrl4(workdir: Path) -> None:
+    # link_bench leaves its FEBRL4 run beside the sets: records without inquiries, which
+    # the ceiling cannot fold by inquiry; by default it is left out, not a crash
+    (workdir / "sudan-60x60-seed1").mkdir()
+    for name in ("ftr.csv", "requests.csv"):
+        (workdir / "sudan-60x60-seed1" / name).write_bytes((workdir / name).read_bytes())
+    febrl = workdir / "febrl4"
+    febrl.mkdir()
+    (febrl / "ftr.csv").write_text("request_ref,child_ref,rank,score\n")
+    (febrl / "requests.csv").write_text("ref,given_name,family_name\n")
+    assert [p.name for p in ceiling_mod.find_sets(workdir)] == ["sudan-60x60-seed1"]
