@@ -40,7 +40,7 @@ from matching.records import (
     reference_year,
     tokenize_frame,
 )
-from matching.score import Model, em, level_counts, normalise, pair_llr, pair_scores
+from matching.score import Model, em, level_counts, monotone, normalise, pair_llr, pair_scores
 from matching.variants import SEED_GROUPS, VariantTable
 
 ENGINE_VERSION = "ftr-fs-0.8"
@@ -138,8 +138,12 @@ class Linker:
         variant_pairs: list[tuple[str, str]] | None = None,
         info: dict[str, Any] | None = None,
         compounds: Compounds | None = None,
+        separation: SeparationWeights | None = None,
     ) -> None:
         self.model = model
+        # blocking's separation terms, fixed when the model is fitted: the candidates that
+        # fit cached and any later blocking must be the same (u is counted again after EM)
+        self.separation = separation or _separation_weights(model.u)
         self.tf = tf
         self.variant_pairs: list[tuple[str, str]] = list(variant_pairs or [])
         # compounds that the data the model was fitted on wrote both ways (see _make_session)
@@ -180,16 +184,7 @@ class Linker:
         rs = rng.integers(0, max(ns, 1), n_rand).astype(np.int32)
         rc = rng.integers(0, max(nc, 1), n_rand).astype(np.int32)
         comp_r = compare_chunked(sess.vocab, sess.tfa, s, c, rs, rc)
-        u = normalise(level_counts(comp_r.levels), 1.0)
-        # the other fields' u among random pairs that share a name part: name-alikes
-        # (the pairs the engine must tell apart) come from the same regions and events
-        # more often than random pairs do
-        alike = comp_r.levels[:, FIELD_INDEX["name"]] <= NAME_ALIKE_LEVEL
-        alike &= comp_r.levels[:, FIELD_INDEX["name"]] >= 0
-        if alike.sum() >= 2000:
-            u_alike = normalise(level_counts(comp_r.levels[alike]), 1.0)
-            skip = {FIELD_INDEX[n] for n in ("name", "name_conflict", "own_name")}
-            u = [u[f] if f in skip else u_alike[f] for f in range(len(FIELDS))]
+        u = _random_u(comp_r)
         # sibling personal-field distribution from children sought together
         sib = _sibling_pairs(s.inquiry)
         s_model: list[npt.NDArray[np.float64]] | None = None
@@ -197,13 +192,14 @@ class Linker:
             comp_s = compare_chunked(sess.vocab, sess.tfa, s, s, sib[0], sib[1])
             s_model = normalise(level_counts(comp_s.levels), 1.0)
         # candidates
+        separation = _separation_weights(u)
         si, ci, _pre = candidate_pairs(
             sess.vocab,
             s,
             c,
             max_per_sought=MAX_PER_SOUGHT,
             c_ref_rank=sess.c_ref_rank(),
-            separation=_separation_weights(u),
+            separation=separation,
         )
         fixed = None
         if labels is not None and len(labels):
@@ -232,6 +228,23 @@ class Linker:
             fixed=None if fixed is None else fixed[pm],
             sib_per_sought=sib_per_sought,
         )
+        # A random pair is now and then the same child, and such pairs crowd among the
+        # name-alikes: in FEBRL4 (5,000 x 5,000, every record matched) about 40 of the
+        # 200,000 random pairs, most sharing a name, which made a shared identifier look
+        # common (weight 4.4 where 1 in 5,000 is 8.5). u is counted again with each pair
+        # weighted by its chance of being two children under the fitted model, the
+        # candidates' conditional u too; m stays as EM learned it (a second EM moved
+        # nothing on either generator and cost 2 s)
+        w_cand = _non_match_weights(model, comp, si, ci, s.inquiry, nc)
+        if fixed is not None:  # caseworkers' decisions count as they were made
+            w_cand = np.where(np.isnan(fixed), w_cand, 1.0 - fixed)
+        u = _conditional_u(
+            _random_u(comp_r, _non_match_weights(model, comp_r, rs, rc, s.inquiry, nc)),
+            comp,
+            w_cand,
+        )
+        model.u = u
+        model.m = monotone(model.m, u)
         info = {
             "engine": ENGINE_VERSION,
             "seed": seed,
@@ -241,7 +254,7 @@ class Linker:
             "n_labels": 0 if labels is None else len(labels),
         }
         kept = sess.compounds if compounds is None else compounds
-        linker = cls(model, tf, variant_pairs, info, kept)
+        linker = cls(model, tf, variant_pairs, info, kept, separation)
         linker._cache = {
             "shape": (children.shape, sought.shape),
             "key": (_fingerprint(children), _fingerprint(sought)),
@@ -384,7 +397,7 @@ class Linker:
             sess.c,
             max_per_sought=self.max_per_sought,
             c_ref_rank=sess.c_ref_rank(),
-            separation=_separation_weights(self.model.u),
+            separation=self.separation,
         )
         self._cache["si"], self._cache["ci"] = si, ci
         self._cache.pop("comp", None)
@@ -560,6 +573,10 @@ class Linker:
             "sib_rate": m.sib_rate,
             "n_children": m.n_children,
             "has_sibling_model": m.has_sibling_model,
+            "blocking_separation": {
+                name: [float(x) for x in getattr(self.separation, name)]
+                for name in ("sep_date", "place", "record_dates")
+            },
             "variant_pairs": [list(p) for p in self.variant_pairs],
             "compounds": [[joined, *parts] for joined, parts in sorted(self.compounds.items())],
             "term_frequencies": {
@@ -602,7 +619,13 @@ class Linker:
         )
         pairs = [(str(a), str(b)) for a, b in d.get("variant_pairs", [])]
         compounds = {str(j): (str(a), str(b)) for j, a, b in d.get("compounds", [])}
-        return cls(model, tf, pairs, dict(d.get("info", {})), compounds)
+        sep = d.get("blocking_separation")  # absent from models saved before ftr-fs-0.8
+        separation = (
+            SeparationWeights(_arr(sep["sep_date"]), _arr(sep["place"]), _arr(sep["record_dates"]))
+            if sep
+            else None
+        )
+        return cls(model, tf, pairs, dict(d.get("info", {})), compounds, separation)
 
     @classmethod
     def load(cls, path: str | Path) -> Linker:
@@ -653,7 +676,7 @@ class ChunkedRanking:
             sess.c,
             max_per_sought=lk.max_per_sought,
             c_ref_rank=sess.c_ref_rank(),
-            separation=_separation_weights(lk.model.u),
+            separation=lk.separation,
         )
         self.candidates += len(si)
         return _ranked_frame(lk._score(sess, si, ci, top_k=self.top_k), self.top_k)
@@ -727,12 +750,52 @@ def _variant_table(pairs: list[tuple[str, str]]) -> VariantTable:
     return table
 
 
+def _non_match_weights(
+    model: Model,
+    comp: Comparison,
+    si: IntArr,
+    ci: IntArr,
+    inquiry: npt.NDArray[np.int64],
+    n_children: int,
+) -> npt.NDArray[np.float64]:
+    """Each pair's chance of being two different children under ``model``, the
+    one-to-one rule over the pairs' own sought children applied (rank.probabilities)."""
+    if not len(si):
+        return np.zeros(0)
+    groups, local = np.unique(si, return_inverse=True)
+    llr_m, llr_s = pair_llr(model, comp)
+    ranked = probabilities(
+        model, llr_m, llr_s, local.astype(np.int32), ci, inquiry[groups], len(groups), n_children
+    )
+    return np.asarray(1.0 - ranked.prob, dtype=np.float64)
+
+
+def _random_u(
+    comp_r: Comparison, weights: npt.NDArray[np.float64] | None = None
+) -> list[npt.NDArray[np.float64]]:
+    """u from random pairs (``weights``: each pair's chance of being two children)."""
+    u = normalise(level_counts(comp_r.levels, weights), 1.0)
+    # the other fields' u among random pairs that share a name part: name-alikes
+    # (the pairs the engine must tell apart) come from the same regions and events
+    # more often than random pairs do
+    alike = comp_r.levels[:, FIELD_INDEX["name"]] <= NAME_ALIKE_LEVEL
+    alike &= comp_r.levels[:, FIELD_INDEX["name"]] >= 0
+    if alike.sum() >= 2000:
+        w = None if weights is None else weights[alike]
+        u_alike = normalise(level_counts(comp_r.levels[alike], w), 1.0)
+        skip = {FIELD_INDEX[n] for n in ("name", "name_conflict", "own_name")}
+        u = [u[f] if f in skip else u_alike[f] for f in range(len(FIELDS))]
+    return u
+
+
 def _conditional_u(
-    u: list[npt.NDArray[np.float64]], comp: Comparison
+    u: list[npt.NDArray[np.float64]],
+    comp: Comparison,
+    weights: npt.NDArray[np.float64] | None = None,
 ) -> list[npt.NDArray[np.float64]]:
     out = [x.copy() for x in u]
     if len(comp.levels) >= 100:
-        counted = normalise(level_counts(comp.levels), 1.0)
+        counted = normalise(level_counts(comp.levels, weights), 1.0)
         for name in ("name_conflict", "own_name"):
             out[FIELD_INDEX[name]] = counted[FIELD_INDEX[name]]
     return out

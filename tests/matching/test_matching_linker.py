@@ -206,3 +206,40 @@ def test_threads_sharing_a_linker_keep_their_own_sessions(
         )
     for i, frame in enumerate(together):
         pd.testing.assert_frame_equal(frame, alone[i % 2])
+
+
+def test_u_leaves_out_the_matches_among_random_pairs() -> None:
+    # every sought record has its twin among 1,500 registered ones (same names, date of
+    # birth and identifier); 200,000 random pairs then hold about 130 twins, all among the
+    # pairs that share a name part: counted as non-matches, they made a shared identifier
+    # look about 1 in 50 where it is 1 in 1,500 at most
+    names = [
+        *("Amina", "Yusuf", "Fatima", "Omar", "Halima", "Idris", "Mariam", "Ali", "Zainab"),
+        *("Hassan", "Khadija", "Musa", "Aisha", "Ibrahim", "Hawa", "Adam", "Safiya", "Bilal"),
+        *("Ruqaya", "Tariq", "Leila", "Karim", "Nadia", "Samir", "Huda", "Jamal", "Salma"),
+        *("Rashid", "Noura", "Faris"),
+    ]
+    rng = np.random.default_rng(4)
+    n = 1500
+    children = pd.DataFrame(
+        {
+            "ref": [f"C{i}" for i in range(n)],
+            "given_name": rng.choice(names, n),
+            "family_name": rng.choice(names, n),
+            "date_of_birth": [
+                f"{y}-{m:02d}-{d:02d}"
+                for y, m, d in zip(
+                    rng.integers(2010, 2020, n),
+                    rng.integers(1, 13, n),
+                    rng.integers(1, 29, n),
+                    strict=True,
+                )
+            ],
+            "soc_sec_id": rng.choice(np.arange(10**7, 10**8), n, replace=False).astype(str),
+        }
+    )
+    sought = children.assign(ref=[f"R{i}" for i in range(n)])
+    model = Linker.fit(children, sought, seed=1).model
+    field = next(i for i, f in enumerate(FIELDS) if f.name == "identifier")
+    same = FIELDS[field].levels.index("same")
+    assert model.u[field][same] < 1 / n
