@@ -231,7 +231,7 @@ class Linker:
         # A random pair is now and then the same child, and such pairs crowd among the
         # name-alikes: in FEBRL4 (5,000 x 5,000, every record matched) about 40 of the
         # 200,000 random pairs, most sharing a name, which made a shared identifier look
-        # common (weight 4.4 where 1 in 5,000 is 8.5). u is counted again with each pair
+        # common (weight 4.3; counted again, 7.6). u is counted again with each pair
         # weighted by its chance of being two children under the fitted model, the
         # candidates' conditional u too; m stays as EM learned it (a second EM moved
         # nothing on either generator and cost 2 s)
