@@ -39,6 +39,7 @@ go, not bounds.
 from __future__ import annotations
 
 import argparse
+import csv
 import fnmatch
 import math
 import re
@@ -571,8 +572,9 @@ def _is_tracing_set(folder: Path) -> bool:
     requests = folder / "requests.csv"
     if not requests.exists():
         return False
-    with requests.open(encoding="utf-8") as f:
-        return "inquiry_ref" in f.readline().strip().split(",")
+    with requests.open(encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f), [])
+    return "inquiry_ref" in (name.strip() for name in header)
 
 
 def find_sets(workdir: Path, patterns: Sequence[str] = ()) -> list[Path]:

@@ -161,11 +161,20 @@ def _record_keys(
     # the child's family-name parts, as when a Sudanese or Somali child's second name is
     # the father's given name, or a help desk took the inquirer's family name for the
     # child's. It is evidence about the family name, so it shares the family name's slot
-    # (a family name found in both fields, as Khmer kin share it, counts once), and each
+    # (a spelling of the family name found in both fields counts once), and each
     # of the sought record's kin parts is one more chance of agreeing by accident: the
     # key's rarity is discounted by log(kin parts) (u of "any of k parts" is about k u)
     base6 = base5 + 8
-    arr = r.kin if sought else np.where(r.name_own, -1, r.name)
+    if sought:
+        # a kin part that is one of the sought child's own name parts (Khmer kin share the
+        # family name; a Sudanese child carries the father's names) is keyed as a name
+        # already: keyed again here, it would count twice
+        kin_key = np.where(r.kin >= 0, tab[np.maximum(r.kin, 0), 0], -1)
+        name_key = np.where(r.name >= 0, tab[np.maximum(r.name, 0), 0], -2)
+        keyed = (kin_key[:, :, None] == name_key[:, None, :]).any(axis=2)
+        arr = np.where(keyed, -1, r.kin)
+    else:
+        arr = np.where(r.name_own, -1, r.name)
     family = (r.name >= 0) & ~r.name_own
     family_slot = np.where(family.any(axis=1), np.argmax(family, axis=1), _NO_FAMILY_SLOT)
     tries = np.log(np.maximum((r.kin >= 0).sum(axis=1), 1)).astype(np.float64)

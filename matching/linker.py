@@ -233,8 +233,8 @@ class Linker:
         # 200,000 random pairs, most sharing a name, which made a shared identifier look
         # common (weight 4.3; counted again, 7.6). u is counted again with each pair
         # weighted by its chance of being two children under the fitted model, the
-        # candidates' conditional u too; m stays as EM learned it (a second EM moved
-        # nothing on either generator and cost 2 s)
+        # candidates' conditional u too; m keeps what EM learned, ordered against the new
+        # u (a second EM moved nothing on either generator and cost 2 s)
         w_cand = _non_match_weights(model, comp, si, ci, s.inquiry, nc)
         if fixed is not None:  # caseworkers' decisions count as they were made
             w_cand = np.where(np.isnan(fixed), w_cand, 1.0 - fixed)
@@ -244,7 +244,12 @@ class Linker:
             w_cand,
         )
         model.u = u
-        model.m = monotone(model.m, u)
+        # as EM leaves them: a sibling-only field's m is its u (no weight for the match),
+        # m ordered against u, and a family field's sibling distribution is its m
+        m = [u[f].copy() if spec.sibling_only else model.m[f] for f, spec in enumerate(FIELDS)]
+        model.m = monotone(m, u)
+        if model.has_sibling_model:
+            model.s = [model.m[f] if spec.family else model.s[f] for f, spec in enumerate(FIELDS)]
         info = {
             "engine": ENGINE_VERSION,
             "seed": seed,
@@ -619,12 +624,8 @@ class Linker:
         )
         pairs = [(str(a), str(b)) for a, b in d.get("variant_pairs", [])]
         compounds = {str(j): (str(a), str(b)) for j, a, b in d.get("compounds", [])}
-        sep = d.get("blocking_separation")  # absent from models saved before ftr-fs-0.8
-        separation = (
-            SeparationWeights(_arr(sep["sep_date"]), _arr(sep["place"]), _arr(sep["record_dates"]))
-            if sep
-            else None
-        )
+        # absent from models saved before ftr-fs-0.8 (then derived from u, as they were)
+        separation = _saved_separation(d.get("blocking_separation"), u)
         return cls(model, tf, pairs, dict(d.get("info", {})), compounds, separation)
 
     @classmethod
@@ -735,6 +736,23 @@ def _ranked_frame(df: pd.DataFrame, top_k: int) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- helpers
+def _saved_separation(saved: Any, u: list[npt.NDArray[np.float64]]) -> SeparationWeights | None:
+    """Blocking's separation terms as a model saved them, or None (derive them from
+    u) where they are absent or not one finite number per level of their field."""
+    if not isinstance(saved, dict):
+        return None
+    arrays = []
+    for name in ("sep_date", "place", "record_dates"):
+        try:
+            values = _arr(saved[name])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if values.shape != u[FIELD_INDEX[name]].shape or not np.isfinite(values).all():
+            return None
+        arrays.append(values)
+    return SeparationWeights(*arrays)
+
+
 def _separation_weights(u: list[npt.NDArray[np.float64]]) -> SeparationWeights:
     """Blocking's separation terms from a model's u: the service's few retrieved records
     would give a poor u of their own."""

@@ -174,18 +174,22 @@ def test_the_inquirers_family_name_written_as_the_childs_brings_the_child_in() -
     assert "C020" not in _kept(children, plain, 5)
 
 
-def test_a_family_name_found_in_both_fields_counts_once() -> None:
-    # Khmer kin share the family name: a child whose family name agrees with the sought
-    # child's and with the inquirer's gains nothing over one whose family name agrees
-    # only with the sought child's (the kin key shares the family name's slot)
-    sess_rows = [{**BASE, "given_name": "Sokha", "family_name": "Yim"}]
-    cdf = pd.DataFrame([{"ref": "C000", **sess_rows[0]}])
-    base = {**BASE, "given_name": "Sokha", "family_name": "Yim", "inquiry_ref": "I1"}
-    with_kin = {**base, "inquirer_name": "Chenda Yim", "inquirer_relationship": "aunt"}
+def test_a_kin_name_the_sought_child_carries_counts_once() -> None:
+    # a Sudanese child carries the father's names: the father "Ahmed Ali" of a sought
+    # "Mohammed Ahmed Ali" says nothing about a registered "Mohammed Ali" beyond the
+    # name's own keys (twenty other children make the shared keys rare enough to weigh)
+    fillers = [{**BASE, "given_name": "Yusuf", "family_name": f"Name{i:02d}"} for i in range(20)]
+    children = pd.DataFrame(
+        [
+            {"ref": f"C{i:03d}", **row}
+            for i, row in enumerate([*fillers, {**BASE, "family_name": "Ali"}])
+        ]
+    )
+    sought = {**BASE, "family_name": "Ahmed Ali", "inquiry_ref": "I1"}
     scores = []
-    for sought in (base, with_kin):
-        sdf = pd.DataFrame([{"ref": "R1", **sought}])
-        sess, _ = _make_session(cdf, sdf, _variant_table([]), None)
-        _si, _ci, w = cand.candidate_pairs(sess.vocab, sess.s, sess.c, max_per_sought=5)
-        scores.append(float(w[0]))
-    assert scores[0] == scores[1]
+    for father in ("", "Ahmed Ali", "Ali"):
+        sdf = pd.DataFrame([{"ref": "R1", **sought, "father_name": father}])
+        sess, _ = _make_session(children, sdf, _variant_table([]), None)
+        _si, ci, w = cand.candidate_pairs(sess.vocab, sess.s, sess.c, max_per_sought=30)
+        scores.append(float(w[list(sess.c.ref[ci]).index("C020")]))
+    assert scores[0] == scores[1] == scores[2]

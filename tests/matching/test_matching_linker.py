@@ -129,6 +129,19 @@ def test_parameters_are_learned_from_the_data(linker: Linker) -> None:
     assert a["term_frequencies"] != b["term_frequencies"]
 
 
+def test_the_fitted_model_keeps_ems_constraints(linker: Linker) -> None:
+    # u is counted again after EM: a sibling-only field must still weigh nothing for the
+    # match (its agreement is the name level's), and a family field's sibling
+    # distribution must still be its m
+    model = linker.model
+    assert model.has_sibling_model
+    for f, spec in enumerate(FIELDS):
+        if spec.sibling_only:
+            np.testing.assert_array_equal(model.m[f], model.u[f])
+        if spec.family:
+            np.testing.assert_array_equal(model.s[f], model.m[f])
+
+
 def test_labels_are_used_and_grow_variants(scenario: Scenario) -> None:
     pairs = list(scenario.truth.items())[:60]
     labels = pd.DataFrame(
@@ -243,3 +256,23 @@ def test_u_leaves_out_the_matches_among_random_pairs() -> None:
     field = next(i for i, f in enumerate(FIELDS) if f.name == "identifier")
     same = FIELDS[field].levels.index("same")
     assert model.u[field][same] < 1 / n
+
+
+def test_a_model_saved_without_blocking_terms_loads_and_ranks(
+    scenario: Scenario, linker: Linker
+) -> None:
+    # models saved before ftr-fs-0.8 have no blocking_separation; a damaged one is no
+    # better: both derive the terms from u, as the model did when it was saved
+    saved = linker.to_dict()
+    assert len(saved["blocking_separation"]["record_dates"]) == 9
+    for damaged in (None, {"sep_date": [1.0], "place": [], "record_dates": []}):
+        old = dict(saved)
+        if damaged is None:
+            del old["blocking_separation"]
+        else:
+            old["blocking_separation"] = damaged
+        loaded = Linker.from_dict(old)
+        expected = Linker.from_dict({**saved, "blocking_separation": None})
+        np.testing.assert_array_equal(loaded.separation.place, expected.separation.place)
+        out = loaded.rank(scenario.children, scenario.requests, top_k=3)
+        assert len(out) and out["score"].between(0, 1).all()

@@ -34,6 +34,22 @@ def load(kind: contract.Kind, path: Path) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), "")
 
 
+def _spreadsheet_safe(values: list[object]) -> list[str]:
+    """contract.neutralise_cell of each value, each distinct value computed once: the
+    level columns hold a handful of values in 50,000 rows, and a call per cell took a
+    tenth of a whole link. Keyed by type too (1, 1.0 and True are equal keys, not equal
+    cells); a NaN, equal to nothing, is simply computed again."""
+    safe: dict[tuple[type, object], str] = {}
+    cells = []
+    for value in values:
+        key = (type(value), value)
+        cell = safe.get(key)
+        if cell is None:
+            cell = safe[key] = contract.neutralise_cell(value)
+        cells.append(cell)
+    return cells
+
+
 @click.command("link")
 @click.argument("children_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("requests_file", type=click.Path(path_type=Path, dir_okay=False))
@@ -83,11 +99,7 @@ def link_command(
         confident = int((ranked.loc[ranked["rank"] == 1, "score"] >= 0.5).sum())
         for column in ranked.columns:
             if ranked[column].dtype == object:
-                # each distinct value once: the level columns hold a handful of values
-                # in 50,000 rows, and a call per cell took a tenth of the whole link
-                values = ranked[column]
-                safe = {v: contract.neutralise_cell(v) for v in pd.unique(values)}
-                ranked[column] = values.map(safe)
+                ranked[column] = _spreadsheet_safe(ranked[column].tolist())
             elif ranked[column].dtype.kind == "f":
                 # as float_format="%.6f" would write them, in half the time
                 ranked[column] = [
