@@ -14,6 +14,7 @@ from .match import (
     WORKED_MATCH_STATUSES,
     MatchStatus,
     PotentialMatch,
+    RankedCandidate,
 )
 from .rate_limit import RateLimitCounter
 
@@ -35,6 +36,7 @@ __all__ = [
     "LinkageModel",
     "MatchStatus",
     "PotentialMatch",
+    "RankedCandidate",
     "RateLimitCounter",
     "Referral",
     "ReferralStatus",

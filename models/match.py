@@ -13,10 +13,12 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     event,
+    func,
     select,
     text,
 )
@@ -127,3 +129,37 @@ def _copy_agencies(_mapper: Any, connection: Connection, target: PotentialMatch)
             .where(ChildRegistration.id == target.child_id)
         ).one()
         target.child_agency_id, target.sought_agency_id = row
+
+
+class RankedCandidate(Base):
+    """The engine's latest ranking of an open sought child: its best candidates, up to
+    the top 10, whatever their probability.
+
+    Proposals (`PotentialMatch`) are the candidates above the proposal floor, which are
+    worth a caseworker's time; the ranking also keeps those below it, so that a help
+    desk can look at them on request, real-time matching can weigh a new registration
+    against every candidate the sought child already has (the one-to-one rule), and the
+    real-time path can be measured against `ftr link`'s output. It is rewritten whole by
+    each matching pass of the sought child and says nothing of any decision. The
+    evidence of a pair is kept with its proposal only: a ranking of every open sought
+    child is rows by the hundred thousand.
+    """
+
+    __tablename__ = "ranked_candidate"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 0 AND 1", name="score_is_probability"),
+        CheckConstraint("rank >= 1", name="rank_from_one"),
+    )
+
+    sought_child_id: Mapped[int] = mapped_column(
+        ForeignKey("sought_child.id", ondelete="CASCADE"), primary_key=True
+    )
+    child_id: Mapped[int] = mapped_column(
+        ForeignKey("child_registration.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    rank: Mapped[int] = mapped_column(SmallInteger)
+    score: Mapped[float] = mapped_column(Float)
+    engine_version: Mapped[str] = mapped_column(String(40))
+    ranked_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

@@ -103,13 +103,17 @@ def sides_seen(
 ) -> list[tuple[bool, bool]]:
     """For each match, whether the actor sees its child and its sought child's inquiry
     (as `sees_child` and `sees_inquiry` do), with one query per kind for all of them."""
-    children = referred_ids(session, actor, Referral.child_id, (m.child_id for m in matches))
-    inquiries = referred_ids(
-        session, actor, Referral.inquiry_id, (m.sought_child.inquiry_id for m in matches)
-    )
+    return pair_sides_seen(session, actor, [(m.child, m.sought_child.inquiry) for m in matches])
+
+
+def pair_sides_seen(
+    session: Session, actor: User, pairs: Sequence[tuple[ChildRegistration, Inquiry]]
+) -> list[tuple[bool, bool]]:
+    """`sides_seen` of (child, inquiry) pairs, whether or not they are a match."""
+    children = referred_ids(session, actor, Referral.child_id, (c.id for c, _ in pairs))
+    inquiries = referred_ids(session, actor, Referral.inquiry_id, (i.id for _, i in pairs))
     seen = []
-    for m in matches:
-        child, inquiry = m.child, m.sought_child.inquiry
+    for child, inquiry in pairs:
         seen.append(
             (
                 child.agency_id == actor.agency_id

@@ -21,8 +21,9 @@ from ..consent import record_inquiry_consent
 from ..db import get_session
 from ..errors import NotFound, ValidationFailed
 from ..forms import apply_problems, contract_cells
+from ..linkage.proposal_writes import MIN_PROPOSAL_SCORE
 from ..people import PERSON_EXTRA_FIELDS, person_form_data
-from ..review.services import proposals_for
+from ..review.services import candidates_below_floor, proposals_for
 from ..security import roles_required
 from . import services
 from .forms import ConsentForm, InquiryForm, SoughtChildEditForm
@@ -91,8 +92,12 @@ def show(inquiry_id: int) -> str:
     if inquiry is None:
         abort(404)
     services.view_inquiry(session, current_user.user, inquiry, ip=request.remote_addr)
-    proposals = proposals_for(
-        session, current_user.user, sought_ids=[s.id for s in inquiry.sought_children]
+    sought_ids = [s.id for s in inquiry.sought_children]
+    proposals = proposals_for(session, current_user.user, sought_ids=sought_ids)
+    below_floor = (
+        candidates_below_floor(session, current_user.user, sought_ids, MIN_PROPOSAL_SCORE)
+        if request.args.get("below_floor") == "1"
+        else None
     )
     owner = inquiry.agency_id == current_user.agency_id
     consent = (
@@ -109,6 +114,8 @@ def show(inquiry_id: int) -> str:
         "requests/show.html",
         inquiry=inquiry,
         proposals=proposals,
+        below_floor=below_floor,
+        proposal_floor=MIN_PROPOSAL_SCORE,
         history=casework.case_history(session, inquiry, current_user.user),
         transfer=transfer_form(inquiry),
         consent=consent,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text, union, update
 from sqlalchemy.orm import Session
 
 import matching.linker
@@ -23,6 +23,7 @@ from models import (
     ChildRegistration,
     MatchStatus,
     PotentialMatch,
+    RankedCandidate,
     SoughtChild,
 )
 from models.db import transaction, transactional
@@ -299,8 +300,9 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
     """A new or changed registration against the open sought children it may be.
 
     The child is scored against each such sought child next to that sought child's
-    current proposals, so that the probabilities keep the one-to-one rule (a sought
-    child is one child) without re-ranking every candidate again.
+    ranked candidates (below the proposal floor too) and open matches, so that the
+    probabilities keep the one-to-one rule (a sought child is one child) without
+    re-ranking every candidate again.
     """
     current = fitted_engines.current_linker(session)
     sought_ids = candidate_retrieval.sought_touched_by(session, child) if current else []
@@ -308,9 +310,14 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
         return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     _model_id, linker = current
     competitors = session.execute(
-        select(PotentialMatch.sought_child_id, PotentialMatch.child_id).where(
-            PotentialMatch.sought_child_id.in_(sought_ids),
-            PotentialMatch.status.in_(OPEN_MATCH_STATUSES),
+        union(
+            select(RankedCandidate.sought_child_id, RankedCandidate.child_id).where(
+                RankedCandidate.sought_child_id.in_(sought_ids)
+            ),
+            select(PotentialMatch.sought_child_id, PotentialMatch.child_id).where(
+                PotentialMatch.sought_child_id.in_(sought_ids),
+                PotentialMatch.status.in_(OPEN_MATCH_STATUSES),
+            ),
         )
     ).all()
     child_ids = {child.id, *(c for _s, c in competitors)}

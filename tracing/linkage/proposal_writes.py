@@ -82,6 +82,7 @@ _UPSERT_SQL = """
     JOIN child_registration c ON c.id = s.child_id
     JOIN sought_child sc ON sc.id = s.sought_child_id
     JOIN inquiry i ON i.id = sc.inquiry_id
+    WHERE s.proposed
     ON CONFLICT (child_id, sought_child_id) DO UPDATE SET
         score = EXCLUDED.score,
         evidence = EXCLUDED.evidence,
@@ -128,8 +129,44 @@ _WITHDRAW_SQL = """
       AND NOT EXISTS (SELECT 1 FROM follow_up f WHERE f.match_id = pm.id)
       AND NOT EXISTS (SELECT 1 FROM proposal_staging s
                       WHERE s.child_id = pm.child_id
-                        AND s.sought_child_id = pm.sought_child_id)
+                        AND s.sought_child_id = pm.sought_child_id AND s.proposed)
 """
+
+
+# The ranking of the sought children in scope: what this pass ranked replaces what an
+# earlier pass had; a row ranked after this pass's frames were loaded (a real-time match
+# during a bulk run) stays beside it, and the ranks are counted again by probability,
+# the TOP_K best kept.
+_RANKING_SQL = (
+    """
+    DELETE FROM ranked_candidate r
+    WHERE r.sought_child_id = ANY(%(scope)s) AND r.ranked_at < COALESCE(%(loaded_at)s, now())
+""",
+    """
+    INSERT INTO ranked_candidate AS r (sought_child_id, child_id, rank, score, engine_version,
+                                       ranked_at)
+    SELECT s.sought_child_id, s.child_id, s.rank, s.score, %(engine)s, clock_timestamp()
+    FROM proposal_staging s
+    ON CONFLICT (sought_child_id, child_id) DO UPDATE SET
+        score = EXCLUDED.score, engine_version = EXCLUDED.engine_version,
+        ranked_at = EXCLUDED.ranked_at
+""",
+    """
+    WITH ordered AS (
+        SELECT sought_child_id, child_id,
+               row_number() OVER (PARTITION BY sought_child_id
+                                  ORDER BY score DESC, rank, child_id) AS place
+        FROM ranked_candidate WHERE sought_child_id = ANY(%(scope)s))
+    UPDATE ranked_candidate r SET rank = o.place
+    FROM ordered o
+    WHERE r.sought_child_id = o.sought_child_id AND r.child_id = o.child_id
+      AND r.rank IS DISTINCT FROM o.place
+""",
+    """
+    DELETE FROM ranked_candidate r
+    WHERE r.sought_child_id = ANY(%(scope)s) AND r.rank > %(top_k)s
+""",
+)
 
 
 def write_proposals(
@@ -142,7 +179,9 @@ def write_proposals(
     *,
     loaded_at: dt.datetime | None = None,
 ) -> dict[str, int]:
-    """Store ranked pairs as potential matches for the sought children in scope.
+    """Store the ranking of the sought children in scope (their TOP_K best candidates,
+    below the floor too: `RankedCandidate`) and, as potential matches, the pairs at
+    MIN_PROPOSAL_SCORE or above. Pairs that consent or a closed case forbid are neither.
 
     Proposals and matches in verification get the new score and evidence when these
     changed (without touching their lock version); a rejected pair comes back only when
@@ -153,8 +192,8 @@ def write_proposals(
     owning agencies and the consent to tracing are read live from the store, so that a
     transfer or a consent change committed after the frames were loaded counts.
     `loaded_at` is the database clock (`database_clock`) taken before the frames were
-    loaded; by default, the time `load_frame` stamped on them. Only proposals older than
-    that are withdrawn.
+    loaded; by default, the time `load_frame` stamped on them. Only proposals and ranked
+    rows older than that are withdrawn.
     """
     if loaded_at is None:
         loaded_at = frames_loaded_at(children, sought)
@@ -173,22 +212,25 @@ def write_proposals(
             sought["ref"], sought["id"], sought["revision"], strict=True
         )
     }
-    rows: list[tuple[int, int, float, str, int, int]] = []
-    for row in ranked[ranked["score"] >= MIN_PROPOSAL_SCORE].to_dict("records"):
+    rows: list[tuple[int, int, float, str | None, int, int, int, bool]] = []
+    for row in ranked[ranked["rank"] <= TOP_K].to_dict("records"):
         sought_id, sought_revision = sought_of[row["request_ref"]]
         if sought_id not in scope:
             continue
         child_id, child_revision = child_of[row["child_ref"]]
         score = min(max(float(row["score"]), 0.0), 1.0)
-        evidence = json.dumps(evidence_of(row))
+        proposed = score >= MIN_PROPOSAL_SCORE
         rows.append(
             (
                 int(child_id),
                 int(sought_id),
                 score,
-                evidence,
+                # the evidence is kept with a proposal only (see RankedCandidate)
+                json.dumps(evidence_of(row)) if proposed else None,
                 int(child_revision),
                 int(sought_revision),
+                int(row["rank"]),
+                proposed,
             )
         )
     driver = session.connection().connection.driver_connection
@@ -201,11 +243,14 @@ def write_proposals(
         "evidence",
         "child_revision",
         "sought_revision",
+        "rank",
+        "proposed",
     ]
     with driver.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE proposal_staging (child_id int, sought_child_id int, score float8,"
-            " evidence jsonb, child_revision int, sought_revision int) ON COMMIT DROP"
+            " evidence jsonb, child_revision int, sought_revision int, rank int,"
+            " proposed boolean) ON COMMIT DROP"
         )
         with cursor.copy(
             sql.SQL("COPY proposal_staging ({}) FROM STDIN").format(
@@ -244,6 +289,14 @@ def write_proposals(
             },
         )
         withdrawn = cursor.rowcount
+        ranking = {
+            "scope": list(scope_sought_ids),
+            "loaded_at": loaded_at,
+            "engine": engine_version,
+            "top_k": TOP_K,
+        }
+        for statement in _RANKING_SQL:
+            cursor.execute(statement, ranking)
         cursor.execute("DROP TABLE proposal_staging")
     new = sum(1 for (inserted,) in written if inserted)
     return {"proposed": new, "updated": len(written) - new, "withdrawn": withdrawn}

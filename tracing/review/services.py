@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from models import (
+    CLOSED_STATUSES,
     MATCHED_STATUSES,
     OPEN_MATCH_STATUSES,
     Agency,
@@ -18,6 +19,7 @@ from models import (
     Inquiry,
     MatchStatus,
     PotentialMatch,
+    RankedCandidate,
     Referral,
     ReferralStatus,
     SoughtChild,
@@ -30,6 +32,7 @@ from tracing.access import (
     escape_like,
     follow_up_visible_to,
     may_see_exact_location,
+    pair_sides_seen,
     sees_child,
     sees_inquiry,
     sides_seen,
@@ -320,4 +323,54 @@ def proposals_for(
         for m, (child_seen, sought_seen) in zip(
             matches, sides_seen(session, actor, matches), strict=True
         )
+    ]
+
+
+@dataclass
+class BelowFloorRow:
+    """A candidate the engine ranked below the proposal floor (None: another agency's
+    record, not shared with the actor's agency)."""
+
+    rank: int
+    score: float
+    sought_ref: str | None
+    child_ref: str | None
+
+
+def candidates_below_floor(
+    session: Session, actor: User, sought_ids: Sequence[int], floor: float
+) -> list[BelowFloorRow]:
+    """The ranked candidates of these sought children below `floor` that are no potential
+    match, by sought child and rank: open registrations, while both families consent to
+    tracing (a pair too weak to propose is no business of an agency without it); another
+    agency's record named only once shared, as on the proposals."""
+    has_match = (
+        select(PotentialMatch.id)
+        .where(
+            PotentialMatch.child_id == RankedCandidate.child_id,
+            PotentialMatch.sought_child_id == RankedCandidate.sought_child_id,
+        )
+        .exists()
+    )
+    rows = session.execute(
+        select(RankedCandidate, ChildRegistration, SoughtChild)
+        .join(ChildRegistration, ChildRegistration.id == RankedCandidate.child_id)
+        .join(SoughtChild, SoughtChild.id == RankedCandidate.sought_child_id)
+        .options(joinedload(SoughtChild.inquiry))
+        .where(
+            RankedCandidate.sought_child_id.in_(list(sought_ids)),
+            RankedCandidate.score < floor,
+            ChildRegistration.status.not_in(CLOSED_STATUSES),
+            ChildRegistration.consent_tracing,
+            SoughtChild.consent_tracing,
+            ~has_match,
+        )
+        .order_by(SoughtChild.ref, RankedCandidate.rank)
+    ).all()
+    seen = pair_sides_seen(session, actor, [(c, s.inquiry) for _r, c, s in rows])
+    return [
+        BelowFloorRow(
+            r.rank, r.score, s.ref if sought_seen else None, c.ref if child_seen else None
+        )
+        for (r, c, s), (child_seen, sought_seen) in zip(rows, seen, strict=True)
     ]

@@ -23,6 +23,7 @@ from models import (
     ChildRegistration,
     MatchStatus,
     PotentialMatch,
+    RankedCandidate,
     SoughtChild,
     User,
 )
@@ -733,3 +734,80 @@ def test_a_match_closed_by_a_withdrawal_comes_back_with_the_consent(
         assert counts["updated"] == 1
         match = stored(session, amina, wanted_amina)
         assert match and match.status == MatchStatus.PROPOSED.value
+
+
+# --------------------------------------------------------------------------- the ranking
+
+
+def ranking(session: Session, s: SoughtChild) -> list[tuple[int, int, float]]:
+    """(child id, rank, score) of a sought child's stored ranking, best first."""
+    session.expire_all()
+    return [
+        (r.child_id, r.rank, r.score)
+        for r in session.scalars(
+            select(RankedCandidate)
+            .where(RankedCandidate.sought_child_id == s.id)
+            .order_by(RankedCandidate.rank)
+        )
+    ]
+
+
+def test_the_ranking_keeps_candidates_below_the_floor_and_proposes_only_above(
+    app: Flask, store: Store
+) -> None:
+    below = proposal_writes.MIN_PROPOSAL_SCORE / 2
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        amna = child(session, store.registrar, "Amna")
+        wanted = sought(session, store.registrar, "Amina")
+        children, frame = frames(session, [amina, amna], [wanted])
+        write(
+            session, ranked((wanted, amina, 0.8), (wanted, amna, below)), children, frame, [wanted]
+        )
+        assert ranking(session, wanted) == [(amina.id, 1, 0.8), (amna.id, 2, below)]
+        assert stored(session, amina, wanted) is not None
+        assert stored(session, amna, wanted) is None
+        # the next pass puts Amina below the floor: her proposal goes, her rank stays
+        children, frame = frames(session, [amina, amna], [wanted])
+        write(
+            session, ranked((wanted, amna, 0.3), (wanted, amina, below)), children, frame, [wanted]
+        )
+        assert ranking(session, wanted) == [(amna.id, 1, 0.3), (amina.id, 2, below)]
+        assert stored(session, amina, wanted) is None
+        proposal = stored(session, amna, wanted)
+        assert proposal is not None and proposal.status == MatchStatus.PROPOSED.value
+
+
+def test_the_ranking_keeps_the_top_ten_and_leaves_out_what_consent_forbids(
+    app: Flask, store: Store
+) -> None:
+    with app.app_context():
+        session = get_session()
+        candidates = [child(session, store.registrar, f"Amina{n}") for n in range(11)]
+        private = child(session, store.registrar, "Aminah", consent_tracing=False)
+        wanted = sought(session, store.registrar, "Amina")
+        children, frame = frames(session, [*candidates, private], [wanted])
+        pairs = [(wanted, private, 0.9)] + [
+            (wanted, c, 0.5 - n / 100) for n, c in enumerate(candidates)
+        ]
+        write(session, ranked(*pairs), children, frame, [wanted])
+        # the child without consent is neither proposed nor ranked; ranks count again
+        assert stored(session, private, wanted) is None
+        assert ranking(session, wanted) == [
+            (c.id, n + 1, 0.5 - n / 100)
+            for n, c in enumerate(candidates[: proposal_writes.TOP_K - 1])
+        ]
+
+
+def test_a_bulk_run_keeps_a_real_time_rank_made_while_it_ran(app: Flask, store: Store) -> None:
+    with app.app_context():
+        session = get_session()
+        amina = child(session, store.registrar, "Amina")
+        wanted = sought(session, store.registrar, "Amina")
+        children, frame = frames(session, [amina], [wanted])  # the bulk run loads
+        late = child(session, store.registrar, "Aminaa")  # registered and ranked meanwhile
+        late_children, late_frame = frames(session, [late], [wanted])
+        write(session, ranked((wanted, late, 0.6)), late_children, late_frame, [wanted])
+        write(session, ranked((wanted, amina, 0.7)), children, frame, [wanted])
+        assert ranking(session, wanted) == [(amina.id, 1, 0.7), (late.id, 2, 0.6)]

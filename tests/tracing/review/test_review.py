@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from models import AuditEvent, ChildRegistration, PotentialMatch, SoughtChild, User
+from models import AuditEvent, ChildRegistration, PotentialMatch, RankedCandidate, SoughtChild, User
 from tracing import errors
 from tracing.db import get_session
 from tracing.inquiries import services as inquiry_services
@@ -398,3 +398,54 @@ def test_case_pages_list_their_matches(case: Case, as_role: Callable[[str], Flas
     assert f"/review/{case.best}" in page and f"/review/{case.sibling_match}" in page
     registrar_page = as_role("registrar").get(f"/children/{case.child}").get_data(as_text=True)
     assert 'id="proposals"' in registrar_page and f"/review/{case.best}" not in registrar_page
+
+
+def test_the_inquiry_page_shows_candidates_below_the_floor_on_request(
+    app: Flask, case: Case, users: dict[str, int], as_role: Callable[[str], FlaskClient]
+) -> None:
+    with app.app_context():
+        session = get_session()
+        south = session.get(User, users["other_caseworker"])
+        assert south
+        theirs, _ = registrations.register_child(
+            session, south, child_cells("Idriss", "Youssef"), {}, match=False
+        )
+        private, _ = registrations.register_child(
+            session,
+            south,
+            child_cells("Idrisa", "Yousef"),
+            {"consent_tracing": False},
+            match=False,
+        )
+        sibling = session.get(SoughtChild, case.sibling)
+        assert sibling
+        inquiry_id, sibling_ref = sibling.inquiry_id, sibling.ref
+        other_ref = session.get(ChildRegistration, case.other_child).ref  # type: ignore[union-attr]
+        ranked = [
+            (case.child, 1, 0.22),  # a potential match already: listed with the proposals
+            (case.other_child, 2, 0.031),
+            (theirs.id, 3, 0.012),
+            (private.id, 4, 0.011),  # the family withdrew consent to tracing: not shown
+        ]
+        for child_id, rank, score in ranked:
+            session.add(
+                RankedCandidate(
+                    sought_child_id=case.sibling,
+                    child_id=child_id,
+                    rank=rank,
+                    score=score,
+                    engine_version="test",
+                )
+            )
+        session.commit()
+    client = as_role("helpdesk")
+    page = client.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
+    assert "Candidates below the floor" in page and "below_floor=1" in page
+    assert "0.031" not in page
+    page = client.get(f"/inquiries/{inquiry_id}?below_floor=1").get_data(as_text=True)
+    section = page.split('id="below-floor"')[1].split("</section>")[0]
+    rows = section.split("<tr>")[2:]
+    assert len(rows) == 2, section
+    assert "0.031" in rows[0] and other_ref in rows[0] and sibling_ref in rows[0]
+    assert "0.012" in rows[1] and "another agency&#39;s" in rows[1]
+    assert "Idris" not in section
