@@ -14,6 +14,7 @@ points; the best ``max_per_sought`` candidates of each sought child are kept.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,9 @@ _PET_SLOT = 92  # the slot of the pet-name key
 # (name slots are token positions, below records.K_NAME = 5)
 _NO_FAMILY_SLOT = 7
 _CODE_BITS = 62  # bits of a (pair, slot, weight rank) sort code; wider ones take a slower path
+_KEY_BITS = 51  # bits of a key value (stable_key): with an age band (x 4096) it fits in 63
+# the kinds of key made by _mix, each its own tag
+_TAG_PAIR, _TAG_MOTHER, _TAG_FATHER, _TAG_PLACE, _TAG_IDENT, _TAG_PET, _TAG_KIN = range(1, 8)
 # the age part of the pre-score, by years apart: <= 1, <= 2, <= 3, <= 5, more
 _AGE_STEPS = np.array([1.0, 2.0, 3.0, 5.0])
 _AGE_PRESCORE = np.array([2.0, 1.0, 0.0, -1.5, -3.0])
@@ -58,16 +62,47 @@ RECORD_DATES_M = np.array([0.50, 0.30, 0.12, 0.05, 0.03, 0.45, 0.35, 0.12, 0.08]
 _KM_PER_DEG = 111.2
 
 
-def _token_key_table(v: Vocab) -> tuple[I64, int]:
-    """(V, 5) key values per token: tf key, 3 phonetic codes, skeleton code."""
-    n_codes = len(v.codes)
-    kidx: dict[str, int] = {}
-    tfk = np.array([kidx.setdefault(k, len(kidx)) for k in v.tfkey], dtype=np.int64)
+def stable_key(text: str) -> int:
+    """A key's value, the same in every process and every set of records: the store keeps
+    the keys of each record (tracing.linkage.block_keys) and real-time matching must meet
+    the same blocks as `ftr link`. 51 bits, so that a key with an age band (key * 4096 +
+    band) fits in 63; two of a million keys share a value once in ~10,000 stores."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> (64 - _KEY_BITS)
+
+
+def _mix(tag: int, a: I64, b: I64 | int = 0) -> I64:
+    """A stable key made of one or two keys (or numbers) and the kind of key it is: a
+    splitmix64 finaliser of the three, cut to _KEY_BITS. Two different inputs share a
+    value as rarely as two stable_key strings."""
+    with np.errstate(over="ignore"):
+        x = (
+            np.asarray(a, dtype=np.int64).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+            + np.asarray(b, dtype=np.int64).astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+            + np.uint64(tag)
+        )
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return np.asarray(x >> np.uint64(64 - _KEY_BITS), dtype=np.int64)
+
+
+def _token_key_table(v: Vocab) -> I64:
+    """(V, 5) stable key values per token: tf key, 3 phonetic codes, skeleton code."""
+    cache: dict[str, int] = {}
+
+    def key(text: str) -> int:
+        value = cache.get(text)
+        if value is None:
+            value = cache[text] = stable_key(text)
+        return value
+
+    code_of = {number: key("c|" + code) for code, number in v.codes.items()}
     tab = np.empty((len(v.tokens), 5), dtype=np.int64)
-    tab[:, 0] = tfk + n_codes
-    tab[:, 1:4] = v.ph
-    tab[:, 4] = v.skel
-    return tab, n_codes + len(kidx)
+    tab[:, 0] = [key("k|" + k) for k in v.tfkey]
+    for column, codes in ((1, v.ph[:, 0]), (2, v.ph[:, 1]), (3, v.ph[:, 2]), (4, v.skel)):
+        tab[:, column] = [code_of[int(c)] for c in codes]
+    return tab
 
 
 def _bands(birth: F64) -> tuple[I64, I64]:
@@ -79,10 +114,9 @@ def _bands(birth: F64) -> tuple[I64, I64]:
     return ba, bb
 
 
-def _record_keys(
-    r: Records, tab: I64, n_vals: int, sought: bool, parts: IntArr
-) -> tuple[I64, I64, I64, F64]:
-    """All (record, key value, slot, discount) rows of a frame; values are offset by key type.
+def _record_keys(r: Records, tab: I64, sought: bool, parts: IntArr) -> tuple[I64, I64, I64, F64]:
+    """All (record, key value, slot, discount) rows of a frame; each kind of key is mixed
+    with its own tag (_mix), so that kinds never share a value.
 
     The slot names the piece of evidence (a name token, a pair of tokens, a parent's
     name token, the place): a pair's pre-score counts each slot once, by its rarest key.
@@ -105,24 +139,20 @@ def _record_keys(
                 rows.append((ok[has], tab[part[has], k]))
                 slots.append(j)
     # pairs of name tokens (tf keys)
-    base = n_vals
     for j in range(r.name.shape[1]):
         for k in range(j + 1, r.name.shape[1]):
             a, b = r.name[:, j], r.name[:, k]
             ok = np.nonzero((a >= 0) & (b >= 0))[0]
             ka, kb = tab[a[ok], 0], tab[b[ok], 0]
-            lo, hi = np.minimum(ka, kb), np.maximum(ka, kb)
-            rows.append((ok, base + lo * n_vals + hi))
+            rows.append((ok, _mix(_TAG_PAIR, np.minimum(ka, kb), np.maximum(ka, kb))))
             slots.append(8 + j * 8 + k)
-    base2 = base + n_vals * n_vals + n_vals
-    # parents (tf keys, separate namespaces for mother / father)
-    for off, arr in ((0, r.mother), (1, r.father)):
+    # parents (tf keys, separate kinds for mother / father)
+    for tag, arr in ((_TAG_MOTHER, r.mother), (_TAG_FATHER, r.father)):
         for j in range(arr.shape[1]):
             t = arr[:, j]
             ok = np.nonzero(t >= 0)[0]
-            rows.append((ok, base2 + 2 * tab[t[ok], 0] + off))
-            slots.append(72 + off * 8 + j)
-    base3 = base2 + 2 * n_vals + 2
+            rows.append((ok, _mix(tag, tab[t[ok], 0])))
+            slots.append(72 + (tag == _TAG_FATHER) * 8 + j)
     # geography
     has = ~np.isnan(r.lat)
     idx = np.nonzero(has)[0]
@@ -132,30 +162,28 @@ def _record_keys(
         [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)] if sought else [(0, 0)]
     )  # the sought side's cell and its neighbours
     for dy, dx in offsets:
-        rows.append((idx, base3 + (gy + dy) * 2000 + (gx + dx)))
+        rows.append((idx, _mix(_TAG_PLACE, (gy + dy) * 2000 + (gx + dx))))
         slots.append(90)
     # identifier (exact)
-    base4 = base3 + 2000 * 2000 + 2000
     idx = np.nonzero(r.ident_len > 0)[0]
     if len(idx):
         words = np.ascontiguousarray(r.ident[idx]).view(np.uint64).astype(np.int64)
         h = np.zeros(len(idx), dtype=np.int64)
         for k in range(words.shape[1]):
             h = (h * 1_000_003 + (words[:, k] % (1 << 40))) % (1 << 40)
-        rows.append((idx, base4 + h))
+        rows.append((idx, _mix(_TAG_IDENT, h)))
         slots.append(91)
     # a child known by pet names only (variants.PET_NAMES) may be anyone's: a key per sex
     # (0 unknown, 1, 2) for it, and on the sought side every record holds its own sex's
     # key and the unknown sex's (all three when its own is unknown)
-    base5 = base4 + (1 << 40)
     if sought:
         for sex in (0, 1, 2):
             idx = np.flatnonzero((r.sex == sex) | (r.sex == 0) | (sex == 0))
-            rows.append((idx, np.full(len(idx), base5 + sex, dtype=np.int64)))
+            rows.append((idx, np.full(len(idx), _mix(_TAG_PET, np.array(sex))[()], dtype=np.int64)))
             slots.append(_PET_SLOT)
     else:
         idx = np.flatnonzero(r.pet_name_only)
-        rows.append((idx, base5 + r.sex[idx].astype(np.int64)))
+        rows.append((idx, _mix(_TAG_PET, r.sex[idx].astype(np.int64))))
         slots.append(_PET_SLOT)
     # names move between fields (issue 17): the sought side's kin (parents, inquirer) meet
     # the child's family-name parts, as when a Sudanese or Somali child's second name is
@@ -164,7 +192,6 @@ def _record_keys(
     # (a spelling of the family name found in both fields counts once), and each
     # of the sought record's kin parts is one more chance of agreeing by accident: the
     # key's rarity is discounted by log(kin parts) (u of "any of k parts" is about k u)
-    base6 = base5 + 8
     if sought:
         # a kin part that is one of the sought child's own name parts (Khmer kin share the
         # family name; a Sudanese child carries the father's names) is keyed as a name
@@ -183,7 +210,7 @@ def _record_keys(
         ok = np.nonzero(t >= 0)[0]
         # the variant-aware key alone (column 0): the phonetic codes found no more
         # true children here and tripled these keys' blocks
-        rows.append((ok, base6 + tab[t[ok], 0]))
+        rows.append((ok, _mix(_TAG_KIN, tab[t[ok], 0])))
         slots.append(family_slot[ok])  # (the child side's slots are not used)
         discounts[len(rows) - 1] = tries[ok]
     recs = np.concatenate([a for a, _ in rows]) if rows else np.zeros(0, np.int64)
@@ -330,9 +357,9 @@ def candidate_pairs(
     not given, estimated from random pairs of these records."""
     if separation is None:
         separation = SeparationWeights.estimate(s, c)
-    tab, n_vals = _token_key_table(v)
-    s_rec, s_val, s_slot, s_disc = _record_keys(s, tab, n_vals, True, v.part)
-    c_rec, c_val, _c_slot, _c_disc = _record_keys(c, tab, n_vals, False, v.part)
+    tab = _token_key_table(v)
+    s_rec, s_val, s_slot, s_disc = _record_keys(s, tab, True, v.part)
+    c_rec, c_val, _c_slot, _c_disc = _record_keys(c, tab, False, v.part)
     nc = max(len(c), 1)
     # block sizes of plain keys on the child side
     uval, cnt = np.unique(c_val, return_counts=True)

@@ -193,3 +193,48 @@ def test_a_kin_name_the_sought_child_carries_counts_once() -> None:
         _si, ci, w = cand.candidate_pairs(sess.vocab, sess.s, sess.c, max_per_sought=30)
         scores.append(float(w[list(sess.c.ref[ci]).index("C020")]))
     assert scores[0] == scores[1] == scores[2]
+
+
+def _keys_of(records: list[dict[str, str]], sought: bool) -> dict[str, set[tuple[int, int]]]:
+    """(key value, slot) of each record, keyed within these records only."""
+    df = pd.DataFrame([{"ref": f"X{i}", **row} for i, row in enumerate(records)])
+    empty = pd.DataFrame(columns=["ref", "given_name"])
+    sess, _ = _make_session(
+        empty if sought else df, df if sought else empty, _variant_table([]), None
+    )
+    r = sess.s if sought else sess.c
+    rec, val, slot, _disc = cand._record_keys(
+        r, cand._token_key_table(sess.vocab), sought, sess.vocab.part
+    )
+    out: dict[str, set[tuple[int, int]]] = {}
+    for i, v, s in zip(rec, val, slot, strict=True):
+        out.setdefault(str(r.ref[i]), set()).add((int(v), int(s)))
+    return out
+
+
+def test_a_records_block_keys_are_the_same_whatever_records_it_is_keyed_with() -> None:
+    # the store keeps each record's keys as they were when it was written; real-time
+    # matching meets them with keys made among other records: the values must agree
+    amina = {
+        "given_name": "Amina",
+        "family_name": "Abdallah Yousif",
+        "mother_name": "Fatima Ali",
+        "father_name": "Yousif Adam",
+        "inquirer_name": "Halima Adam",
+        "sex": "f",
+        "age": "7",
+        "separation_lat": "13.45",
+        "separation_lon": "22.44",
+    }
+    others = [
+        {"given_name": "Mohammed", "family_name": "Ahmed", "father_name": "Ahmed Ibrahim"},
+        {"given_name": "Sreypov", "family_name": "Chan", "sex": "f", "age": "4"},
+    ]
+    for sought in (True, False):
+        alone = _keys_of([amina], sought)["X0"]
+        among = _keys_of([*others, amina], sought)["X2"]
+        assert alone == among and len(alone) > 15
+    # and the two sides meet: the child's keys include the sought child's name keys
+    assert {v for v, _ in _keys_of([amina], False)["X0"]} & {
+        v for v, _ in _keys_of([amina], True)["X0"]
+    }
