@@ -15,6 +15,7 @@ points; the best ``max_per_sought`` candidates of each sought child are kept.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -337,6 +338,155 @@ def _separation_prescore(s: Records, c: Records, ps: I64, pc: I64, w: Separation
     )
 
 
+@dataclass(frozen=True)
+class SoughtCodes:
+    """The sought side's key rows as blocking looks them up, sorted by record: each key
+    alone (``PLAIN``) where the children's block is small, with the record's age bands
+    where it is large (a block still too large is dropped), its slot (the piece of
+    evidence) and its weight, the rarity of its block."""
+
+    rec: I64
+    code: I64
+    slot: I64
+    weight: F64
+
+    def rows_of(self, lo: int, hi: int) -> slice:
+        """The rows of sought records lo .. hi - 1."""
+        a, b = np.searchsorted(self.rec, [lo, hi])
+        return slice(int(a), int(b))
+
+
+def band_codes(val: I64, birth: F64) -> tuple[I64, I64, I64]:
+    """Each key's plain code and its two age-band codes (-1: no age known)."""
+    ba, bb = _bands(birth)
+    return (
+        val * 4096 + PLAIN,
+        np.where(ba >= 0, val * 4096 + ba, -1),
+        np.where(bb >= 0, val * 4096 + bb, -1),
+    )
+
+
+def child_codes(c: Records, c_rec: I64, c_val: I64) -> tuple[I64, I64]:
+    """(codes, records) of the child side, sorted by code: every key plain and banded."""
+    plain, band_a, band_b = band_codes(c_val, c.birth[c_rec])
+    codes = np.concatenate([plain, band_a, band_b])
+    recs = np.concatenate([c_rec, c_rec, c_rec])
+    ok = codes >= 0
+    codes, recs = codes[ok], recs[ok]
+    order = np.argsort(codes, kind="stable")
+    return codes[order], recs[order]
+
+
+def sought_codes(
+    s: Records,
+    keys: tuple[I64, I64, I64, F64],
+    plain_size: Callable[[I64], I64],
+    banded_size: Callable[[I64], I64],
+    n_children: int,
+    *,
+    plain_cap: int = 600,
+    band_cap: int = 1500,
+) -> SoughtCodes:
+    """The codes the sought records look up, given the children's block sizes:
+    ``plain_size(keys)`` and ``banded_size(codes)`` count the children holding each (a
+    count may stop just past its cap: only smaller ones are used as they are), among
+    ``n_children``."""
+    s_rec, s_val, s_slot, s_disc = keys
+    s_size = plain_size(s_val)
+    # the pet-name key always with an age band (a pet name is a small child's)
+    pet_key = s_slot == _PET_SLOT
+    plain = (s_size > 0) & (s_size <= plain_cap) & ~pet_key
+    big = (s_size > plain_cap) | (pet_key & (s_size > 0))
+    code_plain, code_a, code_b = band_codes(s_val, s.birth[s_rec])
+    s_codes = np.concatenate(
+        [np.where(plain, code_plain, -1), np.where(big, code_a, -1), np.where(big, code_b, -1)]
+    )
+    s_recs3 = np.concatenate([s_rec, s_rec, s_rec])
+    s_slot3 = np.concatenate([s_slot, s_slot, s_slot])
+    s_disc3 = np.concatenate([s_disc, s_disc, s_disc])
+    ok = s_codes >= 0
+    s_codes, s_recs3, s_slot3, s_disc3 = s_codes[ok], s_recs3[ok], s_slot3[ok], s_disc3[ok]
+    # a plain code's block is the key's; drop banded blocks that are still too large
+    banded = (s_codes & 4095) != PLAIN
+    bsize = np.where(banded, 0, np.concatenate([s_size, s_size, s_size])[ok]).astype(np.int64)
+    if banded.any():
+        bsize[banded] = banded_size(s_codes[banded])
+    keep = (bsize > 0) & np.where(banded, bsize <= band_cap, True)
+    s_codes, s_recs3, bsize = s_codes[keep], s_recs3[keep], bsize[keep]
+    s_slot3, s_disc3 = s_slot3[keep], s_disc3[keep]
+    nc = max(n_children, 1)
+    # (a discounted key no rarer than its chances of agreeing by accident tells nothing)
+    s_w = np.maximum(np.log(nc / bsize.astype(np.float64)) + 0.1 - s_disc3, 0.0)
+    # being known by pet names only is no evidence of being the child: the age, sex and
+    # separation terms rank such candidates, not the rarity of their block
+    s_w[s_slot3 == _PET_SLOT] = 0.1
+    # sought key rows by record, so that a chunk of sought children is one slice
+    by_rec = np.argsort(s_recs3, kind="stable")
+    return SoughtCodes(s_recs3[by_rec], s_codes[by_rec], s_slot3[by_rec], s_w[by_rec])
+
+
+def key_scores(
+    si: I64, ci: I64, lens: I64, codes: SoughtCodes, rows: slice, lo: int, nc: int
+) -> tuple[I64, I64, F64]:
+    """(sought, child, score) of each pair met through the key rows ``rows`` of
+    ``codes`` (``si``, ``ci``: one row per child met, ``lens[i]`` of them for key row i,
+    in order, as _expand gives them; sought records from ``lo``, children below ``nc``):
+    each slot counts once per pair, with its rarest shared key, and the slots add up."""
+    # each matching row carries the weight and slot of its sought key row; weights
+    # ranked on the sought key rows (few), then carried to their matching rows
+    weights, w_rank = np.unique(-codes.weight[rows], return_inverse=True)
+    w_rank = np.repeat(w_rank.reshape(-1), lens)
+    sl = np.repeat(codes.slot[rows], lens)
+    # one sort of (pair, slot, weight rank) codes puts each (pair, slot)'s largest weight
+    # first
+    pair_slot = ((si - lo) * nc + ci) * _SLOTS + sl
+    shift = max(int(len(weights) - 1).bit_length(), 1)
+    if int(pair_slot.max()).bit_length() + shift <= _CODE_BITS:
+        code = np.sort((pair_slot << shift) | w_rank)
+        pair_slot = code >> shift
+        starts = np.flatnonzero(np.r_[True, pair_slot[1:] != pair_slot[:-1]])
+        best = -weights[code[starts] & ((1 << shift) - 1)]
+    else:  # codes too wide for one integer: sort the pair-slot codes, then take maxima
+        o = np.argsort(pair_slot)
+        pair_slot = pair_slot[o]
+        starts = np.flatnonzero(np.r_[True, pair_slot[1:] != pair_slot[:-1]])
+        best = -weights[np.minimum.reduceat(w_rank[o], starts)]
+    pair = pair_slot[starts] // _SLOTS
+    new_pair = np.r_[True, pair[1:] != pair[:-1]]
+    up = pair[new_pair]
+    inv = np.cumsum(new_pair) - 1
+    score = np.asarray(np.bincount(inv, weights=best, minlength=len(up)), dtype=np.float64)
+    return up // nc + lo, up % nc, score
+
+
+def prescore(s: Records, c: Records, ps: I64, pc: I64, separation: SeparationWeights) -> F64:
+    """The pre-score's terms beyond the shared keys: age, sex and the separation."""
+    return _age_sex_prescore(s, c, ps, pc) + _separation_prescore(s, c, ps, pc, separation)
+
+
+def block_keys(v: Vocab, r: Records, sought: bool) -> tuple[I64, I64, I64, F64]:
+    """(record, key value, slot, discount) rows of a frame's records (stable values)."""
+    return _record_keys(r, _token_key_table(v), sought, v.part)
+
+
+def in_memory_sizes(c_val: I64, c_codes: I64) -> tuple[Callable[[I64], I64], Callable[[I64], I64]]:
+    """``plain_size`` and ``banded_size`` (see sought_codes) counted on these children's
+    keys and codes."""
+
+    def counter(values: I64) -> Callable[[I64], I64]:
+        uval, cnt = np.unique(values, return_counts=True)
+
+        def size_of(vals: I64) -> I64:
+            if not len(uval):
+                return np.zeros(len(vals), dtype=np.int64)
+            pos = np.searchsorted(uval, vals).clip(0, len(uval) - 1)
+            return np.where(uval[pos] == vals, cnt[pos], 0).astype(np.int64)
+
+        return size_of
+
+    return counter(c_val), counter(c_codes)
+
+
 def candidate_pairs(
     v: Vocab,
     s: Records,
@@ -358,105 +508,26 @@ def candidate_pairs(
     if separation is None:
         separation = SeparationWeights.estimate(s, c)
     tab = _token_key_table(v)
-    s_rec, s_val, s_slot, s_disc = _record_keys(s, tab, True, v.part)
+    s_keys = _record_keys(s, tab, True, v.part)
     c_rec, c_val, _c_slot, _c_disc = _record_keys(c, tab, False, v.part)
     nc = max(len(c), 1)
-    # block sizes of plain keys on the child side
-    uval, cnt = np.unique(c_val, return_counts=True)
-
-    def size_of(vals: I64) -> I64:
-        pos = np.searchsorted(uval, vals).clip(0, max(len(uval) - 1, 0))
-        hit = (uval[pos] == vals) if len(uval) else np.zeros(len(vals), dtype=bool)
-        return np.where(hit, cnt[pos] if len(uval) else 0, 0).astype(np.int64)
-
-    s_size = size_of(s_val)
-    # child side: plain codes and banded codes
-    cba, cbb = _bands(c.birth)
-    c_codes = np.concatenate(
-        [
-            c_val * 4096 + PLAIN,
-            np.where(cba[c_rec] >= 0, c_val * 4096 + cba[c_rec], -1),
-            np.where(cbb[c_rec] >= 0, c_val * 4096 + cbb[c_rec], -1),
-        ]
+    c_codes, c_recs3 = child_codes(c, c_rec, c_val)
+    plain_size, banded_size = in_memory_sizes(c_val, c_codes)
+    codes = sought_codes(
+        s, s_keys, plain_size, banded_size, len(c), plain_cap=plain_cap, band_cap=band_cap
     )
-    c_recs3 = np.concatenate([c_rec, c_rec, c_rec])
-    ok = c_codes >= 0
-    c_codes, c_recs3 = c_codes[ok], c_recs3[ok]
-    order = np.argsort(c_codes, kind="stable")
-    c_codes, c_recs3 = c_codes[order], c_recs3[order]
-    ucode, ucnt = np.unique(c_codes, return_counts=True)
-    # sought side: plain when the block is small, banded otherwise
-    sba, sbb = _bands(s.birth)
-    # the pet-name key always with an age band (a pet name is a small child's)
-    pet_key = s_slot == _PET_SLOT
-    plain = (s_size > 0) & (s_size <= plain_cap) & ~pet_key
-    big = (s_size > plain_cap) | (pet_key & (s_size > 0))
-    s_codes = np.concatenate(
-        [
-            np.where(plain, s_val * 4096 + PLAIN, -1),
-            np.where(big & (sba[s_rec] >= 0), s_val * 4096 + sba[s_rec], -1),
-            np.where(big & (sbb[s_rec] >= 0), s_val * 4096 + sbb[s_rec], -1),
-        ]
-    )
-    s_recs3 = np.concatenate([s_rec, s_rec, s_rec])
-    s_slot3 = np.concatenate([s_slot, s_slot, s_slot])
-    s_disc3 = np.concatenate([s_disc, s_disc, s_disc])
-    ok = s_codes >= 0
-    s_codes, s_recs3, s_slot3, s_disc3 = s_codes[ok], s_recs3[ok], s_slot3[ok], s_disc3[ok]
-    # drop banded blocks that are still too large
-    pos = np.searchsorted(ucode, s_codes).clip(0, max(len(ucode) - 1, 0))
-    bsize = np.where(ucode[pos] == s_codes, ucnt[pos], 0) if len(ucode) else np.zeros(0)
-    keep = (bsize > 0) & (bsize <= band_cap)
-    s_codes, s_recs3, bsize = s_codes[keep], s_recs3[keep], bsize[keep]
-    s_slot3, s_disc3 = s_slot3[keep], s_disc3[keep]
-    # (a discounted key no rarer than its chances of agreeing by accident tells nothing)
-    s_w = np.maximum(np.log(nc / bsize.astype(np.float64)) + 0.1 - s_disc3, 0.0)
-    # being known by pet names only is no evidence of being the child: the age, sex and
-    # separation terms rank such candidates, not the rarity of their block
-    s_w[s_slot3 == _PET_SLOT] = 0.1
-    # sought key rows by record, so that a chunk of sought children is one slice
-    by_rec = np.argsort(s_recs3, kind="stable")
-    s_codes, s_recs3, s_slot3, s_w = s_codes[by_rec], s_recs3[by_rec], s_slot3[by_rec], s_w[by_rec]
     if c_ref_rank is None:
         c_ref_rank = ref_ranks(c.ref)
     ns = len(s)
 
     def one_chunk(lo: int) -> tuple[I64, I64, F64]:
         """The best candidates of sought children lo .. lo + chunk - 1."""
-        hi = min(ns, lo + chunk)
-        m = slice(*np.searchsorted(s_recs3, [lo, hi]))
-        si, ci, lens = _expand(s_codes[m], s_recs3[m], c_codes, c_recs3)
+        m = codes.rows_of(lo, min(ns, lo + chunk))
+        si, ci, lens = _expand(codes.code[m], codes.rec[m], c_codes, c_recs3)
         if len(si) == 0:
             return si, ci, np.zeros(0)
-        # each matching row carries the weight and slot of its sought key row; weights
-        # ranked on the sought key rows (few), then carried to their matching rows
-        weights, w_rank = np.unique(-s_w[m], return_inverse=True)
-        w_rank = np.repeat(w_rank.reshape(-1), lens)
-        sl = np.repeat(s_slot3[m], lens)
-        # each slot counts once per pair, with its rarest shared key: one sort of
-        # (pair, slot, weight rank) codes puts each (pair, slot)'s largest weight first
-        pair_slot = ((si - lo) * nc + ci) * _SLOTS + sl
-        shift = max(int(len(weights) - 1).bit_length(), 1)
-        if int(pair_slot.max()).bit_length() + shift <= _CODE_BITS:
-            code = np.sort((pair_slot << shift) | w_rank)
-            pair_slot = code >> shift
-            starts = np.flatnonzero(np.r_[True, pair_slot[1:] != pair_slot[:-1]])
-            best = -weights[code[starts] & ((1 << shift) - 1)]
-        else:  # codes too wide for one integer: sort the pair-slot codes, then take maxima
-            o = np.argsort(pair_slot)
-            pair_slot = pair_slot[o]
-            starts = np.flatnonzero(np.r_[True, pair_slot[1:] != pair_slot[:-1]])
-            best = -weights[np.minimum.reduceat(w_rank[o], starts)]
-        pair = pair_slot[starts] // _SLOTS
-        new_pair = np.r_[True, pair[1:] != pair[:-1]]
-        up = pair[new_pair]
-        inv = np.cumsum(new_pair) - 1
-        ps, pc = up // nc + lo, up % nc
-        score: F64 = (
-            np.bincount(inv, weights=best, minlength=len(up))
-            + _age_sex_prescore(s, c, ps, pc)
-            + _separation_prescore(s, c, ps, pc, separation)
-        )
+        ps, pc, score = key_scores(si, ci, lens, codes, m, lo, nc)
+        score += prescore(s, c, ps, pc, separation)
         best_k = best_per_group(ps, score, c_ref_rank[pc], max_per_sought)
         return ps[best_k], pc[best_k], score[best_k]
 
