@@ -25,7 +25,7 @@ import numpy.typing as npt
 from matching.compare import distance_levels, limits_passed, record_date_levels, sep_date_levels
 from matching.parallel import map_chunks
 from matching.rank import best_per_group
-from matching.records import IntArr, Records, Vocab, ref_ranks
+from matching.records import BlockNumbers, IntArr, Records, Vocab, ref_ranks
 from matching.score import SEGMENTS
 
 I64 = npt.NDArray[np.int64]
@@ -258,7 +258,7 @@ def _expand(s_code: I64, s_rec: I64, c_sorted_code: I64, c_sorted_rec: I64) -> t
     return s_idx, c_sorted_rec[offs], lens
 
 
-def _age_sex_prescore(s: Records, c: Records, ps: I64, pc: I64) -> F64:
+def _age_sex_prescore(s: BlockNumbers, c: BlockNumbers, ps: I64, pc: I64) -> F64:
     """Cheap evidence beyond the shared keys: ages (birth years) and sex.
 
     Generic log-ratio-like values: the same child's estimated ages rarely differ by more
@@ -310,7 +310,7 @@ class SeparationWeights:
         return cls.from_u(u[0], u[1], u[2])
 
 
-def _separation_levels(s: Records, c: Records, ps: I64, pc: I64) -> tuple[I8, I8, I8]:
+def _separation_levels(s: BlockNumbers, c: BlockNumbers, ps: I64, pc: I64) -> tuple[I8, I8, I8]:
     """Levels of the separation date, distance and record dates, as compare gives them
     (-1: unknown).
 
@@ -327,7 +327,9 @@ def _separation_levels(s: Records, c: Records, ps: I64, pc: I64) -> tuple[I8, I8
     )
 
 
-def _separation_prescore(s: Records, c: Records, ps: I64, pc: I64, w: SeparationWeights) -> F64:
+def _separation_prescore(
+    s: BlockNumbers, c: BlockNumbers, ps: I64, pc: I64, w: SeparationWeights
+) -> F64:
     lv_sep, lv_place, lv_rec = _separation_levels(s, c, ps, pc)
     # each table ends in a 0 that level -1 (unknown) picks
     return np.asarray(
@@ -459,9 +461,28 @@ def key_scores(
     return up // nc + lo, up % nc, score
 
 
-def prescore(s: Records, c: Records, ps: I64, pc: I64, separation: SeparationWeights) -> F64:
+def prescore(
+    s: BlockNumbers, c: BlockNumbers, ps: I64, pc: I64, separation: SeparationWeights
+) -> F64:
     """The pre-score's terms beyond the shared keys: age, sex and the separation."""
     return _age_sex_prescore(s, c, ps, pc) + _separation_prescore(s, c, ps, pc, separation)
+
+
+@dataclass(frozen=True)
+class BlockProfile:
+    """The store's copy of records' BlockNumbers (models.blocking), with their refs."""
+
+    ref: npt.NDArray[np.object_]
+    sex: npt.NDArray[np.int8]
+    birth: F64
+    sep: F64
+    sep_month: npt.NDArray[np.bool_]
+    day: F64
+    lat: F64
+    lon: F64
+
+    def __len__(self) -> int:
+        return len(self.ref)
 
 
 def block_keys(v: Vocab, r: Records, sought: bool) -> tuple[I64, I64, I64, F64]:

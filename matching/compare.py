@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matching.parallel import map_chunks
-from matching.records import IntArr, Records, Vocab
+from matching.records import BlockNumbers, IntArr, Records, Vocab
 
 FloatArr = npt.NDArray[np.float64]
 LevelArr = npt.NDArray[np.int8]
@@ -653,7 +653,7 @@ def sep_date_levels(days: FloatArr) -> LevelArr:
 _BEFORE_DAYS = 20.0
 
 
-def record_date_levels(s: Records, c: Records, si: IndexArr, ci: IndexArr) -> LevelArr:
+def record_date_levels(s: BlockNumbers, c: BlockNumbers, si: IndexArr, ci: IndexArr) -> LevelArr:
     """The record_dates level of each pair (-1 where both separation dates are known, or
     a date is missing): a separation date on one side against the other side's
     registration or request date (0-3: <= 30, 120, 366 days after it, later; 4: more

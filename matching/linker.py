@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matching.candidates import SeparationWeights, candidate_pairs
+from matching.candidates import SeparationWeights, block_keys, candidate_pairs
 from matching.compare import (
     FIELD_INDEX,
     FIELDS,
@@ -75,6 +75,17 @@ class _Session:
         if self._c_ref_rank is None:
             self._c_ref_rank = ref_ranks(self.c.ref)  # whole, never half filled
         return self._c_ref_rank
+
+
+@dataclass(frozen=True)
+class BlockingView:
+    """Records as blocking sees them (Linker.blocking_view): ``keys`` holds one row per
+    (record, key value) with its slot and discount (candidates.block_keys)."""
+
+    records: Records
+    keys: tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]
+    ]
 
 
 def _fingerprint(df: pd.DataFrame) -> str:
@@ -392,6 +403,32 @@ class Linker:
         sess, _ = _make_session(children, sought, self._variants(), self.tf, self.compounds)
         self._cache = {"shape": shape, "key": key, "sess": sess}
         return sess
+
+    @property
+    def key_signature(self) -> str:
+        """What a record's blocking keys depend on besides the record: the engine version,
+        the variant pairs learned from decisions and the compound names. A store keys
+        again the records it keyed under another signature."""
+        text = json.dumps(
+            [ENGINE_VERSION, sorted(self.variant_pairs), sorted(self.compounds.items())]
+        )
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+    def blocking_view(self, frame: pd.DataFrame, *, sought: bool) -> BlockingView:
+        """A frame's records as blocking sees them, for the store to keep: their numbers
+        (birth year, sex, separation, record date and point) and their keys, each a
+        stable value (`candidates.stable_key`), so that real-time matching meets the
+        blocks `ftr link` meets."""
+        empty = frame.iloc[0:0]
+        sess, _ = _make_session(
+            empty if sought else frame,
+            frame if sought else empty,
+            self._variants(),
+            self.tf,
+            self.compounds,
+        )
+        records = sess.s if sought else sess.c
+        return BlockingView(records, block_keys(sess.vocab, records, sought))
 
     def _candidates_idx(self, sess: _Session) -> tuple[IntArr, IntArr]:
         if "si" in self._cache and not self._cache.get("labels") and self._cache["sess"] is sess:

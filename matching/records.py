@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, pairwise, repeat
+from typing import Protocol
 
 import jellyfish
 import numpy as np
@@ -553,6 +554,26 @@ class Vocab:
             cols = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
             out[rows, cols] = codes
         return out
+
+
+class BlockNumbers(Protocol):
+    """What blocking's pre-score reads of records besides their keys: Records has it, and
+    so has the store's copy of it (candidates.BlockProfile)."""
+
+    @property
+    def sex(self) -> npt.NDArray[np.int8]: ...
+    @property
+    def birth(self) -> FloatArr: ...
+    @property
+    def sep(self) -> FloatArr: ...
+    @property
+    def sep_month(self) -> npt.NDArray[np.bool_]: ...
+    @property
+    def day(self) -> FloatArr: ...
+    @property
+    def lat(self) -> FloatArr: ...
+    @property
+    def lon(self) -> FloatArr: ...
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from .agency import LIVE_REFERRAL_STATUSES, Agency, Referral, ReferralStatus, Role, User
 from .audit import AuditEvent
 from .base import Base
+from .blocking import ChildBlockKey, ChildBlockProfile, SoughtBlockCode, SoughtBlockProfile
 from .casework import FollowUp, FollowUpKind
 from .child import CLOSED_STATUSES, CaseStatus, ChildRegistration
 from .fitted_engine import LinkageModel
@@ -29,6 +30,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CaseStatus",
+    "ChildBlockKey",
+    "ChildBlockProfile",
     "ChildRegistration",
     "FollowUp",
     "FollowUpKind",
@@ -41,6 +44,8 @@ __all__ = [
     "Referral",
     "ReferralStatus",
     "Role",
+    "SoughtBlockCode",
+    "SoughtBlockProfile",
     "SoughtChild",
     "User",
 ]

@@ -30,7 +30,13 @@ from models.db import transaction, transactional
 from tracing.audit import command_details, record_audit
 from tracing.contract import neutralise_cell
 from tracing.errors import ServiceError
-from tracing.linkage import candidate_retrieval, fitted_engines, proposal_writes, store_frames
+from tracing.linkage import (
+    block_index,
+    candidate_retrieval,
+    fitted_engines,
+    proposal_writes,
+    store_frames,
+)
 from tracing.linkage.store_upkeep import refresh_keys, refresh_statistics
 
 # `ftr match` ranks this many sought children (whole inquiries) at a time. Measured with
@@ -60,6 +66,7 @@ class MatchSummary:
     model_id: int | None = None
     chunks: int = 0
     rekeyed: int = 0  # records whose index keys were written again (see refresh_keys)
+    keyed: int = 0  # registered children whose blocking keys were written (block_index)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -77,6 +84,7 @@ def fit_engine(session: Session, actor_id: int | None = None, *, seed: int = 0) 
     linker = Linker.fit_sample(children, sought, seed=seed, labels=labels if len(labels) else None)
     with transaction(session):
         model = fitted_engines.save_linker(session, linker, actor_id)
+    block_index.refresh_child_keys(session, linker, children)
     return model.id
 
 
@@ -151,6 +159,10 @@ def match_all(
         summary.seconds["fit"] = clock() - t
     else:
         summary.model_id, linker = current
+    stage("keying the registered children")
+    t = clock()
+    summary.keyed = block_index.refresh_child_keys(session, linker, children)
+    summary.seconds["keys"] = clock() - t
     stage("encoding the records")
     t = clock()
     ranking = linker.rank_chunks(children, sought, top_k=top_k, chunk_size=chunk_size)
@@ -251,9 +263,10 @@ def mark_proposed(
 def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[str, int]:
     """Match sought children against the registered children the store retrieves for them.
 
-    Candidates come from the indexes (pair keys, selective name keys, nearby separation
-    points); the engine blocks and scores them with the stored parameters. Siblings of
-    the same inquiry are ranked together, as the engine expects.
+    Candidates are those `ftr link` would keep, found through the registered children's
+    keys in the store (`block_index.family_candidates`), and scored by the stored engine
+    with the same competition between them. Siblings of the same inquiry are ranked
+    together, as the engine expects.
     """
     current = fitted_engines.current_linker(session)
     if current is None or not sought_ids:
@@ -275,24 +288,26 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
             SoughtChild.status.not_in(CLOSED_STATUSES),
         )
     ).all()
-    pool = candidate_retrieval.child_pool_ids(
-        session, [s for s in family if s.id in set(sought_ids)]
+    sought = store_frames.load_frame(
+        session, store_frames.sought_query().where(SoughtChild.id.in_([s.id for s in family]))
     )
+    pairs, pool = block_index.family_candidates(session, linker, sought)
     if not pool:
         return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     children = store_frames.load_frame(
         session, store_frames.children_query().where(store_frames.id_in(ChildRegistration.id, pool))
     )
-    sought = store_frames.load_frame(
-        session, store_frames.sought_query().where(SoughtChild.id.in_([s.id for s in family]))
-    )
-    ranked = linker.rank(children, sought, top_k=proposal_writes.TOP_K)
+    ref_of = dict(zip(children["id"].tolist(), children["ref"].tolist(), strict=True))
+    pairs = pairs.assign(child_ref=pairs["child_id"].map(ref_of)).dropna(subset=["child_ref"])
+    scored = linker.score_pairs(children, sought, pairs[["request_ref", "child_ref"]])
+    scored["rank"] = scored.groupby("request_ref", sort=False).cumcount() + 1
+    ranked = scored[scored["rank"] <= proposal_writes.TOP_K]
     counts = proposal_writes.write_proposals(
         session, ranked, children, sought, sought_ids, ENGINE_VERSION
     )
     proposed = children.loc[children["ref"].isin(ranked["child_ref"]), "id"]
     mark_proposed(session, sought_ids, proposed.tolist())
-    return {**counts, "candidates": len(pool)}
+    return {**counts, "candidates": len(pairs)}
 
 
 @transactional
@@ -305,10 +320,20 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
     re-ranking every candidate again.
     """
     current = fitted_engines.current_linker(session)
-    sought_ids = candidate_retrieval.sought_touched_by(session, child) if current else []
-    if current is None or not sought_ids:
+    if current is None:
         return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     _model_id, linker = current
+    # keyed first: sought children filed from now on meet it through its keys
+    block_index.write_child_keys(
+        session,
+        linker,
+        store_frames.load_frame(
+            session, store_frames.children_query().where(ChildRegistration.id == child.id)
+        ),
+    )
+    sought_ids = candidate_retrieval.sought_touched_by(session, child)
+    if not sought_ids:
+        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     competitors = session.execute(
         union(
             select(RankedCandidate.sought_child_id, RankedCandidate.child_id).where(

@@ -1,0 +1,89 @@
+"""The engine's blocking keys of each record, kept so that real-time matching meets the
+same candidates as `ftr link` (matching.candidates; tracing.linkage.block_index).
+
+A key's value is stable (a hash of its text, `matching.candidates.stable_key`), but it
+depends on the fitted engine's variant table and compound names: each profile holds the
+signature of the engine that keyed it, and a pass of `ftr match` keys again the records
+whose signature is not the current engine's.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class ChildBlockKey(Base):
+    """A key of a registered child, with the child's two age bands (-1: no age known): a
+    sought child looks a small block up by its key, a large one by key and age band."""
+
+    __tablename__ = "child_block_key"
+    __table_args__ = (
+        Index("ix_child_block_key_key_band_a", "key", "band_a"),
+        Index("ix_child_block_key_key_band_b", "key", "band_b"),
+    )
+
+    child_id: Mapped[int] = mapped_column(
+        ForeignKey("child_registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    band_a: Mapped[int] = mapped_column(SmallInteger)
+    band_b: Mapped[int] = mapped_column(SmallInteger)
+
+
+class ChildBlockProfile(Base):
+    """What blocking's pre-score reads of a registered child besides its keys (the
+    engine's numbers: birth year, sex, separation, record date and point)."""
+
+    __tablename__ = "child_block_profile"
+
+    child_id: Mapped[int] = mapped_column(
+        ForeignKey("child_registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[str] = mapped_column(String(32), index=True)
+    revision: Mapped[int]  # the child's revision that was keyed: a later one is keyed again
+    birth: Mapped[float | None] = mapped_column(Float)
+    sex: Mapped[int] = mapped_column(SmallInteger)
+    sep: Mapped[float | None] = mapped_column(Float)
+    sep_month: Mapped[bool] = mapped_column(Boolean)
+    day: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
+class SoughtBlockCode(Base):
+    """A code a sought child looked up when it was last ranked (a key, alone or with an
+    age band), with the piece of evidence it stands for (its slot) and the weight its
+    block's rarity gave it: a new registration holding the code may enter that sought
+    child's candidates."""
+
+    __tablename__ = "sought_block_code"
+
+    sought_child_id: Mapped[int] = mapped_column(
+        ForeignKey("sought_child.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    slot: Mapped[int] = mapped_column(SmallInteger)
+    weight: Mapped[float] = mapped_column(Float)
+
+
+class SoughtBlockProfile(Base):
+    """A sought child's numbers for the pre-score (as ChildBlockProfile's), and the
+    pre-score of its last candidate when it was ranked (None: it had room for more)."""
+
+    __tablename__ = "sought_block_profile"
+
+    sought_child_id: Mapped[int] = mapped_column(
+        ForeignKey("sought_child.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[str] = mapped_column(String(32), index=True)
+    birth: Mapped[float | None] = mapped_column(Float)
+    sex: Mapped[int] = mapped_column(SmallInteger)
+    sep: Mapped[float | None] = mapped_column(Float)
+    sep_month: Mapped[bool] = mapped_column(Boolean)
+    day: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    cutoff: Mapped[float | None] = mapped_column(Float)

@@ -1,0 +1,327 @@
+"""The engine's blocking in the store: each registered child's keys kept on write, and the
+candidates of newly sought children found through them as `ftr link` finds them.
+
+`ftr link` keeps, for each sought child, the registered children with the best
+pre-scores among those that share a key with it (matching.candidates): the rarity of the
+shared keys (how many registered children hold each), then age, sex and separation. Here
+the same keys are looked up in `child_block_key`, their blocks counted there, the shared
+keys' scores and the other terms worked out by the engine's own functions on what the
+store returns, and the same best candidates kept. Each step is the engine's; the store
+only answers which children hold a key and how many.
+
+What differs from `ftr link`: block sizes count every keyed child, closed cases too (the
+engine counts the open ones it was given); and children registered while no engine was
+fitted, or under another engine signature, hold no keys until `ftr match` keys them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import psycopg
+from psycopg import sql
+from sqlalchemy.orm import Session
+
+from matching import Linker
+from matching.candidates import (
+    PLAIN,
+    BlockProfile,
+    SoughtCodes,
+    key_scores,
+    prescore,
+    sought_codes,
+)
+from matching.rank import best_per_group
+from matching.records import Records, ref_ranks
+from models import CLOSED_STATUSES
+
+I64 = npt.NDArray[np.int64]
+
+# as matching.candidates.candidate_pairs has them
+PLAIN_CAP = 600
+BAND_CAP = 1500
+
+
+def _driver(session: Session) -> psycopg.Connection[Any]:
+    driver = session.connection().connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        raise TypeError("FTR needs the psycopg 3 driver")
+    return driver
+
+
+def _bands(birth: npt.NDArray[np.float64]) -> tuple[I64, I64]:
+    """A record's two age-band numbers (-1: no age), as the engine's band codes hold them."""
+    from matching.candidates import band_codes
+
+    zero = np.zeros(len(birth), dtype=np.int64)
+    _plain, a, b = band_codes(zero, birth)
+    return np.where(a >= 0, a & 4095, -1), np.where(b >= 0, b & 4095, -1)
+
+
+def _nan_to_none(values: npt.NDArray[np.float64]) -> list[float | None]:
+    return [None if np.isnan(x) else float(x) for x in values]
+
+
+def write_child_keys(session: Session, linker: Linker, children: pd.DataFrame) -> int:
+    """Key these registered children (an engine frame with their store ids in ``id``)
+    under ``linker``: their keys and pre-score numbers replace any kept before. Returns
+    the number of key rows written. Runs in the caller's transaction."""
+    if children.empty:
+        return 0
+    view = linker.blocking_view(children, sought=False)
+    records, (rec, key, _slot, _discount) = view.records, view.keys
+    ids = children["id"].astype(np.int64).to_numpy()
+    band_a, band_b = _bands(records.birth)
+    signature = linker.key_signature
+    with _driver(session).cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM child_block_key WHERE child_id = ANY(%(ids)s)", {"ids": ids.tolist()}
+        )
+        cursor.execute(
+            "DELETE FROM child_block_profile WHERE child_id = ANY(%(ids)s)", {"ids": ids.tolist()}
+        )
+        with cursor.copy("COPY child_block_key (child_id, key, band_a, band_b) FROM STDIN") as copy:
+            for row in zip(
+                ids[rec].tolist(),
+                key.tolist(),
+                band_a[rec].tolist(),
+                band_b[rec].tolist(),
+                strict=True,
+            ):
+                copy.write_row(row)
+        columns = [
+            "child_id",
+            "signature",
+            "revision",
+            "birth",
+            "sex",
+            "sep",
+            "sep_month",
+            "day",
+            "lat",
+            "lon",
+        ]
+        with cursor.copy(
+            sql.SQL("COPY child_block_profile ({}) FROM STDIN").format(
+                sql.SQL(", ").join(map(sql.Identifier, columns))
+            )
+        ) as copy:
+            for row in zip(
+                ids.tolist(),
+                [signature] * len(ids),
+                children["revision"].astype(int).tolist(),
+                _nan_to_none(records.birth),
+                records.sex.tolist(),
+                _nan_to_none(records.sep),
+                records.sep_month.tolist(),
+                _nan_to_none(records.day),
+                _nan_to_none(records.lat),
+                _nan_to_none(records.lon),
+                strict=True,
+            ):
+                copy.write_row(row)
+    return len(key)
+
+
+# How many keyed children hold each key, or each key in one age band: each count stops
+# at `cap` (only the smaller blocks are used as they are). One index-only probe a key.
+_PLAIN_SIZES_SQL = """
+    SELECT q.i, (SELECT count(*) FROM (SELECT 1 FROM child_block_key b
+                                       WHERE b.key = q.k LIMIT %(cap)s) x)
+    FROM unnest(%(keys)s::bigint[], %(idx)s::int[]) AS q(k, i)
+"""
+_BANDED_SIZES_SQL = """
+    SELECT q.i, (SELECT count(*) FROM (SELECT 1 FROM child_block_key b
+                                       WHERE b.key = q.k AND b.{band} = q.band
+                                       LIMIT %(cap)s) x)
+    FROM unnest(%(keys)s::bigint[], %(bands)s::smallint[], %(idx)s::int[]) AS q(k, band, i)
+"""
+# The children in the blocks looked up: (code row, child) for every child of each block
+_PLAIN_MEMBERS_SQL = """
+    SELECT q.i, b.child_id
+    FROM unnest(%(keys)s::bigint[], %(idx)s::int[]) AS q(k, i)
+    JOIN child_block_key b ON b.key = q.k
+"""
+_BANDED_MEMBERS_SQL = """
+    SELECT q.i, b.child_id
+    FROM unnest(%(keys)s::bigint[], %(bands)s::smallint[], %(idx)s::int[]) AS q(k, band, i)
+    JOIN child_block_key b ON b.key = q.k AND b.{band} = q.band
+"""
+_PROFILES_SQL = """
+    SELECT p.child_id, c.ref, p.birth, p.sex, p.sep, p.sep_month, p.day, p.lat, p.lon
+    FROM child_block_profile p JOIN child_registration c ON c.id = p.child_id
+    WHERE p.child_id = ANY(%(ids)s) AND c.status <> ALL(%(closed)s)
+"""
+
+
+def _split(codes: I64) -> dict[str, tuple[I64, I64, I64]]:
+    """Codes by how they are looked up: (keys, bands, positions) for 'plain', 'band_a'
+    (even bands) and 'band_b' (odd ones)."""
+    key, band = codes >> 12, codes & 4095
+    out = {}
+    for name, mask in (
+        ("plain", band == PLAIN),
+        ("band_a", (band != PLAIN) & (band % 2 == 0)),
+        ("band_b", (band != PLAIN) & (band % 2 == 1)),
+    ):
+        where = np.flatnonzero(mask)
+        out[name] = (key[where], band[where], where)
+    return out
+
+
+def _per_code(
+    cursor: psycopg.Cursor[Any], plain_sql: str, banded_sql: str, codes: I64, cap: int | None
+) -> list[tuple[int, int]]:
+    """Run a per-code query over codes, each kind of code with its own statement."""
+    rows: list[tuple[int, int]] = []
+    for name, (keys, bands, where) in _split(codes).items():
+        if not len(keys):
+            continue
+        params: dict[str, Any] = {
+            "keys": keys.tolist(),
+            "idx": where.tolist(),
+            "cap": cap,
+        }
+        if name == "plain":
+            statement = plain_sql
+        else:
+            statement = banded_sql.format(band=name)
+            params["bands"] = bands.tolist()
+        cursor.execute(statement, params)
+        rows.extend(cursor.fetchall())
+    return rows
+
+
+def _sizes(cursor: psycopg.Cursor[Any], codes: I64, cap: int) -> I64:
+    sizes = np.zeros(len(codes), dtype=np.int64)
+    for i, n in _per_code(cursor, _PLAIN_SIZES_SQL, _BANDED_SIZES_SQL, codes, cap):
+        sizes[i] = n
+    return sizes
+
+
+def keyed_children(session: Session) -> int:
+    """How many registered children hold keys (the N of a key's rarity log(N / block)):
+    the planner's estimate once the table is large, a count while it is small."""
+    with _driver(session).cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'child_block_profile'::regclass")
+        row = cursor.fetchone()
+        estimate = float(row[0]) if row and row[0] is not None else -1.0
+        if estimate >= 50_000:
+            return int(estimate)
+        cursor.execute("SELECT count(*) FROM child_block_profile")
+        counted = cursor.fetchone()
+        return int(counted[0]) if counted else 0
+
+
+def family_candidates(
+    session: Session, linker: Linker, sought: pd.DataFrame, *, max_per_sought: int | None = None
+) -> tuple[pd.DataFrame, list[int]]:
+    """The candidates `ftr link` would keep for these sought children (an engine frame:
+    one inquiry's, ranked together) among the keyed open registered children:
+    (pairs as ``request_ref``, ``child_id``; the children's ids). Runs in the caller's
+    transaction."""
+    keep = linker.max_per_sought if max_per_sought is None else max_per_sought
+    empty = pd.DataFrame({"request_ref": [], "child_id": []})
+    if sought.empty:
+        return empty, []
+    view = linker.blocking_view(sought, sought=True)
+    s: Records = view.records
+    n_children = keyed_children(session)
+    with _driver(session).cursor() as cursor:
+        # plain sizes of every key; banded sizes of the codes sought_codes asks for
+        unique_keys = np.unique(view.keys[1])
+        plain_codes = unique_keys * 4096 + PLAIN
+        plain = _sizes(cursor, plain_codes, PLAIN_CAP + 1)
+
+        def plain_size(vals: I64) -> I64:
+            return plain[np.searchsorted(unique_keys, vals)]
+
+        def banded_size(codes: I64) -> I64:
+            return _sizes(cursor, codes, BAND_CAP + 1)
+
+        codes: SoughtCodes = sought_codes(s, view.keys, plain_size, banded_size, n_children)
+        members = _per_code(cursor, _PLAIN_MEMBERS_SQL, _BANDED_MEMBERS_SQL, codes.code, None)
+        if not members:
+            return empty, []
+        code_row = np.array([m[0] for m in members], dtype=np.int64)
+        child_id = np.array([m[1] for m in members], dtype=np.int64)
+        cursor.execute(
+            _PROFILES_SQL,
+            {"ids": np.unique(child_id).tolist(), "closed": list(CLOSED_STATUSES)},
+        )
+        profiles = cursor.fetchall()
+    if not profiles:
+        return empty, []
+    c = _profile(profiles)
+    ids = np.array([p[0] for p in profiles], dtype=np.int64)
+    order = np.argsort(ids)
+    local = np.searchsorted(ids[order], child_id).clip(0, len(ids) - 1)
+    known = ids[order][local] == child_id  # a closed child has no profile row here
+    code_row, ci = code_row[known], order[local[known]]
+    by_row = np.argsort(code_row, kind="stable")
+    code_row, ci = code_row[by_row], ci[by_row]
+    lens = np.bincount(code_row, minlength=len(codes.code)).astype(np.int64)
+    si = codes.rec[code_row]
+    if not len(si):
+        return empty, []
+    ps, pc, score = key_scores(si, ci, lens, codes, slice(0, len(codes.code)), 0, len(c))
+    score += prescore(s, c, ps, pc, linker.separation)
+    best = best_per_group(ps, score, ref_ranks(c.ref)[pc], keep)
+    pairs = pd.DataFrame({"request_ref": s.ref[ps[best]].astype(str), "child_id": ids[pc[best]]})
+    return pairs, sorted(set(pairs["child_id"].tolist()))
+
+
+def _profile(rows: Sequence[tuple[Any, ...]]) -> BlockProfile:
+    def floats(column: int) -> npt.NDArray[np.float64]:
+        return np.array(
+            [np.nan if r[column] is None else r[column] for r in rows], dtype=np.float64
+        )
+
+    return BlockProfile(
+        ref=np.array([r[1] for r in rows], dtype=object),
+        birth=floats(2),
+        sex=np.array([r[3] for r in rows], dtype=np.int8),
+        sep=floats(4),
+        sep_month=np.array([r[5] for r in rows], dtype=bool),
+        day=floats(6),
+        lat=floats(7),
+        lon=floats(8),
+    )
+
+
+# Registered children keyed at a time by refresh_child_keys (a frame, its keys and
+# their COPY in memory at once)
+KEY_BATCH_SIZE = 20_000
+
+
+def refresh_child_keys(
+    session: Session, linker: Linker, children: pd.DataFrame | None = None
+) -> int:
+    """Key the open registered children that hold no keys of their current revision
+    under ``linker``'s signature (registered before an engine was fitted or while
+    matching was off, changed by an import, or keyed under another signature);
+    ``children``: the open children's engine frame when the caller has it. Returns how
+    many were keyed. One transaction per batch."""
+    from models.db import transaction
+    from tracing.linkage import store_frames
+
+    if children is None:
+        children = store_frames.open_children(session, batch_size=store_frames.LOAD_BATCH_SIZE)
+    if children.empty:
+        return 0
+    with _driver(session).cursor() as cursor:
+        cursor.execute(
+            "SELECT child_id, revision FROM child_block_profile WHERE signature = %(signature)s",
+            {"signature": linker.key_signature},
+        )
+        current = dict(cursor.fetchall())
+    keyed = [current.get(i) == r for i, r in zip(children["id"], children["revision"], strict=True)]
+    stale = children[~np.array(keyed, dtype=bool)]
+    for at in range(0, len(stale), KEY_BATCH_SIZE):
+        with transaction(session):
+            write_child_keys(session, linker, stale.iloc[at : at + KEY_BATCH_SIZE])
+    return len(stale)
