@@ -32,6 +32,7 @@ from matching.rank import Ranked, best_per_group, probabilities
 from matching.records import (
     Compounds,
     Records,
+    Spellings,
     Vocab,
     build_records,
     compound_joins,
@@ -69,6 +70,10 @@ class _Session:
     c_index: dict[str, int]
     _c_ref_rank: IntArr | None = dataclasses.field(default=None, repr=False, compare=False)
     compounds: Compounds = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    # records of these frames holding each name token (Spellings)
+    token_counts: dict[str, int] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def c_ref_rank(self) -> IntArr:
         """Each registered child's place in the order of refs (ties are broken by ref)."""
@@ -100,11 +105,13 @@ def _make_session(
     variants: VariantTable,
     tf: TFTables | None,
     compounds: Compounds | None = None,
+    spellings: Spellings | None = None,
 ) -> tuple[_Session, TFTables]:
     """Records of both frames coded on one vocabulary. A compound written apart is joined
     where these frames hold it joined (``compounds=None``, when fitting), or where a fitted
     model's table says (its ``compounds``): the service's few retrieved records and a bulk
-    run then join alike."""
+    run then join alike. With a fitted model's ``spellings``, misspelt tokens are read as
+    among the caseload it was fitted on (its counts added to these records')."""
     ct = tokenize_frame(children, sought=False)
     st = tokenize_frame(sought, sought=True)
     table = compound_joins([ct, st]) if compounds is None else compounds
@@ -114,6 +121,15 @@ def _make_session(
     vocab.add_all(chain.from_iterable(chain.from_iterable((*bags, ct.kin, st.kin))))
     # record counts: each token once per bag
     counts: Counter[str] = Counter(chain.from_iterable(map(set, chain.from_iterable(bags))))
+    # every token of these records (an inquirer's name part is a compound's part, or a
+    # representative, as any other), with the records holding it in a name bag
+    own_counts = {token: counts.get(token, 0) for token in vocab.tokens}
+    if spellings is not None:
+        # a token the caseload holds counts as often as the caseload wrote it (these
+        # records are mostly among those counted); a new one, as often as written here
+        vocab.add_all(spellings.offered(vocab.tokens))
+        caseload = spellings.counts
+        counts = Counter({t: caseload.get(t, counts.get(t, 0)) for t in vocab.tokens})
     vocab.finalise(counts)
     ref_year = reference_year(children, sought)
     places: dict[str, int] = {}
@@ -131,6 +147,7 @@ def _make_session(
         {str(r): i for i, r in enumerate(s.ref)},
         {str(r): i for i, r in enumerate(c.ref)},
         compounds=joined,
+        token_counts=own_counts,
     )
     return sess, tf
 
@@ -150,8 +167,11 @@ class Linker:
         info: dict[str, Any] | None = None,
         compounds: Compounds | None = None,
         separation: SeparationWeights | None = None,
+        spellings: Spellings | None = None,
     ) -> None:
         self.model = model
+        # how often the caseload wrote each name token: a record is read alone as among all
+        self.spellings = spellings
         # blocking's separation terms, fixed when the model is fitted: the candidates that
         # fit cached and any later blocking must be the same (u is counted again after EM)
         self.separation = separation or _separation_weights(model.u)
@@ -176,12 +196,14 @@ class Linker:
         tf: TFTables | None = None,
         n_children: int | None = None,
         compounds: Compounds | None = None,
+        spellings: Spellings | None = None,
     ) -> Linker:
         """Learn u, m, the sibling model and term frequencies from the data given.
 
-        ``tf`` (term frequencies counted elsewhere) and ``n_children`` (how many registered
-        children the model will rank against) are for fitting on a sample of a larger
-        store: see :meth:`fit_sample`. By default both come from the data given.
+        ``tf`` (term frequencies counted elsewhere), ``spellings`` (token counts, likewise)
+        and ``n_children`` (how many registered children the model will rank against) are
+        for fitting on a sample of a larger store: see :meth:`fit_sample`. By default all
+        come from the data given.
         """
         rng = np.random.default_rng(seed)
         variant_pairs = _variant_pairs_from_labels(children, sought, labels)
@@ -270,7 +292,8 @@ class Linker:
             "n_labels": 0 if labels is None else len(labels),
         }
         kept = sess.compounds if compounds is None else compounds
-        linker = cls(model, tf, variant_pairs, info, kept, separation)
+        read_as = Spellings(sess.token_counts) if spellings is None else spellings
+        linker = cls(model, tf, variant_pairs, info, kept, separation, read_as)
         linker._cache = {
             "shape": (children.shape, sought.shape),
             "key": (_fingerprint(children), _fingerprint(sought)),
@@ -349,6 +372,7 @@ class Linker:
         c_keep[rng.choice(rest, size=min(fill, len(rest)), replace=False)] = True
         c_pos = np.nonzero(c_keep)[0]
         store_compounds = sess.compounds  # those of the whole store, not of the sample
+        store_spellings = Spellings(sess.token_counts)
         del sess, sub, si, ci
         linker = cls.fit(
             children.iloc[c_pos].reset_index(drop=True),
@@ -358,6 +382,7 @@ class Linker:
             tf=tf,
             n_children=len(children),
             compounds=store_compounds,
+            spellings=store_spellings,
         )
         linker._cache = {}  # the sample's session: never ranked, only memory
         linker.info.update(
@@ -382,6 +407,8 @@ class Linker:
         name-pair frequencies by first name): a server's first request does not wait."""
         self._variants()
         self.tf.pairs_by_first()
+        if self.spellings is not None:
+            self.spellings.tops()
         return self
 
     def _variants(self) -> VariantTable:
@@ -400,7 +427,9 @@ class Linker:
             if self._cache.get("key") == key:
                 sess: _Session = self._cache["sess"]
                 return sess
-        sess, _ = _make_session(children, sought, self._variants(), self.tf, self.compounds)
+        sess, _ = _make_session(
+            children, sought, self._variants(), self.tf, self.compounds, self.spellings
+        )
         self._cache = {"shape": shape, "key": key, "sess": sess}
         return sess
 
@@ -426,6 +455,7 @@ class Linker:
             self._variants(),
             self.tf,
             self.compounds,
+            self.spellings,
         )
         records = sess.s if sought else sess.c
         return BlockingView(records, block_keys(sess.vocab, records, sought))
@@ -548,7 +578,9 @@ class Linker:
         """
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
-        sess, _ = _make_session(children, sought, self._variants(), self.tf, self.compounds)
+        sess, _ = _make_session(
+            children, sought, self._variants(), self.tf, self.compounds, self.spellings
+        )
         plan = sought_chunks(sess.s.inquiry, chunk_size)
         return ChunkedRanking(self, sess, plan, top_k)
 
@@ -621,6 +653,9 @@ class Linker:
             },
             "variant_pairs": [list(p) for p in self.variant_pairs],
             "compounds": [[joined, *parts] for joined, parts in sorted(self.compounds.items())],
+            "spellings": None
+            if self.spellings is None
+            else dict(sorted(self.spellings.counts.items())),
             "term_frequencies": {
                 "n": self.tf.n,
                 "name": self.tf.name,
@@ -663,7 +698,14 @@ class Linker:
         compounds = {str(j): (str(a), str(b)) for j, a, b in d.get("compounds", [])}
         # absent from models saved before ftr-fs-0.8 (then derived from u, as they were)
         separation = _saved_separation(d.get("blocking_separation"), u)
-        return cls(model, tf, pairs, dict(d.get("info", {})), compounds, separation)
+        # absent from models saved before issue 18 (then each session's own counts)
+        saved = d.get("spellings")
+        spellings = (
+            Spellings({str(k): int(v) for k, v in saved.items()})
+            if isinstance(saved, dict)
+            else None
+        )
+        return cls(model, tf, pairs, dict(d.get("info", {})), compounds, separation, spellings)
 
     @classmethod
     def load(cls, path: str | Path) -> Linker:

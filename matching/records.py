@@ -6,7 +6,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, pairwise, repeat
@@ -346,6 +346,78 @@ def _token_features(token: str) -> tuple[bool, str, tuple[str, str, str, str]]:
     return is_vowelless(token), sk, ("p:" + p, "p:" + s, "p:" + f, "s:" + sk)
 
 
+TYPO_MIN_LENGTH = 4  # shorter tokens are never read as a misspelling of another
+
+
+def compound_split(token: str, known: Callable[[str], bool]) -> tuple[str, str] | None:
+    """The two parts of a compound token (Vocab._compound_parts), given which tokens are
+    known: a head that normalisation joins and a known rest (its head may be unknown), or
+    the first cut into two known tokens of COMPOUND_PART_MIN letters or more."""
+    rest = join_head_rest(token)
+    if rest is not None and known(rest):
+        return token[: len(token) - len(rest)], rest
+    lo = COMPOUND_PART_MIN
+    for cut in range(lo, len(token) - lo + 1):
+        if known(token[:cut]) and known(token[cut:]):
+            return token[:cut], token[cut:]
+    return None
+
+
+class Spellings:
+    """How many records of the caseload the engine was fitted on hold each name token.
+
+    A misspelt token is read as the most frequent token one edit away
+    (Vocab._typo_representatives). Among the few records real-time matching looks at, the
+    right spelling is often absent: with the caseload's counts, and its most frequent
+    token of each deletion bucket offered as a representative, a record is read alone as
+    it is read among all (the same tf key, the same typo levels), which is what makes a
+    real-time ranking the same as `ftr link`'s."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self._tops: dict[str, tuple[int, str]] | None = None
+
+    def tops(self) -> dict[str, tuple[int, str]]:
+        """Each deletion key's most frequent token (most records, then greatest token)."""
+        if self._tops is None:
+            tops: dict[str, tuple[int, str]] = {}
+            for token, count in self.counts.items():
+                if len(token) < TYPO_MIN_LENGTH:
+                    continue
+                ranked = (count, token)
+                for key in _deletion_keys(token):
+                    if tops.get(key, (-1, "")) < ranked:
+                        tops[key] = ranked
+            self._tops = tops
+        return self._tops
+
+    def offered(self, tokens: Sequence[str]) -> list[str]:
+        """The caseload's tokens that a vocabulary of these tokens needs to read them as
+        among the whole caseload: the top of each deletion bucket they are in (their
+        representatives are picked among those), and the parts of compounds split by
+        tokens of the caseload."""
+        present = set(tokens)
+
+        def known(token: str) -> bool:
+            return token in present or token in self.counts
+
+        # a compound's parts first: a part is read (its representative) as any token
+        parts: dict[str, None] = {}
+        for token in tokens:
+            split = compound_split(token, known)
+            if split is not None:
+                parts.update(dict.fromkeys(p for p in split if p in self.counts))
+        tops = self.tops()
+        found = dict(parts)
+        for token in [*tokens, *parts]:
+            if len(token) >= TYPO_MIN_LENGTH:
+                for key in _deletion_keys(token):
+                    top = tops.get(key)
+                    if top is not None:
+                        found[top[1]] = None
+        return [t for t in found if t not in present]
+
+
 @lru_cache(maxsize=200_000)
 def _deletion_keys(token: str) -> tuple[str, ...]:
     """The token and every string one deletion away (the typo neighbourhood's keys)."""
@@ -488,16 +560,10 @@ class Vocab:
         syllables are not a rare compound, see compound_joins), and a blocking key."""
         index, tokens = self.index, self.tokens
         part = np.full((len(tokens), 2), -1, dtype=np.int32)
-        lo = COMPOUND_PART_MIN
         for i, tok in enumerate(tokens):
-            rest = join_head_rest(tok)
-            if rest is not None and rest in index:
-                part[i] = (index.get(tok[: len(tok) - len(rest)], -1), index[rest])
-                continue
-            for cut in range(lo, len(tok) - lo + 1):
-                if tok[:cut] in index and tok[cut:] in index:
-                    part[i] = (index[tok[:cut]], index[tok[cut:]])
-                    break
+            split = compound_split(tok, index.__contains__)
+            if split is not None:
+                part[i] = (index.get(split[0], -1), index[split[1]])
         return part
 
     def _typo_representatives(self, counts: Counter[str]) -> IntArr:
@@ -510,7 +576,7 @@ class Vocab:
         n = len(self.tokens)
         rep = np.arange(n, dtype=np.int32)
         tokens = self.tokens
-        long = [i for i, tok in enumerate(tokens) if len(tok) >= 4]
+        long = [i for i, tok in enumerate(tokens) if len(tok) >= TYPO_MIN_LENGTH]
         if len(long) < 2:
             return rep
         # rank of each long token by (count, token): distinct tokens, distinct ranks
