@@ -1,0 +1,165 @@
+"""The engine's blocking in the store: a newly filed inquiry meets, through the keys kept
+in the store, exactly the candidates `ftr link`'s blocking keeps for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select, text
+
+from matching import candidates as cand
+from matching.linker import _make_session
+from models import ChildBlockKey, RankedCandidate, User
+from tracing.cli import cli
+from tracing.db import get_session
+from tracing.inquiries import services as inquiry_services
+from tracing.linkage import block_index, fitted_engines, store_frames
+from tracing.registrations import services as registrations
+
+SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
+
+
+def invoke(runner: FlaskCliRunner, *args: str) -> str:
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_an_inquiry_meets_through_the_store_the_candidates_of_ftr_links_blocking(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
+    invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
+    output = invoke(runner, "match")  # fits the engine and keys every registered child
+    assert "new proposals" in output
+    with app.app_context():
+        session = get_session()
+        current = fitted_engines.current_linker(session)
+        assert current is not None
+        _model_id, linker = current
+        children = store_frames.open_children(session)
+        sought = store_frames.open_sought(session)
+        keyed = session.scalar(select(func.count(func.distinct(ChildBlockKey.child_id))))
+        assert keyed == len(children)
+        # ftr link's blocking over the same records, in memory
+        sess, _ = _make_session(
+            children, sought, linker._variants(), linker.tf, linker.compounds, linker.spellings
+        )
+        si, ci, _pre = cand.candidate_pairs(
+            sess.vocab,
+            sess.s,
+            sess.c,
+            max_per_sought=linker.max_per_sought,
+            c_ref_rank=sess.c_ref_rank(),
+            separation=linker.separation,
+        )
+        expected = set(
+            zip(sess.s.ref[si].astype(str), children["id"].to_numpy()[ci].tolist(), strict=True)
+        )
+        found: set[tuple[str, int]] = set()
+        for _inquiry, family in sought.groupby("inquiry_id"):
+            pairs, _pool = block_index.family_candidates(
+                session, linker, family.reset_index(drop=True)
+            )
+            found |= set(zip(pairs["request_ref"], pairs["child_id"].astype(int), strict=True))
+        assert len(expected) > 20_000
+        assert found == expected
+
+
+def test_a_child_read_alone_is_keyed_as_among_the_whole_caseload(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
+    invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
+    invoke(runner, "match")
+    with app.app_context():
+        session = get_session()
+        current = fitted_engines.current_linker(session)
+        assert current is not None
+        linker = current[1]
+        children = store_frames.open_children(session)
+        whole = linker.blocking_view(children, sought=False)
+        for row in (0, 17, 400, len(children) - 1):
+            alone = linker.blocking_view(children.iloc[[row]].reset_index(drop=True), sought=False)
+            assert set(alone.keys[1].tolist()) == set(whole.keys[1][whole.keys[0] == row].tolist())
+        # and the store holds those keys, written by `ftr match`
+        stored = set(
+            session.scalars(
+                select(ChildBlockKey.key).where(ChildBlockKey.child_id == int(children["id"][0]))
+            )
+        )
+        assert stored == set(whole.keys[1][whole.keys[0] == 0].tolist())
+
+
+def test_a_registration_is_keyed_and_an_inquiry_filed_later_finds_it(
+    app: Flask, runner: FlaskCliRunner, users: dict[str, int]
+) -> None:
+    invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
+    invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
+    invoke(runner, "match")
+    cells = {
+        "given_name": "Kaltouma",
+        "family_name": "Haggar Brahim",
+        "sex": "female",
+        "age": "6",
+        "mother_name": "Zenaba Idriss",
+        "separation_place": "Adré",
+    }
+    with app.app_context():
+        session = get_session()
+        registrar = session.get(User, users["registrar"])
+        helpdesk = session.get(User, users["helpdesk"])
+        assert registrar and helpdesk
+        child, _ = registrations.register_child(session, registrar, cells, {})
+        keys = session.scalar(
+            select(func.count())
+            .select_from(ChildBlockKey)
+            .where(ChildBlockKey.child_id == child.id)
+        )
+        assert keys and keys > 5
+        inquiry, _ = inquiry_services.file_inquiry(
+            session,
+            helpdesk,
+            {"inquirer_name": "Zenaba Idriss", "inquirer_relationship": "mother"},
+            [({**cells, "given_name": "Kaltuma", "family_name": "Haggar"}, {})],
+        )
+        sought_id = inquiry.sought_children[0].id
+        first = session.scalars(
+            select(RankedCandidate.child_id).where(
+                RankedCandidate.sought_child_id == sought_id, RankedCandidate.rank == 1
+            )
+        ).one()
+        assert first == child.id
+        # a correction keys the child again: the old spelling no longer finds it
+        before = set(
+            session.scalars(select(ChildBlockKey.key).where(ChildBlockKey.child_id == child.id))
+        )
+        registrations.update_child(session, registrar, child, {**cells, "given_name": "Achta"}, {})
+        after = set(
+            session.scalars(select(ChildBlockKey.key).where(ChildBlockKey.child_id == child.id))
+        )
+        assert before != after and before & after  # the family name stays
+
+
+def test_closed_children_are_no_candidates(app: Flask, runner: FlaskCliRunner) -> None:
+    invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
+    invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
+    invoke(runner, "match")
+    with app.app_context():
+        session = get_session()
+        current = fitted_engines.current_linker(session)
+        assert current is not None
+        linker = current[1]
+        sought = store_frames.open_sought(session)
+        family = sought[sought["inquiry_id"] == sought["inquiry_id"].iloc[0]].reset_index(drop=True)
+        _pairs, pool = block_index.family_candidates(session, linker, family)
+        assert pool
+        closed = pool[0]
+        session.execute(
+            text("UPDATE child_registration SET status = 'closed' WHERE id = :id"), {"id": closed}
+        )
+        _after, pool_after = block_index.family_candidates(session, linker, family)
+        assert closed not in pool_after and len(pool_after) >= len(pool) - 1
+        session.rollback()
