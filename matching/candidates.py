@@ -380,7 +380,7 @@ def child_codes(c: Records, c_rec: I64, c_val: I64) -> tuple[I64, I64]:
 
 
 def sought_codes(
-    s: Records,
+    s: BlockNumbers,
     keys: tuple[I64, I64, I64, F64],
     plain_size: Callable[[I64], I64],
     banded_size: Callable[[I64], I64],

@@ -28,7 +28,7 @@ from matching.compare import (
     compare_chunked,
     token_levels,
 )
-from matching.rank import Ranked, best_per_group, probabilities
+from matching.rank import Ranked, best_per_group, pair_logodds, probabilities
 from matching.records import (
     Compounds,
     Records,
@@ -583,6 +583,23 @@ class Linker:
         )
         plan = sought_chunks(sess.s.inquiry, chunk_size)
         return ChunkedRanking(self, sess, plan, top_k)
+
+    def pair_logodds(
+        self, children: pd.DataFrame, sought: pd.DataFrame, pairs: pd.DataFrame
+    ) -> pd.Series:
+        """The log-odds of given (request_ref, child_ref) pairs each on its own (before
+        the one-to-one rule: rank.pair_logodds), indexed as ``pairs``; NaN for a pair
+        whose records are not in the frames."""
+        sess = self._session(children, sought)
+        si = np.array([sess.s_index.get(str(r), -1) for r in pairs["request_ref"]], dtype=np.int32)
+        ci = np.array([sess.c_index.get(str(r), -1) for r in pairs["child_ref"]], dtype=np.int32)
+        ok = (si >= 0) & (ci >= 0)
+        out = np.full(len(pairs), np.nan)
+        if ok.any():
+            comp = compare_chunked(sess.vocab, sess.tfa, sess.s, sess.c, si[ok], ci[ok])
+            llr_m, llr_s = pair_llr(self.model, comp)
+            out[ok] = pair_logodds(self.model, llr_m, llr_s)[2]
+        return pd.Series(out, index=pairs.index)
 
     def score_pairs(
         self, children: pd.DataFrame, sought: pd.DataFrame, pairs: pd.DataFrame

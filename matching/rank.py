@@ -53,6 +53,21 @@ def _soft_one(logo: FloatArr, si: IntArr, n_s: int) -> FloatArr:
     return np.asarray(logo - denom[si], dtype=np.float64)
 
 
+def pair_logodds(
+    model: Model, llr_m: FloatArr, llr_s: FloatArr
+) -> tuple[float, FloatArr, FloatArr]:
+    """(prior, sibling term, log-odds) of each pair on its own, before the one-to-one
+    rule: log o = prior + llr_m + the sibling alternative's term."""
+    n = max(model.n_children, 1)
+    rho = model.rho
+    prior = float(np.log(rho / ((1.0 - rho) * n)))
+    if model.has_sibling_model and model.sib_rate > 0:
+        sib = -np.logaddexp(0.0, np.log(model.sib_rate / n) + llr_s)
+    else:
+        sib = np.zeros(len(llr_m))
+    return prior, sib, prior + llr_m + sib
+
+
 def probabilities(
     model: Model,
     llr_m: FloatArr,
@@ -63,14 +78,7 @@ def probabilities(
     n_sought: int,
     n_children_local: int,
 ) -> Ranked:
-    n = max(model.n_children, 1)
-    rho = model.rho
-    prior = float(np.log(rho / ((1.0 - rho) * n)))
-    if model.has_sibling_model and model.sib_rate > 0:
-        sib = -np.logaddexp(0.0, np.log(model.sib_rate / n) + llr_s)
-    else:
-        sib = np.zeros(len(si))
-    logo = prior + llr_m + sib
+    prior, sib, logo = pair_logodds(model, llr_m, llr_s)
     logp = _soft_one(logo, si, n_sought)
     p1 = np.exp(logp)
     # child side: other sought children claiming the same registered child

@@ -3,7 +3,7 @@
 from .agency import LIVE_REFERRAL_STATUSES, Agency, Referral, ReferralStatus, Role, User
 from .audit import AuditEvent
 from .base import Base
-from .blocking import ChildBlockKey, ChildBlockProfile, SoughtBlockCode, SoughtBlockProfile
+from .blocking import ChildBlockKey, ChildBlockProfile, SoughtBlockKey, SoughtBlockProfile
 from .casework import FollowUp, FollowUpKind
 from .child import CLOSED_STATUSES, CaseStatus, ChildRegistration
 from .fitted_engine import LinkageModel
@@ -44,7 +44,7 @@ __all__ = [
     "Referral",
     "ReferralStatus",
     "Role",
-    "SoughtBlockCode",
+    "SoughtBlockKey",
     "SoughtBlockProfile",
     "SoughtChild",
     "User",

@@ -53,25 +53,26 @@ class ChildBlockProfile(Base):
     lon: Mapped[float | None] = mapped_column(Float)
 
 
-class SoughtBlockCode(Base):
-    """A code a sought child looked up when it was last ranked (a key, alone or with an
-    age band), with the piece of evidence it stands for (its slot) and the weight its
-    block's rarity gave it: a new registration holding the code may enter that sought
-    child's candidates."""
+class SoughtBlockKey(Base):
+    """A blocking key of a sought child, with the piece of evidence it stands for (its
+    slot) and the discount on its rarity (a kin's name part, one of several chances of
+    agreeing by accident): a registration holding the key may be that sought child. How
+    the key is looked up (alone or with an age band) and its weight depend on how many
+    registered children hold it, counted when a registration meets it, as `ftr link`
+    counts them when it ranks."""
 
-    __tablename__ = "sought_block_code"
+    __tablename__ = "sought_block_key"
 
     sought_child_id: Mapped[int] = mapped_column(
         ForeignKey("sought_child.id", ondelete="CASCADE"), primary_key=True
     )
-    code: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     slot: Mapped[int] = mapped_column(SmallInteger)
-    weight: Mapped[float] = mapped_column(Float)
+    discount: Mapped[float] = mapped_column(Float)
 
 
 class SoughtBlockProfile(Base):
-    """A sought child's numbers for the pre-score (as ChildBlockProfile's), and the
-    pre-score of its last candidate when it was ranked (None: it had room for more)."""
+    """A sought child's numbers for the pre-score (as ChildBlockProfile's)."""
 
     __tablename__ = "sought_block_profile"
 
@@ -86,4 +87,3 @@ class SoughtBlockProfile(Base):
     day: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    cutoff: Mapped[float | None] = mapped_column(Float)

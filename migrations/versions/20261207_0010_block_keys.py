@@ -45,15 +45,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('child_id', name=op.f('pk_child_block_profile'))
     )
     op.create_index(op.f('ix_child_block_profile_signature'), 'child_block_profile', ['signature'], unique=False)
-    op.create_table('sought_block_code',
+    op.create_table('sought_block_key',
     sa.Column('sought_child_id', sa.Integer(), nullable=False),
-    sa.Column('code', sa.BigInteger(), nullable=False),
+    sa.Column('key', sa.BigInteger(), nullable=False),
     sa.Column('slot', sa.SmallInteger(), nullable=False),
-    sa.Column('weight', sa.Float(), nullable=False),
-    sa.ForeignKeyConstraint(['sought_child_id'], ['sought_child.id'], name=op.f('fk_sought_block_code_sought_child_id_sought_child'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('sought_child_id', 'code', name=op.f('pk_sought_block_code'))
+    sa.Column('discount', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['sought_child_id'], ['sought_child.id'], name=op.f('fk_sought_block_key_sought_child_id_sought_child'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('sought_child_id', 'key', name=op.f('pk_sought_block_key'))
     )
-    op.create_index(op.f('ix_sought_block_code_code'), 'sought_block_code', ['code'], unique=False)
+    op.create_index(op.f('ix_sought_block_key_key'), 'sought_block_key', ['key'], unique=False)
     op.create_table('sought_block_profile',
     sa.Column('sought_child_id', sa.Integer(), nullable=False),
     sa.Column('signature', sa.String(length=32), nullable=False),
@@ -64,7 +64,6 @@ def upgrade() -> None:
     sa.Column('day', sa.Float(), nullable=True),
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=True),
-    sa.Column('cutoff', sa.Float(), nullable=True),
     sa.ForeignKeyConstraint(['sought_child_id'], ['sought_child.id'], name=op.f('fk_sought_block_profile_sought_child_id_sought_child'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('sought_child_id', name=op.f('pk_sought_block_profile'))
     )
@@ -74,8 +73,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_sought_block_profile_signature'), table_name='sought_block_profile')
     op.drop_table('sought_block_profile')
-    op.drop_index(op.f('ix_sought_block_code_code'), table_name='sought_block_code')
-    op.drop_table('sought_block_code')
+    op.drop_index(op.f('ix_sought_block_key_key'), table_name='sought_block_key')
+    op.drop_table('sought_block_key')
     op.drop_index(op.f('ix_child_block_profile_signature'), table_name='child_block_profile')
     op.drop_table('child_block_profile')
     op.drop_index('ix_child_block_key_key_band_b', table_name='child_block_key')

@@ -31,12 +31,14 @@ from matching.candidates import (
     PLAIN,
     BlockProfile,
     SoughtCodes,
+    band_codes,
     key_scores,
     prescore,
     sought_codes,
 )
+from matching.linker import BlockingView
 from matching.rank import best_per_group
-from matching.records import Records, ref_ranks
+from matching.records import BlockNumbers, Records, ref_ranks
 from models import CLOSED_STATUSES
 
 I64 = npt.NDArray[np.int64]
@@ -55,8 +57,6 @@ def _driver(session: Session) -> psycopg.Connection[Any]:
 
 def _bands(birth: npt.NDArray[np.float64]) -> tuple[I64, I64]:
     """A record's two age-band numbers (-1: no age), as the engine's band codes hold them."""
-    from matching.candidates import band_codes
-
     zero = np.zeros(len(birth), dtype=np.int64)
     _plain, a, b = band_codes(zero, birth)
     return np.where(a >= 0, a & 4095, -1), np.where(b >= 0, b & 4095, -1)
@@ -66,13 +66,17 @@ def _nan_to_none(values: npt.NDArray[np.float64]) -> list[float | None]:
     return [None if np.isnan(x) else float(x) for x in values]
 
 
-def write_child_keys(session: Session, linker: Linker, children: pd.DataFrame) -> int:
-    """Key these registered children (an engine frame with their store ids in ``id``)
-    under ``linker``: their keys and pre-score numbers replace any kept before. Returns
-    the number of key rows written. Runs in the caller's transaction."""
+def write_child_keys(
+    session: Session, linker: Linker, children: pd.DataFrame, view: BlockingView | None = None
+) -> int:
+    """Key these registered children (an engine frame with their store ids in ``id``;
+    ``view``: its Linker.blocking_view when the caller has it) under ``linker``: their
+    keys and pre-score numbers replace any kept before. Returns the number of key rows
+    written. Runs in the caller's transaction."""
     if children.empty:
         return 0
-    view = linker.blocking_view(children, sought=False)
+    if view is None:
+        view = linker.blocking_view(children, sought=False)
     records, (rec, key, _slot, _discount) = view.records, view.keys
     ids = children["id"].astype(np.int64).to_numpy()
     band_a, band_b = _bands(records.birth)
@@ -93,18 +97,7 @@ def write_child_keys(session: Session, linker: Linker, children: pd.DataFrame) -
                 strict=True,
             ):
                 copy.write_row(row)
-        columns = [
-            "child_id",
-            "signature",
-            "revision",
-            "birth",
-            "sex",
-            "sep",
-            "sep_month",
-            "day",
-            "lat",
-            "lon",
-        ]
+        columns = ["child_id", "signature", "revision", *_NUMBERS]
         with cursor.copy(
             sql.SQL("COPY child_block_profile ({}) FROM STDIN").format(
                 sql.SQL(", ").join(map(sql.Identifier, columns))
@@ -114,13 +107,7 @@ def write_child_keys(session: Session, linker: Linker, children: pd.DataFrame) -
                 ids.tolist(),
                 [signature] * len(ids),
                 children["revision"].astype(int).tolist(),
-                _nan_to_none(records.birth),
-                records.sex.tolist(),
-                _nan_to_none(records.sep),
-                records.sep_month.tolist(),
-                _nan_to_none(records.day),
-                _nan_to_none(records.lat),
-                _nan_to_none(records.lon),
+                *_numbers(records),
                 strict=True,
             ):
                 copy.write_row(row)
@@ -230,20 +217,10 @@ def family_candidates(
         return empty, []
     view = linker.blocking_view(sought, sought=True)
     s: Records = view.records
-    n_children = keyed_children(session)
+    codes = _store_codes(session, linker, s, view.keys)
+    if "id" in sought:
+        write_sought_keys(session, linker, sought, view)
     with _driver(session).cursor() as cursor:
-        # plain sizes of every key; banded sizes of the codes sought_codes asks for
-        unique_keys = np.unique(view.keys[1])
-        plain_codes = unique_keys * 4096 + PLAIN
-        plain = _sizes(cursor, plain_codes, PLAIN_CAP + 1)
-
-        def plain_size(vals: I64) -> I64:
-            return plain[np.searchsorted(unique_keys, vals)]
-
-        def banded_size(codes: I64) -> I64:
-            return _sizes(cursor, codes, BAND_CAP + 1)
-
-        codes: SoughtCodes = sought_codes(s, view.keys, plain_size, banded_size, n_children)
         members = _per_code(cursor, _PLAIN_MEMBERS_SQL, _BANDED_MEMBERS_SQL, codes.code, None)
         if not members:
             return empty, []
@@ -275,11 +252,159 @@ def family_candidates(
     return pairs, sorted(set(pairs["child_id"].tolist()))
 
 
+def write_sought_keys(
+    session: Session, linker: Linker, sought: pd.DataFrame, view: BlockingView | None = None
+) -> int:
+    """Keep these sought children's keys (an engine frame with their store ids; ``view``:
+    its Linker.blocking_view when the caller has it) with their slots and discounts, and
+    their pre-score numbers: a registration made later meets through them the sought
+    children it may be (touched_sought). Returns the key rows written; runs in the
+    caller's transaction."""
+    if sought.empty:
+        return 0
+    if view is None:
+        view = linker.blocking_view(sought, sought=True)
+    rec, key, slot, discount = view.keys
+    ids = sought["id"].astype(np.int64).to_numpy()
+    signature = linker.key_signature
+    with _driver(session).cursor() as cursor:
+        for table in ("sought_block_key", "sought_block_profile"):
+            cursor.execute(
+                sql.SQL("DELETE FROM {} WHERE sought_child_id = ANY(%(ids)s)").format(
+                    sql.Identifier(table)
+                ),
+                {"ids": ids.tolist()},
+            )
+        with cursor.copy(
+            "COPY sought_block_key (sought_child_id, key, slot, discount) FROM STDIN"
+        ) as copy:
+            for row in zip(
+                ids[rec].tolist(), key.tolist(), slot.tolist(), discount.tolist(), strict=True
+            ):
+                copy.write_row(row)
+        columns = ["sought_child_id", "signature", *_NUMBERS]
+        with cursor.copy(
+            sql.SQL("COPY sought_block_profile ({}) FROM STDIN").format(
+                sql.SQL(", ").join(map(sql.Identifier, columns))
+            )
+        ) as copy:
+            for row in zip(
+                ids.tolist(), [signature] * len(ids), *_numbers(view.records), strict=True
+            ):
+                copy.write_row(row)
+    return len(key)
+
+
+_NUMBERS = ["birth", "sex", "sep", "sep_month", "day", "lat", "lon"]
+
+
+def _numbers(r: Records) -> list[list[Any]]:
+    """The pre-score numbers of records, column by column (NaN as NULL), in _NUMBERS order."""
+    return [
+        _nan_to_none(r.birth),
+        r.sex.tolist(),
+        _nan_to_none(r.sep),
+        r.sep_month.tolist(),
+        _nan_to_none(r.day),
+        _nan_to_none(r.lat),
+        _nan_to_none(r.lon),
+    ]
+
+
+def _store_codes(
+    session: Session,
+    linker: Linker,
+    s: BlockNumbers,
+    keys: tuple[I64, I64, I64, npt.NDArray[np.float64]],
+) -> SoughtCodes:
+    """sought_codes with the store's block sizes and number of keyed children."""
+    n_children = keyed_children(session)
+    with _driver(session).cursor() as cursor:
+        unique_keys = np.unique(keys[1])
+        plain = _sizes(cursor, unique_keys * 4096 + PLAIN, PLAIN_CAP + 1)
+
+        def plain_size(vals: I64) -> I64:
+            return plain[np.searchsorted(unique_keys, vals)]
+
+        def banded_size(codes: I64) -> I64:
+            return _sizes(cursor, codes, BAND_CAP + 1)
+
+        return sought_codes(s, keys, plain_size, banded_size, n_children)
+
+
+# A registration is scored against at most this many of the sought children whose codes
+# it holds, those it pre-scores best: its own true sought child shares its rarest keys
+TOUCHED_MAX = 60
+
+
+_TOUCHED_SQL = """
+    SELECT k.sought_child_id, k.key, k.slot, k.discount, p.birth, p.sex, p.sep, p.sep_month,
+           p.day, p.lat, p.lon
+    FROM sought_block_key k
+    JOIN sought_block_profile p ON p.sought_child_id = k.sought_child_id
+    WHERE k.key = ANY(%(keys)s) AND p.signature = %(signature)s
+"""
+
+
+def touched_sought(
+    session: Session, linker: Linker, view: BlockingView, *, limit: int = TOUCHED_MAX
+) -> list[int]:
+    """The sought children a registration (its Linker.blocking_view; keyed already) may
+    be, as `ftr link`'s blocking would pair them: those holding one of its keys, each key
+    looked up alone or with the sought child's age band as the registered children's
+    blocks now ask, best pre-score first, at most ``limit``."""
+    c_rec, c_key = view.keys[0], view.keys[1]
+    if not len(c_key):
+        return []
+    plain, band_a, band_b = band_codes(c_key, view.records.birth[c_rec])
+    held = set(plain.tolist()) | set(band_a.tolist()) | set(band_b.tolist())
+    with _driver(session).cursor() as cursor:
+        cursor.execute(
+            _TOUCHED_SQL,
+            {"keys": np.unique(c_key).tolist(), "signature": linker.key_signature},
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    sought_id = np.array([r[0] for r in rows], dtype=np.int64)
+    ids, local = np.unique(sought_id, return_inverse=True)
+    first = np.unique(local, return_index=True)[1]
+    s = BlockProfile(
+        ref=ids.astype(object),
+        birth=_floats([rows[i][4] for i in first]),
+        sex=np.array([rows[i][5] for i in first], dtype=np.int8),
+        sep=_floats([rows[i][6] for i in first]),
+        sep_month=np.array([rows[i][7] for i in first], dtype=bool),
+        day=_floats([rows[i][8] for i in first]),
+        lat=_floats([rows[i][9] for i in first]),
+        lon=_floats([rows[i][10] for i in first]),
+    )
+    keys = (
+        local.astype(np.int64),
+        np.array([r[1] for r in rows], dtype=np.int64),
+        np.array([r[2] for r in rows], dtype=np.int64),
+        np.array([r[3] for r in rows], dtype=np.float64),
+    )
+    codes = _store_codes(session, linker, s, keys)
+    met = np.flatnonzero(np.isin(codes.code, list(held)))
+    if not len(met):
+        return []
+    codes = SoughtCodes(codes.rec[met], codes.code[met], codes.slot[met], codes.weight[met])
+    n = len(met)
+    ones, zeros = np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    ps, pc, score = key_scores(codes.rec, zeros, ones, codes, slice(0, n), 0, 1)
+    score += prescore(s, view.records, ps, pc, linker.separation)
+    best = np.lexsort((ids[ps], -score))[:limit]
+    return [int(i) for i in ids[ps[best]]]
+
+
+def _floats(values: Sequence[Any]) -> npt.NDArray[np.float64]:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
 def _profile(rows: Sequence[tuple[Any, ...]]) -> BlockProfile:
     def floats(column: int) -> npt.NDArray[np.float64]:
-        return np.array(
-            [np.nan if r[column] is None else r[column] for r in rows], dtype=np.float64
-        )
+        return _floats([r[column] for r in rows])
 
     return BlockProfile(
         ref=np.array([r[1] for r in rows], dtype=object),
@@ -325,3 +450,17 @@ def refresh_child_keys(
         with transaction(session):
             write_child_keys(session, linker, stale.iloc[at : at + KEY_BATCH_SIZE])
     return len(stale)
+
+
+def refresh_sought_keys(session: Session, linker: Linker, sought: pd.DataFrame) -> int:
+    """Write again the keys of every open sought child (an engine frame with their store
+    ids) under ``linker``: after a bulk pass, a registration meets the sought children it
+    may be as the pass would have. One transaction per batch; returns the key rows."""
+    from models.db import transaction
+
+    written = 0
+    for at in range(0, len(sought), KEY_BATCH_SIZE):
+        part = sought.iloc[at : at + KEY_BATCH_SIZE].reset_index(drop=True)
+        with transaction(session):
+            written += write_sought_keys(session, linker, part)
+    return written

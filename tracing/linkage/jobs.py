@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select, text, union, update
 from sqlalchemy.orm import Session
@@ -32,7 +34,6 @@ from tracing.contract import neutralise_cell
 from tracing.errors import ServiceError
 from tracing.linkage import (
     block_index,
-    candidate_retrieval,
     fitted_engines,
     proposal_writes,
     store_frames,
@@ -159,9 +160,10 @@ def match_all(
         summary.seconds["fit"] = clock() - t
     else:
         summary.model_id, linker = current
-    stage("keying the registered children")
+    stage("keying the records")
     t = clock()
     summary.keyed = block_index.refresh_child_keys(session, linker, children)
+    block_index.refresh_sought_keys(session, linker, sought)
     summary.seconds["keys"] = clock() - t
     stage("encoding the records")
     t = clock()
@@ -323,15 +325,22 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
     if current is None:
         return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     _model_id, linker = current
-    # keyed first: sought children filed from now on meet it through its keys
-    block_index.write_child_keys(
-        session,
-        linker,
-        store_frames.load_frame(
-            session, store_frames.children_query().where(ChildRegistration.id == child.id)
-        ),
+    frame = store_frames.load_frame(
+        session, store_frames.children_query().where(ChildRegistration.id == child.id)
     )
-    sought_ids = candidate_retrieval.sought_touched_by(session, child)
+    view = linker.blocking_view(frame, sought=False)
+    # keyed first: sought children filed from now on meet it through its keys
+    block_index.write_child_keys(session, linker, frame, view)
+    # the sought children holding one of its keys, best pre-score first
+    touched = block_index.touched_sought(session, linker, view)
+    sought_ids = list(
+        session.scalars(
+            select(SoughtChild.id).where(
+                store_frames.id_in(SoughtChild.id, touched), store_frames.still_sought()
+            )
+        )
+    )
+    sought_ids = _rankings_entered(session, linker, frame, sought_ids)
     if not sought_ids:
         return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     competitors = session.execute(
@@ -376,6 +385,51 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
     )
     mark_proposed(session, sought_ids, list(child_ids))
     return {**counts, "candidates": len(pairs)}
+
+
+# A registration re-ranks a sought child when its probability there, estimated from its
+# odds alone against those the ranked candidates hold, reaches this share of the last
+# ranked one's (an estimate: the one-to-one rule between sought children is left out)
+ENTER_MARGIN = 0.5
+
+
+def _rankings_entered(
+    session: Session, linker: Linker, child: pd.DataFrame, sought_ids: list[int]
+) -> list[int]:
+    """Of these sought children, those whose ranking the registration (a one-row frame)
+    may enter, or is in already (a correction). Re-ranking one it cannot enter would
+    change only the others' probabilities, by a rounding; scoring the child alone
+    against each first costs a tenth of re-ranking them all."""
+    sought = store_frames.load_frame(
+        session, store_frames.sought_query().where(store_frames.id_in(SoughtChild.id, sought_ids))
+    )
+    child_ref = str(child["ref"].iloc[0])
+    logodds = linker.pair_logodds(
+        child, sought, pd.DataFrame({"request_ref": sought["ref"], "child_ref": child_ref})
+    )
+    odds = dict(zip(sought["id"].tolist(), np.exp(logodds.to_numpy()).tolist(), strict=True))
+    child_id = int(child["id"].iloc[0])
+    ranked: dict[int, list[tuple[int, float]]] = {}
+    for sought_id, ranked_child, score in session.execute(
+        select(
+            RankedCandidate.sought_child_id, RankedCandidate.child_id, RankedCandidate.score
+        ).where(store_frames.id_in(RankedCandidate.sought_child_id, sought_ids))
+    ):
+        ranked.setdefault(sought_id, []).append((ranked_child, score))
+    entered = []
+    for sought_id in sought_ids:
+        rows = ranked.get(sought_id, [])
+        o = odds.get(sought_id, math.nan)
+        if len(rows) < proposal_writes.TOP_K or any(c == child_id for c, _ in rows):
+            entered.append(sought_id)
+            continue
+        if math.isnan(o):
+            continue
+        held = min(sum(p for _, p in rows), 0.999)
+        others = held / (1.0 - held)  # the ranked candidates' odds, summed
+        if o / (1.0 + others + o) >= ENTER_MARGIN * min(p for _, p in rows):
+            entered.append(sought_id)
+    return entered
 
 
 def add_counts(stats: dict[str, int] | None, counts: dict[str, int]) -> None:
