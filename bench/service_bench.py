@@ -224,11 +224,22 @@ def store_quality(url: str, children: int, sought: int, seed: int, samples: int)
 
 
 def _in_pool(session: Any, sought_id: int, child_id: int) -> bool:
-    from models import SoughtChild
-    from tracing.linkage import candidate_retrieval
+    """Whether real-time matching's blocking (block_index) keeps the child among the
+    sought child's candidates, ranked with the rest of its inquiry."""
+    from sqlalchemy import select
 
-    sought = session.get(SoughtChild, sought_id)
-    return child_id in candidate_retrieval.child_pool_ids(session, [sought])
+    from models import SoughtChild
+    from tracing.linkage import block_index, fitted_engines, store_frames
+
+    current = fitted_engines.current_linker(session)
+    if current is None:
+        return False
+    inquiry = select(SoughtChild.inquiry_id).where(SoughtChild.id == sought_id)
+    family = store_frames.load_frame(
+        session, store_frames.sought_query().where(SoughtChild.inquiry_id.in_(inquiry))
+    )
+    _pairs, pool = block_index.family_candidates(session, current[1], family)
+    return child_id in pool
 
 
 # --------------------------------------------------------------------------- latency

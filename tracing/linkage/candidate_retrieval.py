@@ -1,40 +1,23 @@
-"""Candidates for real-time matching and search, retrieved with the store's indexes."""
+"""Which name keys are selective enough to look records up by (name search).
+
+Real-time matching finds its candidates through the engine's own blocking keys
+(tracing.linkage.block_index); a name search looks records up by the name keys that are
+not too common, counted here with the planner's statistics and a bounded count.
+"""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from models import CLOSED_STATUSES, ChildRegistration, SoughtChild
-from models.person import SINGLE_NAME_SQL
-from tracing.linkage.store_frames import still_sought
-
-# A name key shared by more children than this says little: block on pairs instead.
+# A name key shared by more records than this says little: search by pairs instead.
 COMMON_KEY_LIMIT = 2000
-
-
-POOL_LIMIT = 600
-
-
-TOUCHED_LIMIT = 30
-
-
-KEY_HITS_LIMIT = 3000
-
-
-NEARBY_LIMIT = 100
-
-
-COMMON_AGE_LIMIT = 200
-
-
-NEARBY_METRES = 50_000
 
 
 # How many records a key may cover before it stops being a useful way in; each count
@@ -60,10 +43,9 @@ _COMMON_KEYS: dict[tuple[str, str], set[str]] = {}
 
 
 # Keys last seen selective, until when they are trusted so (per database and table).
-# Counting every rare key again cost each new record ~10 ms; names repeat, so most keys
-# are known within minutes. A key that grows common meanwhile keeps being queried as a
-# selective one: the same records while it covers fewer than KEY_HITS_LIMIT (3,000), an
-# arbitrary 3,000 of them after a bulk import grew it further. Imports clear this
+# Counting every rare key again cost each search ~10 ms; names repeat, so most keys are
+# known within minutes. A key that grows common meanwhile keeps being searched as a
+# selective one (the search's pool is bounded all the same). Imports clear this
 # process's memory; other processes' entries expire within RARE_KEY_SECONDS.
 _RARE_KEYS: dict[tuple[str, str], dict[str, float]] = {}
 
@@ -197,153 +179,3 @@ def _classify_by_statistics(
 def forget_rare_keys() -> None:
     """After a bulk load, count every key again: many rare ones may have grown common."""
     _RARE_KEYS.clear()
-
-
-def _geography(value: Any) -> Any:
-    """A point as SQL: freshly set points are EWKT text, loaded ones WKB elements."""
-    return func.ST_GeogFromText(value) if isinstance(value, str) else value
-
-
-def _age_window(age: int) -> tuple[int, int]:
-    """Ages a child estimated at `age` may have been given elsewhere (±1 when small)."""
-    spread = 1 if age <= 5 else 3
-    return age - spread, age + spread
-
-
-def _best_hits(
-    session: Session,
-    model: type[ChildRegistration] | type[SoughtChild],
-    condition: ColumnElement[bool],
-    text_query: str,
-    limit: int,
-    age: int | None = None,
-) -> list[int]:
-    """Open records meeting an indexed condition, the `limit` most similar by name; among
-    equally similar ones (all the Fatimas of a one-name query), those closest to `age`,
-    then the newest."""
-    hits = (
-        select(model.id, model.search_text, model.age)
-        .where(condition, model.status.not_in(CLOSED_STATUSES))
-        .limit(KEY_HITS_LIMIT)
-        .subquery()
-    )
-    order: list[Any] = [func.similarity(hits.c.search_text, text_query).desc()]
-    if age is not None:
-        order.append(func.abs(hits.c.age - age))
-    stmt = select(hits.c.id).order_by(*order, hits.c.id.desc()).limit(limit)
-    return list(session.scalars(stmt))
-
-
-def _retrieve(
-    session: Session,
-    model: type[ChildRegistration] | type[SoughtChild],
-    people: Sequence[ChildRegistration | SoughtChild],
-    limit: int,
-) -> list[int]:
-    """Open records of `model` that may be one of `people`, best first.
-
-    Four ways in, all indexed, each its own query (OR-ed together under a LIMIT, the
-    hits of one would crowd out the others): pair keys (two name tokens, or a name and
-    a parent's name); name keys that are not too common (GIN); a common name key
-    (Mohammed, Fatima) within the person's age window, for the small children known by
-    one name only; and the nearest separation points of a similar age (GiST). Within
-    each, the records with the most similar normalised names come first.
-    """
-    table = str(model.__tablename__)
-    blocks = sorted({k for p in people for k in p.block_keys})
-    all_keys = {k for p in people for k in p.name_keys}
-    names = selective_keys(session, table, all_keys)
-    text_query = " ".join(p.search_text for p in people)
-    found: dict[int, None] = {}
-    if blocks:
-        found.update(
-            dict.fromkeys(
-                _best_hits(session, model, model.block_keys.overlap(blocks), text_query, limit)
-            )
-        )
-    if names:
-        found.update(
-            dict.fromkeys(
-                _best_hits(session, model, model.name_keys.overlap(names), text_query, limit)
-            )
-        )
-    for person in people:
-        common = sorted(set(person.name_keys) - set(names))
-        if not common or person.age is None:
-            continue
-        low, high = _age_window(person.age)
-        condition = and_(model.name_keys.overlap(common), model.age.between(low, high))
-        if " " in person.search_text:
-            # a person with two names or more reaches the others through pair keys:
-            # here, only the records known by one name
-            # (the pattern inline, not bound: the one-name partial index must be
-            # provable from the query's text, also for a prepared statement's plan)
-            condition = and_(condition, text(SINGLE_NAME_SQL))
-        found.update(
-            dict.fromkeys(
-                # Real-time matching of a registration looks at `limit` (30) sought
-                # children per way, so a one-name child re-checks the 30 Fatimas of its
-                # age first, newest first; the others wait for the next `ftr match`.
-                _best_hits(
-                    session,
-                    model,
-                    condition,
-                    person.search_text,
-                    min(limit, COMMON_AGE_LIMIT),
-                    age=person.age,
-                )
-            )
-        )
-    for person in people:
-        if person.separation_point is None:
-            continue
-        found.update(dict.fromkeys(_nearest(session, model, person)))
-    return list(found)
-
-
-def _nearest(
-    session: Session,
-    model: type[ChildRegistration] | type[SoughtChild],
-    person: ChildRegistration | SoughtChild,
-) -> list[int]:
-    """The NEARBY_LIMIT open records of a similar age separated nearest to the person,
-    those within NEARBY_METRES, nearest first.
-
-    The nearest come first from the GiST index, in distance order, and the distance cut
-    follows: the same records as the cut first and the nearest of those, but the
-    planner, which underestimates how many records one area holds (a camp: 14,000 within
-    50 km, estimated at 300), chose to read and sort every one of those for the latter,
-    20 ms a query, where the index gives the nearest 100 in 1 ms.
-    """
-    point = _geography(person.separation_point)
-    distance = model.separation_point.op("<->")(point)
-    nearest = (
-        select(model.id, model.separation_point, distance.label("distance"))
-        .where(model.status.not_in(CLOSED_STATUSES))
-        .order_by(distance)
-        .limit(NEARBY_LIMIT)
-    )
-    if person.age is not None:
-        nearest = nearest.where(model.age.between(person.age - 3, person.age + 3))
-    near = nearest.subquery()
-    stmt = (
-        select(near.c.id)
-        .where(func.ST_DWithin(near.c.separation_point, point, NEARBY_METRES))
-        .order_by(near.c.distance, near.c.id)
-    )
-    return list(session.scalars(stmt))
-
-
-def child_pool_ids(session: Session, sought: Sequence[SoughtChild]) -> list[int]:
-    """Registered children worth scoring against these sought children."""
-    return _retrieve(session, ChildRegistration, sought, POOL_LIMIT)
-
-
-def sought_touched_by(session: Session, child: ChildRegistration) -> list[int]:
-    """Open sought children that a new or changed registration may be."""
-    found = _retrieve(session, SoughtChild, [child], TOUCHED_LIMIT)
-    if not found:
-        return []
-    return list(
-        session.scalars(select(SoughtChild.id).where(SoughtChild.id.in_(found), still_sought()))
-    )

@@ -31,7 +31,7 @@ from tracing.casework import transfers as transfer_services
 from tracing.cli import cli
 from tracing.db import get_session
 from tracing.inquiries import services as inquiry_services
-from tracing.linkage import candidate_retrieval, jobs, proposal_writes, store_frames
+from tracing.linkage import jobs, proposal_writes, store_frames
 from tracing.registrations import services as registrations
 
 SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
@@ -633,73 +633,7 @@ def test_a_bulk_run_keeps_a_real_time_proposal_made_while_it_ran(
         assert wrong == 0
 
 
-# --------------------------------------------------------------------------- retrieval
-
-
-def test_a_common_name_in_the_age_window_keeps_to_the_limit(
-    app: Flask, store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Eight inquiries seek a small child known by one common name; a child so named is
-    # registered. Real-time matching looks at TOUCHED_LIMIT sought children per way in.
-    monkeypatch.setattr(candidate_retrieval, "COMMON_KEY_LIMIT", 3)
-    monkeypatch.setattr(candidate_retrieval, "_COMMON_KEYS", {})
-    monkeypatch.setattr(candidate_retrieval, "_RARE_KEYS", {})
-    monkeypatch.setattr(candidate_retrieval, "TOUCHED_LIMIT", 5)
-    with app.app_context():
-        session = get_session()
-        actor = session.get(User, store.registrar)
-        assert actor
-        filed: list[tuple[int, int]] = []  # (age, sought child id)
-        for age in (4, 4, 5, 3, 4, 5, 4, 3):
-            cells = {"given_name": "Fatima", "sex": "female", "age": str(age)}
-            inquiry, _ = inquiry_services.file_inquiry(
-                session, actor, {"inquirer_name": "Hawa"}, [(cells, {})], match=False
-            )
-            filed.append((age, inquiry.sought_children[0].id))
-        cells = {"given_name": "Fatima", "sex": "female", "age": "4"}
-        fatima, _ = registrations.register_child(session, actor, cells, {}, match=False)
-        assert not fatima.block_keys and fatima.separation_point is None
-        assert candidate_retrieval.selective_keys(session, "sought_child", fatima.name_keys) == []
-        # all equally similar by name: those of her age first, the newest first
-        closest = sorted(filed, key=lambda f: (abs(f[0] - 4), -f[1]))[:5]
-        assert sorted(candidate_retrieval.sought_touched_by(session, fatima)) == sorted(
-            sought_id for _age, sought_id in closest
-        )
-
-
-def test_the_nearest_way_keeps_the_nearest_within_reach(
-    app: Flask, store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Children of the same age separated north of a point at growing distances, one of
-    # another age nearby, one closed nearby: the nearest way gives the NEARBY_LIMIT
-    # nearest of a similar age and open, none beyond NEARBY_METRES.
-    km = 1 / 111.2  # degrees of latitude in a kilometre, near enough
-
-    def north_of(distance: float, age: str = "7") -> dict[str, str]:
-        lat = f"{12.0 + distance * km:.6f}"
-        return {"age": age, "separation_lat": lat, "separation_lon": "22.000000"}
-
-    with app.app_context():
-        session = get_session()
-        at = {
-            d: child(session, store.registrar, "Amina", cells=north_of(d)).id
-            for d in (1.0, 2.0, 3.0, 5.0, 10.0, 40.0, 60.0)
-        }
-        older = child(session, store.registrar, "Amina", cells=north_of(0.5, age="15"))
-        closed = child(session, store.registrar, "Amina", cells=north_of(0.2))
-        closed.status = "closed"
-        session.commit()
-        wanted = sought(session, store.registrar, "Amina", cells=north_of(0.0))
-        monkeypatch.setattr(candidate_retrieval, "NEARBY_LIMIT", 3)
-        assert candidate_retrieval._nearest(session, ChildRegistration, wanted) == [
-            at[1.0],
-            at[2.0],
-            at[3.0],
-        ]
-        monkeypatch.setattr(candidate_retrieval, "NEARBY_LIMIT", 100)
-        nearest = candidate_retrieval._nearest(session, ChildRegistration, wanted)
-        assert nearest == [at[d] for d in (1.0, 2.0, 3.0, 5.0, 10.0, 40.0)]
-        assert older.id not in nearest and closed.id not in nearest
+# --------------------------------------------------------------------------- consent given again
 
 
 def test_a_match_closed_by_a_withdrawal_comes_back_with_the_consent(
