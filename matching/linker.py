@@ -491,12 +491,21 @@ class Linker:
         ci: IntArr,
         comp: Comparison | None = None,
         top_k: int | None = None,
+        outside_claims: npt.NDArray[np.float64] | None = None,
     ) -> pd.DataFrame:
         if comp is None:
             comp = compare_chunked(sess.vocab, sess.tfa, sess.s, sess.c, si, ci)
         llr_m, llr_s = pair_llr(self.model, comp)
         rk = probabilities(
-            self.model, llr_m, llr_s, si, ci, sess.s.inquiry, len(sess.s), len(sess.c)
+            self.model,
+            llr_m,
+            llr_s,
+            si,
+            ci,
+            sess.s.inquiry,
+            len(sess.s),
+            len(sess.c),
+            None if outside_claims is None else outside_claims[ci],
         )
         if top_k is not None and len(si):
             # keep the best top_k per sought child before building the (large) frame;
@@ -602,14 +611,26 @@ class Linker:
         return pd.Series(out, index=pairs.index)
 
     def score_pairs(
-        self, children: pd.DataFrame, sought: pd.DataFrame, pairs: pd.DataFrame
+        self,
+        children: pd.DataFrame,
+        sought: pd.DataFrame,
+        pairs: pd.DataFrame,
+        outside_claims: dict[str, float] | None = None,
     ) -> pd.DataFrame:
-        """Score given (request_ref, child_ref) pairs, e.g. candidates from the store."""
+        """Score given (request_ref, child_ref) pairs, e.g. candidates from the store.
+
+        ``outside_claims``: by child ref, what sought children not in ``sought`` (of
+        other inquiries) claim of that registered child (rank.probabilities)."""
         sess = self._session(children, sought)
         si = np.array([sess.s_index.get(str(r), -1) for r in pairs["request_ref"]], dtype=np.int32)
         ci = np.array([sess.c_index.get(str(r), -1) for r in pairs["child_ref"]], dtype=np.int32)
         ok = (si >= 0) & (ci >= 0)
-        df = self._score(sess, si[ok], ci[ok])
+        claims = None
+        if outside_claims:
+            claims = np.array(
+                [outside_claims.get(str(r), 0.0) for r in sess.c.ref], dtype=np.float64
+            )
+        df = self._score(sess, si[ok], ci[ok], outside_claims=claims)
         return df.sort_values(
             ["request_ref", "score"], ascending=[True, False], kind="stable"
         ).reset_index(drop=True)

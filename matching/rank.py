@@ -77,7 +77,12 @@ def probabilities(
     inquiry_of_sought: npt.NDArray[np.int64],
     n_sought: int,
     n_children_local: int,
+    outside_claims: FloatArr | None = None,
 ) -> Ranked:
+    """``outside_claims``: per pair, what sought children of other inquiries that are not
+    among these records claim of the pair's registered child (their probabilities for
+    it): real-time matching ranks one inquiry at a time, and the store's rankings of the
+    others stand in for the claims `ftr link` counts among all sought children."""
     prior, sib, logo = pair_logodds(model, llr_m, llr_s)
     logp = _soft_one(logo, si, n_sought)
     p1 = np.exp(logp)
@@ -89,7 +94,9 @@ def probabilities(
         key = ci.astype(np.int64) * (int(inq.max()) + 1) + inq
         inv = pd.factorize(key)[0]  # hashed: a sort of every pair's key took longer
         same = np.bincount(inv, weights=p1)[inv] - p1
-        other = tot_c[ci] - p1 - same
+        other = np.asarray(tot_c[ci] - p1 - same, dtype=np.float64)
+        if outside_claims is not None:
+            other = other + outside_claims
         claim = np.clip(same + OTHER_INQUIRY_COMPETITION * other, 0.0, 0.95)
         logo2 = logo + np.log1p(-claim)
         logp = _soft_one(logo2, si, n_sought)

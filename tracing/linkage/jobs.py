@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select, text, union, update
+from sqlalchemy import func, select, text, union, update
 from sqlalchemy.orm import Session
 
 import matching.linker
@@ -301,7 +301,8 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
     )
     ref_of = dict(zip(children["id"].tolist(), children["ref"].tolist(), strict=True))
     pairs = pairs.assign(child_ref=pairs["child_id"].map(ref_of)).dropna(subset=["child_ref"])
-    scored = linker.score_pairs(children, sought, pairs[["request_ref", "child_ref"]])
+    claims = _outside_claims(session, children, sought)
+    scored = linker.score_pairs(children, sought, pairs[["request_ref", "child_ref"]], claims)
     scored["rank"] = scored.groupby("request_ref", sort=False).cumcount() + 1
     ranked = scored[scored["rank"] <= proposal_writes.TOP_K]
     counts = proposal_writes.write_proposals(
@@ -309,6 +310,7 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
     )
     proposed = children.loc[children["ref"].isin(ranked["child_ref"]), "id"]
     mark_proposed(session, sought_ids, proposed.tolist())
+    _recompete(session, linker, ranked, sought["id"].tolist())
     return {**counts, "candidates": len(pairs)}
 
 
@@ -341,8 +343,27 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
         )
     )
     sought_ids = _rankings_entered(session, linker, frame, sought_ids)
+    return _rerank(session, linker, sought_ids, child.id)
+
+
+def _rerank(
+    session: Session, linker: Linker, sought_ids: list[int], new_child: int | None = None
+) -> dict[str, int]:
+    """Rank these sought children again among their ranked candidates and open matches
+    (and ``new_child``, a registration that may enter their rankings), the one-to-one
+    rule counting the claims of every other inquiry's stored ranking."""
     if not sought_ids:
         return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+    entered = list(sought_ids)
+    # their whole inquiries: siblings are ranked together, each claiming its candidates
+    inquiry_ids = select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(entered))
+    sought = store_frames.load_frame(
+        session,
+        store_frames.sought_query().where(
+            SoughtChild.inquiry_id.in_(inquiry_ids), store_frames.still_sought()
+        ),
+    )
+    sought_ids = sorted(set(sought["id"].tolist()) | set(entered))
     competitors = session.execute(
         union(
             select(RankedCandidate.sought_child_id, RankedCandidate.child_id).where(
@@ -354,29 +375,32 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
             ),
         )
     ).all()
-    child_ids = {child.id, *(c for _s, c in competitors)}
-    inquiry_ids = select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(sought_ids))
+    child_ids = {c for _s, c in competitors}
+    if new_child is not None:
+        child_ids.add(new_child)
     children = store_frames.load_frame(
         session,
         store_frames.children_query().where(store_frames.id_in(ChildRegistration.id, child_ids)),
     )
-    sought = store_frames.load_frame(
-        session,
-        store_frames.sought_query().where(
-            SoughtChild.inquiry_id.in_(inquiry_ids),
-            SoughtChild.status.not_in(CLOSED_STATUSES),
-        ),
-    )
     ref_of_sought = dict(zip(sought["id"], sought["ref"], strict=True))
     ref_of_child = dict(zip(children["id"], children["ref"], strict=True))
-    pairs = {(ref_of_sought[s], child.ref) for s in sought_ids if s in ref_of_sought}
+    pairs = {
+        (ref_of_sought[s], ref_of_child[new_child])
+        for s in entered
+        if new_child is not None and s in ref_of_sought and new_child in ref_of_child
+    }
     pairs |= {
         (ref_of_sought[s], ref_of_child[c])
         for s, c in competitors
         if s in ref_of_sought and c in ref_of_child
     }
+    if not pairs:
+        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     scored = linker.score_pairs(
-        children, sought, pd.DataFrame(sorted(pairs), columns=["request_ref", "child_ref"])
+        children,
+        sought,
+        pd.DataFrame(sorted(pairs), columns=["request_ref", "child_ref"]),
+        _outside_claims(session, children, sought),
     )
     scored["rank"] = scored.groupby("request_ref", sort=False).cumcount() + 1
     scored = scored[scored["rank"] <= proposal_writes.TOP_K]
@@ -385,6 +409,51 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
     )
     mark_proposed(session, sought_ids, list(child_ids))
     return {**counts, "candidates": len(pairs)}
+
+
+# A newly ranked inquiry's claim on a registered child (its probability) from which the
+# other sought children ranking that child are ranked again: their one-to-one rule now
+# counts it, as `ftr link` would
+RECOMPETE_CLAIM = 0.05
+RECOMPETE_MAX = 20
+
+
+def _recompete(session: Session, linker: Linker, ranked: pd.DataFrame, family: list[int]) -> None:
+    """After an inquiry is ranked: the other sought children that rank a child it now
+    claims are ranked again (at most RECOMPETE_MAX, those ranking it highest)."""
+    claimed = ranked.loc[ranked["score"] >= RECOMPETE_CLAIM, "child_ref"].unique().tolist()
+    if not claimed:
+        return
+    others = session.scalars(
+        select(RankedCandidate.sought_child_id)
+        .join(ChildRegistration, ChildRegistration.id == RankedCandidate.child_id)
+        .where(
+            ChildRegistration.ref.in_(claimed),
+            ~store_frames.id_in(RankedCandidate.sought_child_id, family),
+        )
+        .group_by(RankedCandidate.sought_child_id)
+        .order_by(func.max(RankedCandidate.score).desc(), RankedCandidate.sought_child_id)
+        .limit(RECOMPETE_MAX)
+    ).all()
+    _rerank(session, linker, list(others))
+
+
+def _outside_claims(
+    session: Session, children: pd.DataFrame, sought: pd.DataFrame
+) -> dict[str, float]:
+    """By child ref, the probabilities that the stored rankings of sought children not in
+    ``sought`` give these registered children: the claims of other inquiries, which the
+    one-to-one rule counts against a pair as `ftr link` counts them among all."""
+    ref_of = dict(zip(children["id"].tolist(), children["ref"].tolist(), strict=True))
+    rows = session.execute(
+        select(RankedCandidate.child_id, func.sum(RankedCandidate.score))
+        .where(
+            store_frames.id_in(RankedCandidate.child_id, ref_of),
+            ~store_frames.id_in(RankedCandidate.sought_child_id, sought["id"].tolist()),
+        )
+        .group_by(RankedCandidate.child_id)
+    ).all()
+    return {ref_of[child_id]: float(total) for child_id, total in rows}
 
 
 # A registration re-ranks a sought child when its probability there, estimated from its
