@@ -38,34 +38,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from tracing import contract  # noqa: E402
+
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 EMAIL = "realtime@bench.example"
 PASSWORD = "bench password 123"  # a throwaway database's only user
 ORDERS = ("children-first", "requests-first", "interleaved")
 
-# The columns a registration form or API call carries (DESIGN §3, less the ref, which
-# the store gives); a sought child's are the same less the registration's own.
-CHILD_CELLS = (
-    "given_name",
-    "family_name",
-    "other_names",
-    "sex",
-    "age",
-    "date_of_birth",
-    "separation_date",
-    "separation_place",
-    "separation_lat",
-    "separation_lon",
-    "current_lat",
-    "current_lon",
-    "mother_name",
-    "father_name",
-    "language",
-    "registration_date",
-)
-SOUGHT_CELLS = tuple(
-    c for c in CHILD_CELLS if c not in ("current_lat", "current_lon", "registration_date")
-)
+# The cells a registration form or an API call carries: the contract's columns but the
+# ref, which the store gives; a sought child's, its person columns (the inquirer's and the
+# request date are the inquiry's).
+CHILD_CELLS = tuple(c for c in contract.CHILD_COLUMNS if c != "ref")
+SOUGHT_CELLS = contract.PERSON_VALUE_COLUMNS
 
 
 @dataclass(order=True)

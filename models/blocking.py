@@ -33,7 +33,21 @@ class ChildBlockKey(Base):
     band_b: Mapped[int] = mapped_column(SmallInteger)
 
 
-class ChildBlockProfile(Base):
+class BlockNumbers:
+    """A record's numbers for blocking's pre-score (matching.records.BlockNumbers), and
+    the signature of the engine that keyed it."""
+
+    signature: Mapped[str] = mapped_column(String(32), index=True)
+    birth: Mapped[float | None] = mapped_column(Float)
+    sex: Mapped[int] = mapped_column(SmallInteger)
+    sep: Mapped[float | None] = mapped_column(Float)
+    sep_month: Mapped[bool] = mapped_column(Boolean)
+    day: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
+class ChildBlockProfile(BlockNumbers, Base):
     """What blocking's pre-score reads of a registered child besides its keys (the
     engine's numbers: birth year, sex, separation, record date and point)."""
 
@@ -42,15 +56,7 @@ class ChildBlockProfile(Base):
     child_id: Mapped[int] = mapped_column(
         ForeignKey("child_registration.id", ondelete="CASCADE"), primary_key=True
     )
-    signature: Mapped[str] = mapped_column(String(32), index=True)
     revision: Mapped[int]  # the child's revision that was keyed: a later one is keyed again
-    birth: Mapped[float | None] = mapped_column(Float)
-    sex: Mapped[int] = mapped_column(SmallInteger)
-    sep: Mapped[float | None] = mapped_column(Float)
-    sep_month: Mapped[bool] = mapped_column(Boolean)
-    day: Mapped[float | None] = mapped_column(Float)
-    lat: Mapped[float | None] = mapped_column(Float)
-    lon: Mapped[float | None] = mapped_column(Float)
 
 
 class SoughtBlockKey(Base):
@@ -71,7 +77,7 @@ class SoughtBlockKey(Base):
     discount: Mapped[float] = mapped_column(Float)
 
 
-class SoughtBlockProfile(Base):
+class SoughtBlockProfile(BlockNumbers, Base):
     """A sought child's numbers for the pre-score (as ChildBlockProfile's)."""
 
     __tablename__ = "sought_block_profile"
@@ -79,11 +85,3 @@ class SoughtBlockProfile(Base):
     sought_child_id: Mapped[int] = mapped_column(
         ForeignKey("sought_child.id", ondelete="CASCADE"), primary_key=True
     )
-    signature: Mapped[str] = mapped_column(String(32), index=True)
-    birth: Mapped[float | None] = mapped_column(Float)
-    sex: Mapped[int] = mapped_column(SmallInteger)
-    sep: Mapped[float | None] = mapped_column(Float)
-    sep_month: Mapped[bool] = mapped_column(Boolean)
-    day: Mapped[float | None] = mapped_column(Float)
-    lat: Mapped[float | None] = mapped_column(Float)
-    lon: Mapped[float | None] = mapped_column(Float)

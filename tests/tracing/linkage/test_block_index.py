@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, text
@@ -27,13 +28,17 @@ def invoke(runner: FlaskCliRunner, *args: str) -> str:
     return result.output
 
 
-def test_an_inquiry_meets_through_the_store_the_candidates_of_ftr_links_blocking(
-    app: Flask, runner: FlaskCliRunner
-) -> None:
+@pytest.fixture
+def matched_samples(runner: FlaskCliRunner) -> None:
+    """The samples imported, then `ftr match`: the engine fitted, every record keyed."""
     invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
     invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
-    output = invoke(runner, "match")  # fits the engine and keys every registered child
-    assert "new proposals" in output
+    assert "new proposals" in invoke(runner, "match")
+
+
+def test_an_inquiry_meets_through_the_store_the_candidates_of_ftr_links_blocking(
+    app: Flask, matched_samples: None
+) -> None:
     with app.app_context():
         session = get_session()
         current = fitted_engines.current_linker(session)
@@ -69,11 +74,8 @@ def test_an_inquiry_meets_through_the_store_the_candidates_of_ftr_links_blocking
 
 
 def test_a_child_read_alone_is_keyed_as_among_the_whole_caseload(
-    app: Flask, runner: FlaskCliRunner
+    app: Flask, matched_samples: None
 ) -> None:
-    invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
-    invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
-    invoke(runner, "match")
     with app.app_context():
         session = get_session()
         current = fitted_engines.current_linker(session)
@@ -94,11 +96,8 @@ def test_a_child_read_alone_is_keyed_as_among_the_whole_caseload(
 
 
 def test_a_registration_is_keyed_and_an_inquiry_filed_later_finds_it(
-    app: Flask, runner: FlaskCliRunner, users: dict[str, int]
+    app: Flask, matched_samples: None, users: dict[str, int]
 ) -> None:
-    invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
-    invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
-    invoke(runner, "match")
     cells = {
         "given_name": "Kaltouma",
         "family_name": "Haggar Brahim",
@@ -143,10 +142,7 @@ def test_a_registration_is_keyed_and_an_inquiry_filed_later_finds_it(
         assert before != after and before & after  # the family name stays
 
 
-def test_closed_children_are_no_candidates(app: Flask, runner: FlaskCliRunner) -> None:
-    invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
-    invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
-    invoke(runner, "match")
+def test_closed_children_are_no_candidates(app: Flask, matched_samples: None) -> None:
     with app.app_context():
         session = get_session()
         current = fitted_engines.current_linker(session)
