@@ -17,7 +17,7 @@ from tracing.accounts import services as accounts
 from tracing.casework import services as casework
 from tracing.cli import cli
 from tracing.db import get_session
-from tracing.linkage import candidate_retrieval, fitted_engines, jobs
+from tracing.linkage import candidate_retrieval, fitted_engines, jobs, proposal_writes
 from tracing.registrations import services as registrations
 from tracing.review import decisions as decision_services
 
@@ -63,7 +63,7 @@ def test_store_ranks_as_ftr_link_does(runner: FlaskCliRunner, tmp_path: Path) ->
     assert written[weights].stack().str.fullmatch(r"-?\d+\.\d{6}").all()
     store = pd.read_csv(exported, dtype={"request_ref": str, "child_ref": str})
     memory = pd.read_csv(linked, dtype={"request_ref": str, "child_ref": str})
-    memory = memory[memory["score"] >= 0.05]
+    memory = memory[memory["score"] >= proposal_writes.MIN_PROPOSAL_SCORE]
     assert len(store) > 300
     key = ["request_ref", "child_ref"]
     merged = store.merge(memory, on=key, how="outer", suffixes=("_store", "_link"), indicator=True)

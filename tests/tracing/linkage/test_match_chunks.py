@@ -78,7 +78,7 @@ def test_tiny_chunks_move_only_weak_or_close_proposals(app: Flask, runner: Flask
     before = proposals(app)
     tiny = match(app, 3)
     after = proposals(app)
-    # pairs that come or go were at the proposal threshold (0.05)
+    # pairs that come or go were at the proposal floor
     assert tiny.proposed + tiny.withdrawn <= 0.05 * len(before)
     changed = (before.keys() - after.keys()) | (after.keys() - before.keys())
     assert all(max(before.get(k, 0.0), after.get(k, 0.0)) < 0.1 for k in changed)

@@ -423,7 +423,7 @@ def test_the_inquiry_page_shows_candidates_below_the_floor_on_request(
         other_ref = session.get(ChildRegistration, case.other_child).ref  # type: ignore[union-attr]
         ranked = [
             (case.child, 1, 0.22),  # a potential match already: listed with the proposals
-            (case.other_child, 2, 0.031),
+            (case.other_child, 2, 0.015),
             (theirs.id, 3, 0.012),
             (private.id, 4, 0.011),  # the family withdrew consent to tracing: not shown
         ]
@@ -441,11 +441,11 @@ def test_the_inquiry_page_shows_candidates_below_the_floor_on_request(
     client = as_role("helpdesk")
     page = client.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
     assert "Candidates below the floor" in page and "below_floor=1" in page
-    assert "0.031" not in page
+    assert "0.015" not in page
     page = client.get(f"/inquiries/{inquiry_id}?below_floor=1").get_data(as_text=True)
     section = page.split('id="below-floor"')[1].split("</section>")[0]
     rows = section.split("<tr>")[2:]
     assert len(rows) == 2, section
-    assert "0.031" in rows[0] and other_ref in rows[0] and sibling_ref in rows[0]
+    assert "0.015" in rows[0] and other_ref in rows[0] and sibling_ref in rows[0]
     assert "0.012" in rows[1] and "another agency&#39;s" in rows[1]
     assert "Idris" not in section
