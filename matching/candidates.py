@@ -485,6 +485,11 @@ class BlockProfile:
         return len(self.ref)
 
 
+def pet_keys() -> I64:
+    """The values of the pet-name keys (one per sex code): always met within an age band."""
+    return np.array([int(_mix(_TAG_PET, np.array(sex))[()]) for sex in (0, 1, 2)], dtype=np.int64)
+
+
 def block_keys(v: Vocab, r: Records, sought: bool) -> tuple[I64, I64, I64, F64]:
     """(record, key value, slot, discount) rows of a frame's records (stable values)."""
     return _record_keys(r, _token_key_table(v), sought, v.part)

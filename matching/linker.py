@@ -436,12 +436,24 @@ class Linker:
     @property
     def key_signature(self) -> str:
         """What a record's blocking keys depend on besides the record: the engine version,
-        the variant pairs learned from decisions and the compound names. A store keys
-        again the records it keyed under another signature."""
-        text = json.dumps(
-            [ENGINE_VERSION, sorted(self.variant_pairs), sorted(self.compounds.items())]
-        )
-        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        the variant pairs learned from decisions, the compound names and the caseload's
+        spellings (a misspelling's key is its representative's). A store keys again the
+        records it keyed under another signature. Computed once: a fitted model does not
+        change."""
+        cached: str | None = getattr(self, "_key_signature", None)
+        if cached is None:
+            spellings = None if self.spellings is None else sorted(self.spellings.counts.items())
+            text = json.dumps(
+                [
+                    ENGINE_VERSION,
+                    sorted(self.variant_pairs),
+                    sorted(self.compounds.items()),
+                    spellings,
+                ]
+            )
+            cached = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+            self._key_signature = cached
+        return cached
 
     def blocking_view(self, frame: pd.DataFrame, *, sought: bool) -> BlockingView:
         """A frame's records as blocking sees them, for the store to keep: their numbers

@@ -68,13 +68,20 @@ class SoughtBlockKey(Base):
     counts them when it ranks."""
 
     __tablename__ = "sought_block_key"
+    __table_args__ = (
+        Index("ix_sought_block_key_key_band_a", "key", "band_a"),
+        Index("ix_sought_block_key_key_band_b", "key", "band_b"),
+    )
 
     sought_child_id: Mapped[int] = mapped_column(
         ForeignKey("sought_child.id", ondelete="CASCADE"), primary_key=True
     )
-    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     slot: Mapped[int] = mapped_column(SmallInteger)
     discount: Mapped[float] = mapped_column(Float)
+    # the sought child's age bands (-1: no age): a large block is met within a band only
+    band_a: Mapped[int] = mapped_column(SmallInteger)
+    band_b: Mapped[int] = mapped_column(SmallInteger)
 
 
 class SoughtBlockProfile(BlockNumbers, Base):

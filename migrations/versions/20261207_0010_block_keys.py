@@ -50,10 +50,13 @@ def upgrade() -> None:
     sa.Column('key', sa.BigInteger(), nullable=False),
     sa.Column('slot', sa.SmallInteger(), nullable=False),
     sa.Column('discount', sa.Float(), nullable=False),
+    sa.Column('band_a', sa.SmallInteger(), nullable=False),
+    sa.Column('band_b', sa.SmallInteger(), nullable=False),
     sa.ForeignKeyConstraint(['sought_child_id'], ['sought_child.id'], name=op.f('fk_sought_block_key_sought_child_id_sought_child'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('sought_child_id', 'key', name=op.f('pk_sought_block_key'))
     )
-    op.create_index(op.f('ix_sought_block_key_key'), 'sought_block_key', ['key'], unique=False)
+    op.create_index('ix_sought_block_key_key_band_a', 'sought_block_key', ['key', 'band_a'], unique=False)
+    op.create_index('ix_sought_block_key_key_band_b', 'sought_block_key', ['key', 'band_b'], unique=False)
     op.create_table('sought_block_profile',
     sa.Column('sought_child_id', sa.Integer(), nullable=False),
     sa.Column('signature', sa.String(length=32), nullable=False),
@@ -73,7 +76,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_sought_block_profile_signature'), table_name='sought_block_profile')
     op.drop_table('sought_block_profile')
-    op.drop_index(op.f('ix_sought_block_key_key'), table_name='sought_block_key')
+    op.drop_index('ix_sought_block_key_key_band_b', table_name='sought_block_key')
+    op.drop_index('ix_sought_block_key_key_band_a', table_name='sought_block_key')
     op.drop_table('sought_block_key')
     op.drop_index(op.f('ix_child_block_profile_signature'), table_name='child_block_profile')
     op.drop_table('child_block_profile')

@@ -33,13 +33,14 @@ from matching.candidates import (
     SoughtCodes,
     band_codes,
     key_scores,
+    pet_keys,
     prescore,
     sought_codes,
 )
 from matching.linker import BlockingView
 from matching.rank import best_per_group
 from matching.records import BlockNumbers, Records, ref_ranks
-from models import CLOSED_STATUSES
+from models import CLOSED_STATUSES, MATCHED_STATUSES
 
 I64 = npt.NDArray[np.int64]
 
@@ -82,6 +83,11 @@ def write_child_keys(
     band_a, band_b = _bands(records.birth)
     signature = linker.key_signature
     with _driver(session).cursor() as cursor:
+        # two writers of one record (a correction during `ftr match`) wait for each other
+        cursor.execute(
+            "SELECT id FROM child_registration WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE",
+            {"ids": ids.tolist()},
+        )
         cursor.execute(
             "DELETE FROM child_block_key WHERE child_id = ANY(%(ids)s)", {"ids": ids.tolist()}
         )
@@ -184,10 +190,12 @@ def _per_code(
 
 
 def _sizes(cursor: psycopg.Cursor[Any], codes: I64, cap: int) -> I64:
-    sizes = np.zeros(len(codes), dtype=np.int64)
-    for i, n in _per_code(cursor, _PLAIN_SIZES_SQL, _BANDED_SIZES_SQL, codes, cap):
+    """How many keyed children hold each code (counted once per distinct code)."""
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    sizes = np.zeros(len(distinct), dtype=np.int64)
+    for i, n in _per_code(cursor, _PLAIN_SIZES_SQL, _BANDED_SIZES_SQL, distinct, cap):
         sizes[i] = n
-    return sizes
+    return sizes[inverse.reshape(-1)]
 
 
 def keyed_children(session: Session) -> int:
@@ -266,8 +274,14 @@ def write_sought_keys(
         view = linker.blocking_view(sought, sought=True)
     rec, key, slot, discount = view.keys
     ids = sought["id"].astype(np.int64).to_numpy()
+    band_a, band_b = _bands(view.records.birth)
     signature = linker.key_signature
     with _driver(session).cursor() as cursor:
+        # two writers of one record (a correction during `ftr match`) wait for each other
+        cursor.execute(
+            "SELECT id FROM sought_child WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE",
+            {"ids": ids.tolist()},
+        )
         for table in ("sought_block_key", "sought_block_profile"):
             cursor.execute(
                 sql.SQL("DELETE FROM {} WHERE sought_child_id = ANY(%(ids)s)").format(
@@ -276,10 +290,17 @@ def write_sought_keys(
                 {"ids": ids.tolist()},
             )
         with cursor.copy(
-            "COPY sought_block_key (sought_child_id, key, slot, discount) FROM STDIN"
+            "COPY sought_block_key (sought_child_id, key, slot, discount, band_a, band_b)"
+            " FROM STDIN"
         ) as copy:
             for row in zip(
-                ids[rec].tolist(), key.tolist(), slot.tolist(), discount.tolist(), strict=True
+                ids[rec].tolist(),
+                key.tolist(),
+                slot.tolist(),
+                discount.tolist(),
+                band_a[rec].tolist(),
+                band_b[rec].tolist(),
+                strict=True,
             ):
                 copy.write_row(row)
         columns = ["sought_child_id", "signature", *_NUMBERS]
@@ -337,12 +358,29 @@ def _store_codes(
 TOUCHED_MAX = 60
 
 
+# The still-sought children holding a registration's keys: a small block's key alone, a
+# large block's (and a pet name's) within the registration's age bands, as the sought
+# side looks them up (matching.candidates.sought_codes)
 _TOUCHED_SQL = """
-    SELECT k.sought_child_id, k.key, k.slot, k.discount, p.birth, p.sex, p.sep, p.sep_month,
+    WITH held AS (
+        SELECT k.sought_child_id, k.key, k.slot, k.discount
+        FROM sought_block_key k WHERE k.key = ANY(%(small)s)
+        UNION ALL
+        SELECT k.sought_child_id, k.key, k.slot, k.discount
+        FROM sought_block_key k WHERE k.key = ANY(%(large)s) AND k.band_a = %(band_a)s
+        UNION ALL
+        SELECT k.sought_child_id, k.key, k.slot, k.discount
+        FROM sought_block_key k WHERE k.key = ANY(%(large)s) AND k.band_b = %(band_b)s
+    )
+    SELECT h.sought_child_id, h.key, h.slot, h.discount, p.birth, p.sex, p.sep, p.sep_month,
            p.day, p.lat, p.lon
-    FROM sought_block_key k
-    JOIN sought_block_profile p ON p.sought_child_id = k.sought_child_id
-    WHERE k.key = ANY(%(keys)s) AND p.signature = %(signature)s
+    FROM held h
+    JOIN sought_block_profile p ON p.sought_child_id = h.sought_child_id
+    JOIN sought_child sc ON sc.id = h.sought_child_id
+    WHERE p.signature = %(signature)s AND sc.status <> ALL(%(closed)s)
+      AND NOT EXISTS (SELECT 1 FROM potential_match m
+                      WHERE m.sought_child_id = h.sought_child_id
+                        AND m.status = ANY(%(matched)s))
 """
 
 
@@ -358,10 +396,24 @@ def touched_sought(
         return []
     plain, band_a, band_b = band_codes(c_key, view.records.birth[c_rec])
     held = set(plain.tolist()) | set(band_a.tolist()) | set(band_b.tolist())
+    c_keys = np.unique(c_key)
     with _driver(session).cursor() as cursor:
+        # a key's block among the registered children decides how sought children look it
+        # up: alone while small, by age band when large (a pet name's always by band)
+        sizes = _sizes(cursor, c_keys * 4096 + PLAIN, PLAIN_CAP + 1)
+        large = (sizes > PLAIN_CAP) | np.isin(c_keys, pet_keys())
+        bands = _bands(view.records.birth[:1])
         cursor.execute(
             _TOUCHED_SQL,
-            {"keys": np.unique(c_key).tolist(), "signature": linker.key_signature},
+            {
+                "small": c_keys[~large].tolist(),
+                "large": c_keys[large].tolist(),
+                "band_a": int(bands[0][0]),
+                "band_b": int(bands[1][0]),
+                "signature": linker.key_signature,
+                "closed": list(CLOSED_STATUSES),
+                "matched": list(MATCHED_STATUSES),
+            },
         )
         rows = cursor.fetchall()
     if not rows:

@@ -294,17 +294,18 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
         session, store_frames.sought_query().where(SoughtChild.id.in_([s.id for s in family]))
     )
     pairs, pool = block_index.family_candidates(session, linker, sought)
-    if not pool:
-        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
     children = store_frames.load_frame(
         session, store_frames.children_query().where(store_frames.id_in(ChildRegistration.id, pool))
     )
     ref_of = dict(zip(children["id"].tolist(), children["ref"].tolist(), strict=True))
     pairs = pairs.assign(child_ref=pairs["child_id"].map(ref_of)).dropna(subset=["child_ref"])
-    claims = _outside_claims(session, children, sought)
-    scored = linker.score_pairs(children, sought, pairs[["request_ref", "child_ref"]], claims)
-    scored["rank"] = scored.groupby("request_ref", sort=False).cumcount() + 1
-    ranked = scored[scored["rank"] <= proposal_writes.TOP_K]
+    if pairs.empty:  # no candidate (left): an earlier ranking and its proposals go
+        ranked = pd.DataFrame(columns=["request_ref", "child_ref", "rank", "score"])
+    else:
+        claims = _outside_claims(session, children, sought)
+        scored = linker.score_pairs(children, sought, pairs[["request_ref", "child_ref"]], claims)
+        scored["rank"] = scored.groupby("request_ref", sort=False).cumcount() + 1
+        ranked = scored[scored["rank"] <= proposal_writes.TOP_K]
     counts = proposal_writes.write_proposals(
         session, ranked, children, sought, sought_ids, ENGINE_VERSION
     )
@@ -343,7 +344,17 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
         )
     )
     sought_ids = _rankings_entered(session, linker, frame, sought_ids)
-    return _rerank(session, linker, sought_ids, child.id)
+    # those that rank or were proposed it already: a correction changes its scores there
+    holding = session.scalars(
+        union(
+            select(RankedCandidate.sought_child_id).where(RankedCandidate.child_id == child.id),
+            select(PotentialMatch.sought_child_id).where(
+                PotentialMatch.child_id == child.id,
+                PotentialMatch.status.in_(OPEN_MATCH_STATUSES),
+            ),
+        )
+    ).all()
+    return _rerank(session, linker, sorted(set(sought_ids) | set(holding)), child.id)
 
 
 def _rerank(
@@ -380,7 +391,10 @@ def _rerank(
         child_ids.add(new_child)
     children = store_frames.load_frame(
         session,
-        store_frames.children_query().where(store_frames.id_in(ChildRegistration.id, child_ids)),
+        store_frames.children_query().where(
+            store_frames.id_in(ChildRegistration.id, child_ids),
+            ChildRegistration.status.not_in(CLOSED_STATUSES),
+        ),
     )
     ref_of_sought = dict(zip(sought["id"], sought["ref"], strict=True))
     ref_of_child = dict(zip(children["id"], children["ref"], strict=True))
@@ -427,9 +441,11 @@ def _recompete(session: Session, linker: Linker, ranked: pd.DataFrame, family: l
     others = session.scalars(
         select(RankedCandidate.sought_child_id)
         .join(ChildRegistration, ChildRegistration.id == RankedCandidate.child_id)
+        .join(SoughtChild, SoughtChild.id == RankedCandidate.sought_child_id)
         .where(
             ChildRegistration.ref.in_(claimed),
             ~store_frames.id_in(RankedCandidate.sought_child_id, family),
+            store_frames.still_sought(),
         )
         .group_by(RankedCandidate.sought_child_id)
         .order_by(func.max(RankedCandidate.score).desc(), RankedCandidate.sought_child_id)
@@ -447,9 +463,11 @@ def _outside_claims(
     ref_of = dict(zip(children["id"].tolist(), children["ref"].tolist(), strict=True))
     rows = session.execute(
         select(RankedCandidate.child_id, func.sum(RankedCandidate.score))
+        .join(SoughtChild, SoughtChild.id == RankedCandidate.sought_child_id)
         .where(
             store_frames.id_in(RankedCandidate.child_id, ref_of),
             ~store_frames.id_in(RankedCandidate.sought_child_id, sought["id"].tolist()),
+            store_frames.still_sought(),
         )
         .group_by(RankedCandidate.child_id)
     ).all()

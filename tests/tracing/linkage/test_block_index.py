@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, text
 
+from matching import Linker
 from matching import candidates as cand
 from matching.linker import _make_session
 from models import ChildBlockKey, RankedCandidate, User
@@ -131,7 +132,7 @@ def test_a_registration_is_keyed_and_an_inquiry_filed_later_finds_it(
             )
         ).one()
         assert first == child.id
-        # a correction keys the child again: the old spelling no longer finds it
+        # a correction keys the child again: the given name's keys change, the family's stay
         before = set(
             session.scalars(select(ChildBlockKey.key).where(ChildBlockKey.child_id == child.id))
         )
@@ -158,4 +159,41 @@ def test_closed_children_are_no_candidates(app: Flask, matched_samples: None) ->
         )
         _after, pool_after = block_index.family_candidates(session, linker, family)
         assert closed not in pool_after and len(pool_after) >= len(pool) - 1
+        session.rollback()
+
+
+def test_the_keys_signature_follows_the_caseloads_spellings(
+    app: Flask, matched_samples: None
+) -> None:
+    # a misspelling's key is its representative's, which the caseload's counts decide:
+    # a model with other counts keys records otherwise, and must key them again
+    with app.app_context():
+        current = fitted_engines.current_linker(get_session())
+        assert current is not None and current[1].spellings is not None
+        saved = current[1].to_dict()
+        assert Linker.from_dict(saved).key_signature == current[1].key_signature
+        saved["spellings"] = {**saved["spellings"], "ikhlas": 10_000}
+        assert Linker.from_dict(saved).key_signature != current[1].key_signature
+
+
+def test_a_registration_does_not_touch_a_sought_child_found_already(
+    app: Flask, matched_samples: None, users: dict[str, int]
+) -> None:
+    with app.app_context():
+        session = get_session()
+        current = fitted_engines.current_linker(session)
+        assert current is not None
+        linker = current[1]
+        sought = store_frames.open_sought(session)
+        target = sought.iloc[[0]].reset_index(drop=True)
+        # a registration written as the sought child is written
+        child = target.drop(columns=["inquiry_ref", "inquirer_name", "inquirer_relationship"])
+        child = child.assign(id=-1, ref="CH-TEST", registration_date=target["request_date"])
+        view = linker.blocking_view(child, sought=False)
+        assert int(target["id"][0]) in block_index.touched_sought(session, linker, view)
+        session.execute(
+            text("UPDATE sought_child SET status = 'closed' WHERE id = :id"),
+            {"id": int(target["id"][0])},
+        )
+        assert int(target["id"][0]) not in block_index.touched_sought(session, linker, view)
         session.rollback()
