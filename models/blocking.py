@@ -38,6 +38,7 @@ class BlockNumbers:
     the signature of the engine that keyed it."""
 
     signature: Mapped[str] = mapped_column(String(32), index=True)
+    revision: Mapped[int]  # the record's revision that was keyed: a later one is keyed again
     birth: Mapped[float | None] = mapped_column(Float)
     sex: Mapped[int] = mapped_column(SmallInteger)
     sep: Mapped[float | None] = mapped_column(Float)
@@ -56,7 +57,6 @@ class ChildBlockProfile(BlockNumbers, Base):
     child_id: Mapped[int] = mapped_column(
         ForeignKey("child_registration.id", ondelete="CASCADE"), primary_key=True
     )
-    revision: Mapped[int]  # the child's revision that was keyed: a later one is keyed again
 
 
 class SoughtBlockKey(Base):

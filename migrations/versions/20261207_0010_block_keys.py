@@ -60,6 +60,7 @@ def upgrade() -> None:
     op.create_table('sought_block_profile',
     sa.Column('sought_child_id', sa.Integer(), nullable=False),
     sa.Column('signature', sa.String(length=32), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('birth', sa.Float(), nullable=True),
     sa.Column('sex', sa.SmallInteger(), nullable=False),
     sa.Column('sep', sa.Float(), nullable=True),

@@ -303,14 +303,18 @@ def write_sought_keys(
                 strict=True,
             ):
                 copy.write_row(row)
-        columns = ["sought_child_id", "signature", *_NUMBERS]
+        columns = ["sought_child_id", "signature", "revision", *_NUMBERS]
         with cursor.copy(
             sql.SQL("COPY sought_block_profile ({}) FROM STDIN").format(
                 sql.SQL(", ").join(map(sql.Identifier, columns))
             )
         ) as copy:
             for row in zip(
-                ids.tolist(), [signature] * len(ids), *_numbers(view.records), strict=True
+                ids.tolist(),
+                [signature] * len(ids),
+                sought["revision"].astype(int).tolist(),
+                *_numbers(view.records),
+                strict=True,
             ):
                 copy.write_row(row)
     return len(key)
@@ -490,14 +494,7 @@ def refresh_child_keys(
         children = store_frames.open_children(session, batch_size=store_frames.LOAD_BATCH_SIZE)
     if children.empty:
         return 0
-    with _driver(session).cursor() as cursor:
-        cursor.execute(
-            "SELECT child_id, revision FROM child_block_profile WHERE signature = %(signature)s",
-            {"signature": linker.key_signature},
-        )
-        current = dict(cursor.fetchall())
-    keyed = [current.get(i) == r for i, r in zip(children["id"], children["revision"], strict=True)]
-    stale = children[~np.array(keyed, dtype=bool)]
+    stale = _stale(session, linker, "child_block_profile", "child_id", children)
     for at in range(0, len(stale), KEY_BATCH_SIZE):
         with transaction(session):
             write_child_keys(session, linker, stale.iloc[at : at + KEY_BATCH_SIZE])
@@ -505,14 +502,30 @@ def refresh_child_keys(
 
 
 def refresh_sought_keys(session: Session, linker: Linker, sought: pd.DataFrame) -> int:
-    """Write again the keys of every open sought child (an engine frame with their store
-    ids) under ``linker``: after a bulk pass, a registration meets the sought children it
-    may be as the pass would have. One transaction per batch; returns the key rows."""
+    """Key the open sought children (an engine frame with their store ids) that hold no
+    keys of their current revision under ``linker``'s signature, as refresh_child_keys
+    does the registered children. One transaction per batch; returns how many."""
     from models.db import transaction
 
-    written = 0
-    for at in range(0, len(sought), KEY_BATCH_SIZE):
-        part = sought.iloc[at : at + KEY_BATCH_SIZE].reset_index(drop=True)
+    stale = _stale(session, linker, "sought_block_profile", "sought_child_id", sought)
+    for at in range(0, len(stale), KEY_BATCH_SIZE):
         with transaction(session):
-            written += write_sought_keys(session, linker, part)
-    return written
+            write_sought_keys(session, linker, stale.iloc[at : at + KEY_BATCH_SIZE])
+    return len(stale)
+
+
+def _stale(
+    session: Session, linker: Linker, table: str, id_column: str, frame: pd.DataFrame
+) -> pd.DataFrame:
+    """The records of an engine frame whose kept keys are missing, of another revision or
+    of another engine signature."""
+    with _driver(session).cursor() as cursor:
+        cursor.execute(
+            sql.SQL("SELECT {}, revision FROM {} WHERE signature = %(signature)s").format(
+                sql.Identifier(id_column), sql.Identifier(table)
+            ),
+            {"signature": linker.key_signature},
+        )
+        current = dict(cursor.fetchall())
+    keyed = [current.get(i) == r for i, r in zip(frame["id"], frame["revision"], strict=True)]
+    return frame[~np.array(keyed, dtype=bool)].reset_index(drop=True)

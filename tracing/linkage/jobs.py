@@ -86,6 +86,7 @@ def fit_engine(session: Session, actor_id: int | None = None, *, seed: int = 0) 
     with transaction(session):
         model = fitted_engines.save_linker(session, linker, actor_id)
     block_index.refresh_child_keys(session, linker, children)
+    block_index.refresh_sought_keys(session, linker, sought)
     return model.id
 
 
