@@ -33,6 +33,10 @@ I8 = npt.NDArray[np.int8]
 F64 = npt.NDArray[np.float64]
 
 PLAIN = 4095  # band code meaning "no age band"
+# a key's block larger than this is looked up by age band; a banded block larger than
+# BAND_CAP is dropped (both as blocking has always used them)
+PLAIN_CAP = 600
+BAND_CAP = 1500
 _SLOTS = 128  # slot numbers (pieces of evidence, see _record_keys) are below this
 _PET_SLOT = 92  # the slot of the pet-name key
 # kin's names against the child's family name, for a sought child without a family name
@@ -386,8 +390,8 @@ def sought_codes(
     banded_size: Callable[[I64], I64],
     n_children: int,
     *,
-    plain_cap: int = 600,
-    band_cap: int = 1500,
+    plain_cap: int = PLAIN_CAP,
+    band_cap: int = BAND_CAP,
 ) -> SoughtCodes:
     """The codes the sought records look up, given the children's block sizes:
     ``plain_size(keys)`` and ``banded_size(codes)`` count the children holding each (a
@@ -519,8 +523,8 @@ def candidate_pairs(
     c: Records,
     *,
     max_per_sought: int = 300,
-    plain_cap: int = 600,
-    band_cap: int = 1500,
+    plain_cap: int = PLAIN_CAP,
+    band_cap: int = BAND_CAP,
     chunk: int = 40,
     c_ref_rank: npt.NDArray[np.integer[Any]] | None = None,
     separation: SeparationWeights | None = None,

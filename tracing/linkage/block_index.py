@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 
 from matching import Linker
 from matching.candidates import (
+    BAND_CAP,
     PLAIN,
+    PLAIN_CAP,
     BlockProfile,
     SoughtCodes,
     band_codes,
@@ -43,10 +45,6 @@ from matching.records import BlockNumbers, Records, ref_ranks
 from models import CLOSED_STATUSES, MATCHED_STATUSES
 
 I64 = npt.NDArray[np.int64]
-
-# as matching.candidates.candidate_pairs has them
-PLAIN_CAP = 600
-BAND_CAP = 1500
 
 
 def _driver(session: Session) -> psycopg.Connection[Any]:
