@@ -110,7 +110,9 @@ def _token_key_table(v: Vocab) -> I64:
     return tab
 
 
-def _bands(birth: F64) -> tuple[I64, I64]:
+def age_bands(birth: F64) -> tuple[I64, I64]:
+    """Each record's two overlapping six-year birth bands (even and odd numbers; -1 where
+    no age is known): a large block is looked up within a band."""
     b = np.where(np.isnan(birth), np.nan, birth)
     a = np.floor(b / 6.0)
     c = np.floor((b + 3.0) / 6.0)
@@ -364,7 +366,7 @@ class SoughtCodes:
 
 def band_codes(val: I64, birth: F64) -> tuple[I64, I64, I64]:
     """Each key's plain code and its two age-band codes (-1: no age known)."""
-    ba, bb = _bands(birth)
+    ba, bb = age_bands(birth)
     return (
         val * 4096 + PLAIN,
         np.where(ba >= 0, val * 4096 + ba, -1),

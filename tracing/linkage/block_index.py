@@ -33,6 +33,7 @@ from matching.candidates import (
     PLAIN_CAP,
     BlockProfile,
     SoughtCodes,
+    age_bands,
     band_codes,
     key_scores,
     pet_keys,
@@ -54,13 +55,6 @@ def _driver(session: Session) -> psycopg.Connection[Any]:
     return driver
 
 
-def _bands(birth: npt.NDArray[np.float64]) -> tuple[I64, I64]:
-    """A record's two age-band numbers (-1: no age), as the engine's band codes hold them."""
-    zero = np.zeros(len(birth), dtype=np.int64)
-    _plain, a, b = band_codes(zero, birth)
-    return np.where(a >= 0, a & 4095, -1), np.where(b >= 0, b & 4095, -1)
-
-
 def _nan_to_none(values: npt.NDArray[np.float64]) -> list[float | None]:
     return [None if np.isnan(x) else float(x) for x in values]
 
@@ -76,46 +70,70 @@ def write_child_keys(
         return 0
     if view is None:
         view = linker.blocking_view(children, sought=False)
-    records, (rec, key, _slot, _discount) = view.records, view.keys
-    ids = children["id"].astype(np.int64).to_numpy()
-    band_a, band_b = _bands(records.birth)
-    signature = linker.key_signature
+    rec, key, _slot, _discount = view.keys
+    band_a, band_b = age_bands(view.records.birth)
+    _replace_keys(
+        session,
+        linker,
+        children,
+        view.records,
+        ("child_registration", "child_block_key", "child_block_profile", "child_id"),
+        {"key": key, "band_a": band_a[rec], "band_b": band_b[rec]},
+        rec,
+    )
+    return len(key)
+
+
+def _replace_keys(
+    session: Session,
+    linker: Linker,
+    frame: pd.DataFrame,
+    records: Records,
+    tables: tuple[str, str, str, str],
+    key_columns: dict[str, npt.NDArray[Any]],
+    rec: I64,
+) -> None:
+    """Replace the kept keys and profiles of a frame's records (``tables``: the records'
+    table, the keys', the profiles' and the column naming the record): ``key_columns``
+    hold one value per key row, ``rec`` the row's record in the frame."""
+    owner, key_table, profile_table, id_column = tables
+    ids = frame["id"].astype(np.int64).to_numpy()
     with _driver(session).cursor() as cursor:
         # two writers of one record (a correction during `ftr match`) wait for each other
         cursor.execute(
-            "SELECT id FROM child_registration WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE",
+            sql.SQL("SELECT id FROM {} WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE").format(
+                sql.Identifier(owner)
+            ),
             {"ids": ids.tolist()},
         )
-        cursor.execute(
-            "DELETE FROM child_block_key WHERE child_id = ANY(%(ids)s)", {"ids": ids.tolist()}
-        )
-        cursor.execute(
-            "DELETE FROM child_block_profile WHERE child_id = ANY(%(ids)s)", {"ids": ids.tolist()}
-        )
-        with cursor.copy("COPY child_block_key (child_id, key, band_a, band_b) FROM STDIN") as copy:
-            for row in zip(
-                ids[rec].tolist(),
-                key.tolist(),
-                band_a[rec].tolist(),
-                band_b[rec].tolist(),
-                strict=True,
-            ):
-                copy.write_row(row)
-        columns = ["child_id", "signature", "revision", *_NUMBERS]
-        with cursor.copy(
-            sql.SQL("COPY child_block_profile ({}) FROM STDIN").format(
-                sql.SQL(", ").join(map(sql.Identifier, columns))
+        for table in (key_table, profile_table):
+            cursor.execute(
+                sql.SQL("DELETE FROM {} WHERE {} = ANY(%(ids)s)").format(
+                    sql.Identifier(table), sql.Identifier(id_column)
+                ),
+                {"ids": ids.tolist()},
             )
-        ) as copy:
-            for row in zip(
+        rows = {
+            key_table: [ids[rec].tolist(), *(v.tolist() for v in key_columns.values())],
+            profile_table: [
                 ids.tolist(),
-                [signature] * len(ids),
-                children["revision"].astype(int).tolist(),
+                [linker.key_signature] * len(ids),
+                frame["revision"].astype(int).tolist(),
                 *_numbers(records),
-                strict=True,
-            ):
-                copy.write_row(row)
-    return len(key)
+            ],
+        }
+        names = {
+            key_table: [id_column, *key_columns],
+            profile_table: [id_column, "signature", "revision", *_NUMBERS],
+        }
+        for table, columns in rows.items():
+            with cursor.copy(
+                sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names[table]))
+                )
+            ) as copy:
+                for row in zip(*columns, strict=True):
+                    copy.write_row(row)
 
 
 # How many keyed children hold each key, or each key in one age band: each count stops
@@ -239,7 +257,7 @@ def family_candidates(
         profiles = cursor.fetchall()
     if not profiles:
         return empty, []
-    c = _profile(profiles)
+    c = _profile(profiles, np.array([p[1] for p in profiles], dtype=object), at=2)
     ids = np.array([p[0] for p in profiles], dtype=np.int64)
     order = np.argsort(ids)
     local = np.searchsorted(ids[order], child_id).clip(0, len(ids) - 1)
@@ -271,50 +289,22 @@ def write_sought_keys(
     if view is None:
         view = linker.blocking_view(sought, sought=True)
     rec, key, slot, discount = view.keys
-    ids = sought["id"].astype(np.int64).to_numpy()
-    band_a, band_b = _bands(view.records.birth)
-    signature = linker.key_signature
-    with _driver(session).cursor() as cursor:
-        # two writers of one record (a correction during `ftr match`) wait for each other
-        cursor.execute(
-            "SELECT id FROM sought_child WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE",
-            {"ids": ids.tolist()},
-        )
-        for table in ("sought_block_key", "sought_block_profile"):
-            cursor.execute(
-                sql.SQL("DELETE FROM {} WHERE sought_child_id = ANY(%(ids)s)").format(
-                    sql.Identifier(table)
-                ),
-                {"ids": ids.tolist()},
-            )
-        with cursor.copy(
-            "COPY sought_block_key (sought_child_id, key, slot, discount, band_a, band_b)"
-            " FROM STDIN"
-        ) as copy:
-            for row in zip(
-                ids[rec].tolist(),
-                key.tolist(),
-                slot.tolist(),
-                discount.tolist(),
-                band_a[rec].tolist(),
-                band_b[rec].tolist(),
-                strict=True,
-            ):
-                copy.write_row(row)
-        columns = ["sought_child_id", "signature", "revision", *_NUMBERS]
-        with cursor.copy(
-            sql.SQL("COPY sought_block_profile ({}) FROM STDIN").format(
-                sql.SQL(", ").join(map(sql.Identifier, columns))
-            )
-        ) as copy:
-            for row in zip(
-                ids.tolist(),
-                [signature] * len(ids),
-                sought["revision"].astype(int).tolist(),
-                *_numbers(view.records),
-                strict=True,
-            ):
-                copy.write_row(row)
+    band_a, band_b = age_bands(view.records.birth)
+    _replace_keys(
+        session,
+        linker,
+        sought,
+        view.records,
+        ("sought_child", "sought_block_key", "sought_block_profile", "sought_child_id"),
+        {
+            "key": key,
+            "slot": slot,
+            "discount": discount,
+            "band_a": band_a[rec],
+            "band_b": band_b[rec],
+        },
+        rec,
+    )
     return len(key)
 
 
@@ -404,7 +394,7 @@ def touched_sought(
         # up: alone while small, by age band when large (a pet name's always by band)
         sizes = _sizes(cursor, c_keys * 4096 + PLAIN, PLAIN_CAP + 1)
         large = (sizes > PLAIN_CAP) | np.isin(c_keys, pet_keys())
-        bands = _bands(view.records.birth[:1])
+        bands = age_bands(view.records.birth[:1])
         cursor.execute(
             _TOUCHED_SQL,
             {
@@ -423,16 +413,7 @@ def touched_sought(
     sought_id = np.array([r[0] for r in rows], dtype=np.int64)
     ids, local = np.unique(sought_id, return_inverse=True)
     first = np.unique(local, return_index=True)[1]
-    s = BlockProfile(
-        ref=ids.astype(object),
-        birth=_floats([rows[i][4] for i in first]),
-        sex=np.array([rows[i][5] for i in first], dtype=np.int8),
-        sep=_floats([rows[i][6] for i in first]),
-        sep_month=np.array([rows[i][7] for i in first], dtype=bool),
-        day=_floats([rows[i][8] for i in first]),
-        lat=_floats([rows[i][9] for i in first]),
-        lon=_floats([rows[i][10] for i in first]),
-    )
+    s = _profile([rows[i] for i in first], ids.astype(object), at=4)
     keys = (
         local.astype(np.int64),
         np.array([r[1] for r in rows], dtype=np.int64),
@@ -456,19 +437,23 @@ def _floats(values: Sequence[Any]) -> npt.NDArray[np.float64]:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
-def _profile(rows: Sequence[tuple[Any, ...]]) -> BlockProfile:
-    def floats(column: int) -> npt.NDArray[np.float64]:
-        return _floats([r[column] for r in rows])
+def _profile(
+    rows: Sequence[tuple[Any, ...]], refs: npt.NDArray[np.object_], at: int
+) -> BlockProfile:
+    """The pre-score numbers of rows holding them, in _NUMBERS order, from column ``at``."""
+
+    def column(offset: int) -> list[Any]:
+        return [r[at + offset] for r in rows]
 
     return BlockProfile(
-        ref=np.array([r[1] for r in rows], dtype=object),
-        birth=floats(2),
-        sex=np.array([r[3] for r in rows], dtype=np.int8),
-        sep=floats(4),
-        sep_month=np.array([r[5] for r in rows], dtype=bool),
-        day=floats(6),
-        lat=floats(7),
-        lon=floats(8),
+        ref=refs,
+        birth=_floats(column(0)),
+        sex=np.array(column(1), dtype=np.int8),
+        sep=_floats(column(2)),
+        sep_month=np.array(column(3), dtype=bool),
+        day=_floats(column(4)),
+        lat=_floats(column(5)),
+        lon=_floats(column(6)),
     )
 
 

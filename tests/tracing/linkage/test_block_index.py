@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from matching import Linker
 from matching import candidates as cand
@@ -29,6 +30,13 @@ def invoke(runner: FlaskCliRunner, *args: str) -> str:
     return result.output
 
 
+def fitted(session: Session) -> Linker:
+    """The engine `ftr match` fitted and stored."""
+    current = fitted_engines.current_linker(session)
+    assert current is not None
+    return current[1]
+
+
 @pytest.fixture
 def matched_samples(runner: FlaskCliRunner) -> None:
     """The samples imported, then `ftr match`: the engine fitted, every record keyed."""
@@ -42,9 +50,7 @@ def test_an_inquiry_meets_through_the_store_the_candidates_of_ftr_links_blocking
 ) -> None:
     with app.app_context():
         session = get_session()
-        current = fitted_engines.current_linker(session)
-        assert current is not None
-        _model_id, linker = current
+        linker = fitted(session)
         children = store_frames.open_children(session)
         sought = store_frames.open_sought(session)
         keyed = session.scalar(select(func.count(func.distinct(ChildBlockKey.child_id))))
@@ -79,9 +85,7 @@ def test_a_child_read_alone_is_keyed_as_among_the_whole_caseload(
 ) -> None:
     with app.app_context():
         session = get_session()
-        current = fitted_engines.current_linker(session)
-        assert current is not None
-        linker = current[1]
+        linker = fitted(session)
         children = store_frames.open_children(session)
         whole = linker.blocking_view(children, sought=False)
         for row in (0, 17, 400, len(children) - 1):
@@ -146,9 +150,7 @@ def test_a_registration_is_keyed_and_an_inquiry_filed_later_finds_it(
 def test_closed_children_are_no_candidates(app: Flask, matched_samples: None) -> None:
     with app.app_context():
         session = get_session()
-        current = fitted_engines.current_linker(session)
-        assert current is not None
-        linker = current[1]
+        linker = fitted(session)
         sought = store_frames.open_sought(session)
         family = sought[sought["inquiry_id"] == sought["inquiry_id"].iloc[0]].reset_index(drop=True)
         _pairs, pool = block_index.family_candidates(session, linker, family)
@@ -168,12 +170,12 @@ def test_the_keys_signature_follows_the_caseloads_spellings(
     # a misspelling's key is its representative's, which the caseload's counts decide:
     # a model with other counts keys records otherwise, and must key them again
     with app.app_context():
-        current = fitted_engines.current_linker(get_session())
-        assert current is not None and current[1].spellings is not None
-        saved = current[1].to_dict()
-        assert Linker.from_dict(saved).key_signature == current[1].key_signature
+        linker = fitted(get_session())
+        assert linker.spellings is not None
+        saved = linker.to_dict()
+        assert Linker.from_dict(saved).key_signature == linker.key_signature
         saved["spellings"] = {**saved["spellings"], "ikhlas": 10_000}
-        assert Linker.from_dict(saved).key_signature != current[1].key_signature
+        assert Linker.from_dict(saved).key_signature != linker.key_signature
 
 
 def test_a_registration_does_not_touch_a_sought_child_found_already(
@@ -181,9 +183,7 @@ def test_a_registration_does_not_touch_a_sought_child_found_already(
 ) -> None:
     with app.app_context():
         session = get_session()
-        current = fitted_engines.current_linker(session)
-        assert current is not None
-        linker = current[1]
+        linker = fitted(session)
         sought = store_frames.open_sought(session)
         target = sought.iloc[[0]].reset_index(drop=True)
         # a registration written as the sought child is written
