@@ -73,8 +73,10 @@ migrations-check: install postgres
 	trap 'psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)"' EXIT; \
 	DATABASE_URL=$$url $(BIN)/alembic upgrade head && DATABASE_URL=$$url $(BIN)/alembic check
 
+# Tests run in up to four processes (two on a 2-core machine), each on throwaway databases of its own; one file stays in one process
+# so a module's shared store is prepared once.
 pytest: install postgres
-	$(BIN)/pytest -W error -q
+	$(BIN)/pytest -W error -q -n auto --maxprocesses 4 --dist loadfile
 
 bench: install postgres
 	$(BIN)/python bench/import_bench.py
