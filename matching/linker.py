@@ -7,7 +7,7 @@ import hashlib
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -80,6 +80,98 @@ class _Session:
         if self._c_ref_rank is None:
             self._c_ref_rank = ref_ranks(self.c.ref)  # whole, never half filled
         return self._c_ref_rank
+
+
+# The columns of a pair's own evidence, as a scored frame carries them (Linker._score):
+# each field's level and weight, the prior and the sibling alternative. With the
+# competition term they sum to the logit of the pair's probability.
+TERM_COLUMNS = [
+    *(f"{spec.name}_{part}" for spec in FIELDS for part in ("level", "weight")),
+    "prior_weight",
+    "sibling_weight",
+]
+
+
+def _term_columns(
+    levels: npt.NDArray[np.integer[Any]],
+    field_w: npt.NDArray[np.float64],
+    prior: float | npt.NDArray[np.float64],
+    sibling: npt.NDArray[np.float64],
+) -> dict[str, Any]:
+    """A pair's own evidence as columns: ``levels`` are each field's level index (-1:
+    not compared), ``field_w`` the weights, one column per field."""
+    out: dict[str, Any] = {}
+    for f, spec in enumerate(FIELDS):
+        names = np.array([*spec.levels, ""], dtype=object)
+        lv = levels[:, f].astype(np.int64)
+        out[f"{spec.name}_level"] = names[np.where(lv >= 0, lv, len(spec.levels))]
+        out[f"{spec.name}_weight"] = np.round(field_w[:, f], 6)
+    out["prior_weight"] = np.round(np.broadcast_to(prior, len(sibling)), 6).astype(np.float64)
+    out["sibling_weight"] = np.round(sibling, 6)
+    return out
+
+
+def _logodds_of(weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Log-odds of pairs from their weights (the fields', the prior, the sibling term;
+    `stored_terms`' order), summed always in one order, so that a frame's pairs and
+    the same pairs kept in a store agree to the last bit."""
+    n = len(FIELDS)
+    total = weights[:, n] + weights[:, n + 1]
+    for f in range(n):
+        total = total + weights[:, f]
+    return np.asarray(total, dtype=np.float64)
+
+
+def _weights_of(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+    columns = [f"{spec.name}_weight" for spec in FIELDS] + ["prior_weight", "sibling_weight"]
+    return frame[columns].to_numpy(dtype=np.float64).reshape(len(frame), len(columns))
+
+
+def own_logodds(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """Each pair's log-odds on its own, before the one-to-one rule: the sum of its
+    evidence's weights as the frame carries them (rounded), so that the competition
+    term, logit(score) minus this, makes the weights sum to the logit exactly."""
+    return _logodds_of(_weights_of(frame))
+
+
+def stored_terms(frame: pd.DataFrame) -> tuple[list[list[int]], list[list[float]]]:
+    """A scored frame's evidence, compact, for a store to keep beside each ranked pair:
+    per row the level indexes (-1: not compared) and the weights (the fields', then the
+    prior and the sibling term). `terms_row` reads a row back."""
+    levels = np.full((len(frame), len(FIELDS)), -1, dtype=np.int64)
+    for f, spec in enumerate(FIELDS):
+        # a level name's index; "" (not compared) is none of them: -1
+        levels[:, f] = pd.Categorical(frame[f"{spec.name}_level"], categories=spec.levels).codes
+    return levels.tolist(), _weights_of(frame).tolist()
+
+
+def terms_row(
+    levels: Sequence[int], weights: Sequence[float], competition: float
+) -> dict[str, Any]:
+    """A pair's evidence from stored terms (`stored_terms`) and its competition term, as
+    a scored frame's row carries it (for Linker.explain)."""
+    n = len(FIELDS)
+    row: dict[str, Any] = {
+        "prior_weight": weights[n],
+        "sibling_weight": weights[n + 1],
+        "competition_weight": competition,
+    }
+    for f, spec in enumerate(FIELDS):
+        row[f"{spec.name}_level"] = spec.levels[levels[f]] if levels[f] >= 0 else ""
+        row[f"{spec.name}_weight"] = weights[f]
+    return row
+
+
+@dataclass(frozen=True)
+class PairTerms:
+    """Pairs' own evidence before the one-to-one rule (Linker.pair_terms), in the
+    stored form (`stored_terms`): one row per pair."""
+
+    request_ref: list[str]
+    child_ref: list[str]
+    logodds: npt.NDArray[np.float64]
+    levels: list[list[int]]
+    weights: list[list[float]]
 
 
 @dataclass(frozen=True)
@@ -536,23 +628,13 @@ class Linker:
             "request_ref": sess.s.ref[si].astype(str),
             "child_ref": sess.c.ref[ci].astype(str),
             "score": rk.prob,
+            **_term_columns(comp.levels, ps.field_w, rk.prior, rk.sibling),
         }
-        for f, spec in enumerate(FIELDS):
-            names = np.array([*spec.levels, ""], dtype=object)
-            lv = comp.levels[:, f].astype(np.int64)
-            out[f"{spec.name}_level"] = names[np.where(lv >= 0, lv, len(spec.levels))]
-            out[f"{spec.name}_weight"] = np.round(ps.field_w[:, f], 6)
-        out["prior_weight"] = np.full(len(si), round(rk.prior, 6))
-        out["sibling_weight"] = np.round(rk.sibling, 6)
+        frame = pd.DataFrame(out)
         # the last term absorbs rounding so that the weights sum to logit(score)
-        wsum = (
-            sum(out[f"{spec.name}_weight"] for spec in FIELDS)
-            + out["prior_weight"]
-            + out["sibling_weight"]
-        )
         logit = np.log(rk.prob) - np.log1p(-rk.prob)
-        out["competition_weight"] = logit - wsum
-        return pd.DataFrame(out)
+        frame["competition_weight"] = logit - own_logodds(frame)
+        return frame
 
     def rank(
         self, children: pd.DataFrame, sought: pd.DataFrame, *, top_k: int = 10
@@ -605,22 +687,32 @@ class Linker:
         plan = sought_chunks(sess.s.inquiry, chunk_size)
         return ChunkedRanking(self, sess, plan, top_k)
 
-    def pair_logodds(
+    def pair_terms(
         self, children: pd.DataFrame, sought: pd.DataFrame, pairs: pd.DataFrame
-    ) -> pd.Series:
-        """The log-odds of given (request_ref, child_ref) pairs each on its own (before
-        the one-to-one rule: rank.pair_logodds), indexed as ``pairs``; NaN for a pair
-        whose records are not in the frames."""
+    ) -> PairTerms:
+        """Given (request_ref, child_ref) pairs each on its own, before the one-to-one
+        rule: their evidence and log-odds, in the order of ``pairs``; pairs whose records
+        are not in the frames are left out. `matching.rank.compete` ranks them."""
         sess = self._session(children, sought)
         si = np.array([sess.s_index.get(str(r), -1) for r in pairs["request_ref"]], dtype=np.int32)
         ci = np.array([sess.c_index.get(str(r), -1) for r in pairs["child_ref"]], dtype=np.int32)
         ok = (si >= 0) & (ci >= 0)
-        out = np.full(len(pairs), np.nan)
-        if ok.any():
-            comp = compare_chunked(sess.vocab, sess.tfa, sess.s, sess.c, si[ok], ci[ok])
-            llr_m, llr_s = pair_llr(self.model, comp)
-            out[ok] = pair_logodds(self.model, llr_m, llr_s)[2]
-        return pd.Series(out, index=pairs.index)
+        si, ci = si[ok], ci[ok]
+        comp = compare_chunked(sess.vocab, sess.tfa, sess.s, sess.c, si, ci)
+        llr_m, llr_s = pair_llr(self.model, comp)
+        prior, sibling, _ = pair_logodds(self.model, llr_m, llr_s)
+        ps = pair_scores(self.model, comp)
+        # rounded as a scored frame rounds them (_term_columns)
+        weights = np.column_stack(
+            [np.round(ps.field_w, 6), np.full(len(si), round(prior, 6)), np.round(sibling, 6)]
+        ).reshape(len(si), len(FIELDS) + 2)
+        return PairTerms(
+            request_ref=[str(r) for r in sess.s.ref[si]],
+            child_ref=[str(r) for r in sess.c.ref[ci]],
+            logodds=_logodds_of(weights),
+            levels=comp.levels.astype(np.int64).tolist(),
+            weights=weights.tolist(),
+        )
 
     def score_pairs(
         self,

@@ -84,6 +84,24 @@ def probabilities(
     it): real-time matching ranks one inquiry at a time, and the store's rankings of the
     others stand in for the claims `ftr link` counts among all sought children."""
     prior, sib, logo = pair_logodds(model, llr_m, llr_s)
+    prob, comp = compete(
+        logo, si, ci, inquiry_of_sought, n_sought, n_children_local, outside_claims
+    )
+    return Ranked(prob=prob, prior=prior, sibling=sib, competition=comp)
+
+
+def compete(
+    logo: FloatArr,
+    si: IntArr,
+    ci: IntArr,
+    inquiry_of_sought: npt.NDArray[np.int64],
+    n_sought: int,
+    n_children_local: int,
+    outside_claims: FloatArr | None = None,
+) -> tuple[FloatArr, FloatArr]:
+    """The one-to-one rule over pairs' own log-odds: (probability, its competition term
+    in log-odds). It needs nothing of the pairs but their log-odds, so a stored ranking
+    can be ranked again beside a new pair without comparing its records again."""
     logp = _soft_one(logo, si, n_sought)
     p1 = np.exp(logp)
     # child side: other sought children claiming the same registered child
@@ -103,8 +121,7 @@ def probabilities(
     logit = logp - np.log1p(-np.minimum(np.exp(logp), 1 - 1e-12))
     logit = np.clip(logit, -LOGIT_CLIP, LOGIT_CLIP)
     prob = 1.0 / (1.0 + np.exp(-logit))
-    comp = logit - logo
-    return Ranked(prob=prob, prior=prior, sibling=sib, competition=comp)
+    return prob, np.asarray(logit - logo, dtype=np.float64)
 
 
 def best_per_group(

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     Text,
@@ -22,7 +23,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .agency import User
@@ -140,9 +141,15 @@ class RankedCandidate(Base):
     desk can look at them on request, real-time matching can weigh a new registration
     against every candidate the sought child already has (the one-to-one rule), and the
     real-time path can be measured against `ftr link`'s output. It is rewritten whole by
-    each matching pass of the sought child and says nothing of any decision. The
-    evidence of a pair is kept with its proposal only: a ranking of every open sought
-    child is rows by the hundred thousand.
+    each matching pass of the sought child and says nothing of any decision.
+
+    Each row keeps the pair's own evidence (before the one-to-one rule), compact: the
+    model and the records' revisions it was scored with, its log-odds, the fields'
+    level indexes and weights (`matching.linker.stored_terms`). A new registration is
+    then ranked beside a sought child's candidates from these numbers, without loading
+    and comparing their records again, as long as the model and the revisions are
+    current. A ranking of every open sought child is rows by the hundred thousand: a
+    JSON explanation per row would be ten times larger.
     """
 
     __tablename__ = "ranked_candidate"
@@ -163,3 +170,10 @@ class RankedCandidate(Base):
     ranked_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # the pair's own evidence, with what it was scored on (None: ranked before it was kept)
+    model_id: Mapped[int | None] = mapped_column(Integer)
+    child_revision: Mapped[int | None] = mapped_column(Integer)
+    sought_revision: Mapped[int | None] = mapped_column(Integer)
+    logodds: Mapped[float | None] = mapped_column(Float)
+    levels: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger))
+    weights: Mapped[list[float] | None] = mapped_column(ARRAY(Float))

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 import matching.linker
 from matching import Linker
-from matching.linker import ENGINE_VERSION, RANK_CHUNK_SIZE
+from matching.linker import ENGINE_VERSION, RANK_CHUNK_SIZE, PairTerms, terms_row
+from matching.rank import compete
 from models import (
     CLOSED_STATUSES,
     OPEN_MATCH_STATUSES,
@@ -190,7 +191,14 @@ def match_all(
         proposed_ids = [child_id[ref] for ref in proposed.unique()]
         with transaction(session):  # a chunk at a time: a crash loses one chunk at most
             counts = proposal_writes.write_proposals(
-                session, ranked, children, sought, scope, ENGINE_VERSION, loaded_at=loaded_at
+                session,
+                ranked,
+                children,
+                sought,
+                scope,
+                ENGINE_VERSION,
+                model_id=summary.model_id,
+                loaded_at=loaded_at,
             )
             for at in range(0, max(len(proposed_ids), 1), _MARK_BATCH):
                 chunk_ids = proposed_ids[at : at + _MARK_BATCH]
@@ -274,7 +282,7 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
     current = fitted_engines.current_linker(session)
     if current is None or not sought_ids:
         return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
-    _model_id, linker = current
+    model_id, linker = current
     sought_ids = list(
         session.scalars(
             select(SoughtChild.id).where(
@@ -308,11 +316,11 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
         scored["rank"] = scored.groupby("request_ref", sort=False).cumcount() + 1
         ranked = scored[scored["rank"] <= proposal_writes.TOP_K]
     counts = proposal_writes.write_proposals(
-        session, ranked, children, sought, sought_ids, ENGINE_VERSION
+        session, ranked, children, sought, sought_ids, ENGINE_VERSION, model_id=model_id
     )
     proposed = children.loc[children["ref"].isin(ranked["child_ref"]), "id"]
     mark_proposed(session, sought_ids, proposed.tolist())
-    _recompete(session, linker, ranked, sought["id"].tolist())
+    _recompete(session, model_id, linker, ranked, sought["id"].tolist())
     return {**counts, "candidates": len(pairs)}
 
 
@@ -328,7 +336,7 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
     current = fitted_engines.current_linker(session)
     if current is None:
         return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
-    _model_id, linker = current
+    model_id, linker = current
     frame = store_frames.load_frame(
         session, store_frames.children_query().where(ChildRegistration.id == child.id)
     )
@@ -344,7 +352,7 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
             )
         )
     )
-    sought_ids = _rankings_entered(session, linker, frame, sought_ids)
+    entered, terms = _rankings_entered(session, linker, frame, sought_ids)
     # those that rank or were proposed it already: a correction changes its scores there
     holding = session.scalars(
         union(
@@ -355,11 +363,19 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
             ),
         )
     ).all()
-    return _rerank(session, linker, sorted(set(sought_ids) | set(holding)), child.id)
+    if not holding:  # a new registration: its rankings are ranked again from stored numbers
+        counts = _rerank_stored(session, model_id, entered, terms, frame)
+        if counts is not None:
+            return counts
+    return _rerank(session, model_id, linker, sorted(set(entered) | set(holding)), child.id)
 
 
 def _rerank(
-    session: Session, linker: Linker, sought_ids: list[int], new_child: int | None = None
+    session: Session,
+    model_id: int,
+    linker: Linker,
+    sought_ids: list[int],
+    new_child: int | None = None,
 ) -> dict[str, int]:
     """Rank these sought children again among their ranked candidates and open matches
     (and ``new_child``, a registration that may enter their rankings), the one-to-one
@@ -420,9 +436,167 @@ def _rerank(
     scored["rank"] = scored.groupby("request_ref", sort=False).cumcount() + 1
     scored = scored[scored["rank"] <= proposal_writes.TOP_K]
     counts = proposal_writes.write_proposals(
-        session, scored, children, sought, sought_ids, ENGINE_VERSION
+        session, scored, children, sought, sought_ids, ENGINE_VERSION, model_id=model_id
     )
     mark_proposed(session, sought_ids, list(child_ids))
+    return {**counts, "candidates": len(pairs)}
+
+
+_NOTHING = {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+
+
+def _rerank_stored(
+    session: Session,
+    model_id: int,
+    sought_ids: list[int],
+    arriving: PairTerms | None = None,
+    new_child: pd.DataFrame | None = None,
+) -> dict[str, int] | None:
+    """`_rerank` from the stored rankings' own evidence (`RankedCandidate`), without
+    loading or comparing their records: these sought children's whole inquiries ranked
+    again under the one-to-one rule, with ``arriving`` (a new registration's pairs with
+    some of them: `_rankings_entered`; ``new_child`` its frame) and the other inquiries'
+    claims as they stand. None when the stored numbers can't be trusted (another model,
+    records changed since, an open match outside the ranking, a ranking stored before
+    its evidence was kept): `_rerank` then ranks from the records.
+    """
+    if not sought_ids:
+        return dict(_NOTHING)
+    loaded_at = store_frames.database_clock(session)
+    inquiry_ids = select(SoughtChild.inquiry_id).where(
+        store_frames.id_in(SoughtChild.id, sought_ids)
+    )
+    family = {
+        row.id: row
+        for row in session.execute(
+            select(
+                SoughtChild.id, SoughtChild.ref, SoughtChild.revision, SoughtChild.inquiry_id
+            ).where(SoughtChild.inquiry_id.in_(inquiry_ids), store_frames.still_sought())
+        )
+    }
+    if not family:
+        return dict(_NOTHING)
+    scope = list(family)
+    outside_ranking = session.scalar(
+        select(func.count())
+        .select_from(PotentialMatch)
+        .where(
+            store_frames.id_in(PotentialMatch.sought_child_id, scope),
+            PotentialMatch.status.in_(OPEN_MATCH_STATUSES),
+            ~select(RankedCandidate.child_id)
+            .where(
+                RankedCandidate.sought_child_id == PotentialMatch.sought_child_id,
+                RankedCandidate.child_id == PotentialMatch.child_id,
+            )
+            .exists(),
+        )
+    )
+    if outside_ranking:
+        return None
+    stored = session.execute(
+        select(
+            RankedCandidate.sought_child_id,
+            RankedCandidate.model_id,
+            RankedCandidate.child_revision,
+            RankedCandidate.sought_revision,
+            RankedCandidate.logodds,
+            RankedCandidate.levels,
+            RankedCandidate.weights,
+            ChildRegistration.id,
+            ChildRegistration.ref,
+            ChildRegistration.revision,
+        )
+        .join(ChildRegistration, ChildRegistration.id == RankedCandidate.child_id)
+        .where(
+            store_frames.id_in(RankedCandidate.sought_child_id, scope),
+            ChildRegistration.status.not_in(CLOSED_STATUSES),
+        )
+    ).all()
+    # the pairs: (sought id, child id, child ref, child revision, log-odds, levels, weights)
+    pairs: list[tuple[int, int, str, int, float, list[int], list[float]]] = []
+    for row in stored:
+        if (
+            row.model_id != model_id
+            or row.logodds is None
+            or row.levels is None
+            or row.weights is None
+            or row.child_revision != row.revision
+            or row.sought_revision != family[row.sought_child_id].revision
+        ):
+            return None
+        pairs.append(
+            (
+                row.sought_child_id,
+                row.id,
+                row.ref,
+                row.revision,
+                row.logodds,
+                row.levels,
+                row.weights,
+            )
+        )
+    if arriving is not None and new_child is not None:
+        id_of = {row.ref: sought_id for sought_id, row in family.items()}
+        child_id, revision = int(new_child["id"].iloc[0]), int(new_child["revision"].iloc[0])
+        for i, sought_ref in enumerate(arriving.request_ref):
+            if sought_ref in id_of:
+                pairs.append(
+                    (
+                        id_of[sought_ref],
+                        child_id,
+                        arriving.child_ref[i],
+                        revision,
+                        float(arriving.logodds[i]),
+                        arriving.levels[i],
+                        arriving.weights[i],
+                    )
+                )
+    if not pairs:
+        return dict(_NOTHING)
+    sought_of_pair = np.array([p[0] for p in pairs], dtype=np.int64)
+    child_of_pair = np.array([p[1] for p in pairs], dtype=np.int64)
+    sought_list, si = np.unique(sought_of_pair, return_inverse=True)
+    child_list, ci = np.unique(child_of_pair, return_inverse=True)
+    claims_by_id = _claims_of_others(session, child_list.tolist(), scope)
+    claims = np.array([claims_by_id.get(int(c), 0.0) for c in child_list])[ci]
+    inquiry_of_sought = np.array([family[int(i)].inquiry_id for i in sought_list], dtype=np.int64)
+    logodds = np.array([p[4] for p in pairs], dtype=np.float64)
+    prob, competition = compete(
+        logodds,
+        si.astype(np.int32),
+        ci.astype(np.int32),
+        inquiry_of_sought,
+        len(sought_list),
+        len(child_list),
+        claims,
+    )
+    # best first per sought child, ties by the child's ref (as `ftr link` breaks them)
+    refs = np.array([p[2] for p in pairs], dtype=object)
+    order = np.lexsort((refs, -prob, si))
+    rank = np.empty(len(pairs), dtype=np.int64)
+    group = si[order]
+    rank[order] = np.arange(len(order)) - np.searchsorted(group, group, side="left") + 1
+    staged = []
+    for i in np.flatnonzero(rank <= proposal_writes.TOP_K).tolist():
+        sought_id, child_id, _ref, child_revision, logo, levels, weights = pairs[i]
+        staged.append(
+            proposal_writes.staged_pair(
+                terms_row(levels, weights, float(competition[i])),
+                child_id,
+                sought_id,
+                float(prob[i]),
+                child_revision,
+                family[sought_id].revision,
+                int(rank[i]),
+                logo,
+                levels,
+                weights,
+            )
+        )
+    counts = proposal_writes.write_staged(
+        session, staged, scope, ENGINE_VERSION, model_id=model_id, loaded_at=loaded_at
+    )
+    mark_proposed(session, scope, child_list.tolist())
     return {**counts, "candidates": len(pairs)}
 
 
@@ -433,7 +607,9 @@ RECOMPETE_CLAIM = 0.05
 RECOMPETE_MAX = 20
 
 
-def _recompete(session: Session, linker: Linker, ranked: pd.DataFrame, family: list[int]) -> None:
+def _recompete(
+    session: Session, model_id: int, linker: Linker, ranked: pd.DataFrame, family: list[int]
+) -> None:
     """After an inquiry is ranked: the other sought children that rank a child it now
     claims are ranked again (at most RECOMPETE_MAX, those ranking it highest)."""
     claimed = ranked.loc[ranked["score"] >= RECOMPETE_CLAIM, "child_ref"].unique().tolist()
@@ -452,7 +628,8 @@ def _recompete(session: Session, linker: Linker, ranked: pd.DataFrame, family: l
         .order_by(func.max(RankedCandidate.score).desc(), RankedCandidate.sought_child_id)
         .limit(RECOMPETE_MAX)
     ).all()
-    _rerank(session, linker, list(others))
+    if _rerank_stored(session, model_id, list(others)) is None:
+        _rerank(session, model_id, linker, list(others))
 
 
 def _outside_claims(
@@ -462,17 +639,26 @@ def _outside_claims(
     ``sought`` give these registered children: the claims of other inquiries, which the
     one-to-one rule counts against a pair as `ftr link` counts them among all."""
     ref_of = dict(zip(children["id"].tolist(), children["ref"].tolist(), strict=True))
+    claims = _claims_of_others(session, list(ref_of), sought["id"].tolist())
+    return {ref_of[child_id]: total for child_id, total in claims.items()}
+
+
+def _claims_of_others(
+    session: Session, child_ids: list[int], sought_ids: list[int]
+) -> dict[int, float]:
+    """By child id, what the stored rankings of still-sought children other than
+    ``sought_ids`` claim of these registered children (their probabilities, summed)."""
     rows = session.execute(
         select(RankedCandidate.child_id, func.sum(RankedCandidate.score))
         .join(SoughtChild, SoughtChild.id == RankedCandidate.sought_child_id)
         .where(
-            store_frames.id_in(RankedCandidate.child_id, ref_of),
-            ~store_frames.id_in(RankedCandidate.sought_child_id, sought["id"].tolist()),
+            store_frames.id_in(RankedCandidate.child_id, child_ids),
+            ~store_frames.id_in(RankedCandidate.sought_child_id, sought_ids),
             store_frames.still_sought(),
         )
         .group_by(RankedCandidate.child_id)
     ).all()
-    return {ref_of[child_id]: float(total) for child_id, total in rows}
+    return {int(child_id): float(total) for child_id, total in rows}
 
 
 # A registration re-ranks a sought child when its probability there, estimated from its
@@ -483,19 +669,23 @@ ENTER_MARGIN = 0.5
 
 def _rankings_entered(
     session: Session, linker: Linker, child: pd.DataFrame, sought_ids: list[int]
-) -> list[int]:
+) -> tuple[list[int], PairTerms]:
     """Of these sought children, those whose ranking the registration (a one-row frame)
-    may enter, or is in already (a correction). Re-ranking one it cannot enter would
-    change only the others' probabilities, by a rounding; scoring the child alone
-    against each first costs a tenth of re-ranking them all."""
+    may enter, or is in already (a correction), and the evidence of its pairs with all
+    of them (`Linker.pair_terms`, by the store's refs). Re-ranking one it cannot
+    enter would change only the others' probabilities, by a rounding."""
     sought = store_frames.load_frame(
         session, store_frames.sought_query().where(store_frames.id_in(SoughtChild.id, sought_ids))
     )
     child_ref = str(child["ref"].iloc[0])
-    logodds = linker.pair_logodds(
+    terms = linker.pair_terms(
         child, sought, pd.DataFrame({"request_ref": sought["ref"], "child_ref": child_ref})
     )
-    odds = dict(zip(sought["id"].tolist(), np.exp(logodds.to_numpy()).tolist(), strict=True))
+    id_of = dict(zip(sought["ref"].tolist(), sought["id"].tolist(), strict=True))
+    odds = {
+        id_of[ref]: float(np.exp(logo))
+        for ref, logo in zip(terms.request_ref, terms.logodds.tolist(), strict=True)
+    }
     child_id = int(child["id"].iloc[0])
     ranked: dict[int, list[tuple[int, float]]] = {}
     for sought_id, ranked_child, score in session.execute(
@@ -517,7 +707,7 @@ def _rankings_entered(
         others = held / (1.0 - held)  # the ranked candidates' odds, summed
         if o / (1.0 + others + o) >= ENTER_MARGIN * min(p for _, p in rows):
             entered.append(sought_id)
-    return entered
+    return entered, terms
 
 
 def add_counts(stats: dict[str, int] | None, counts: dict[str, int]) -> None:

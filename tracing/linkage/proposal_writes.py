@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import psycopg
@@ -13,6 +13,7 @@ from psycopg import sql
 from sqlalchemy.orm import Session
 
 from matching import Linker
+from matching.linker import TERM_COLUMNS, own_logodds, stored_terms
 from models import CLOSED_STATUSES, MATCHED_STATUSES, OPEN_MATCH_STATUSES, MatchStatus
 from tracing.linkage.store_frames import frames_loaded_at
 
@@ -150,12 +151,16 @@ _RANKING_SQL = (
 """,
     """
     INSERT INTO ranked_candidate AS r (sought_child_id, child_id, rank, score, engine_version,
-                                       ranked_at)
-    SELECT s.sought_child_id, s.child_id, s.rank, s.score, %(engine)s, clock_timestamp()
+                                       ranked_at, model_id, child_revision, sought_revision,
+                                       logodds, levels, weights)
+    SELECT s.sought_child_id, s.child_id, s.rank, s.score, %(engine)s, clock_timestamp(),
+           %(model)s, s.child_revision, s.sought_revision, s.logodds, s.levels, s.weights
     FROM proposal_staging s
     ON CONFLICT (sought_child_id, child_id) DO UPDATE SET
         score = EXCLUDED.score, engine_version = EXCLUDED.engine_version,
-        ranked_at = EXCLUDED.ranked_at
+        ranked_at = EXCLUDED.ranked_at, model_id = EXCLUDED.model_id,
+        child_revision = EXCLUDED.child_revision, sought_revision = EXCLUDED.sought_revision,
+        logodds = EXCLUDED.logodds, levels = EXCLUDED.levels, weights = EXCLUDED.weights
 """,
     """
     WITH ordered AS (
@@ -175,6 +180,14 @@ _RANKING_SQL = (
 )
 
 
+# COPY's types of the staged columns, in order (a Python list is an array only if told;
+# the evidence goes as the JSON text it is: told "jsonb", a str would become a JSON string)
+_STAGED_TYPES = [
+    *("int4", "int4", "float8", "text", "int4", "int4", "int4", "bool"),
+    *("float8", "int2[]", "float8[]"),
+]
+
+
 def write_proposals(
     session: Session,
     ranked: pd.DataFrame,
@@ -183,6 +196,7 @@ def write_proposals(
     scope_sought_ids: Sequence[int],
     engine_version: str,
     *,
+    model_id: int | None,
     loaded_at: dt.datetime | None = None,
 ) -> dict[str, int]:
     """Store the ranking of the sought children in scope (their TOP_K best candidates,
@@ -218,51 +232,117 @@ def write_proposals(
             sought["ref"], sought["id"], sought["revision"], strict=True
         )
     }
-    rows: list[tuple[int, int, float, str | None, int, int, int, bool]] = []
-    for row in ranked[ranked["rank"] <= TOP_K].to_dict("records"):
+    ranked = ranked[ranked["rank"] <= TOP_K]
+    # scores without the engine's evidence (given by hand) keep none: such a ranking is
+    # ranked again from the records
+    n = len(ranked)
+    levels: list[Any] = [None] * n
+    weights: list[Any] = [None] * n
+    logodds: list[Any] = [None] * n
+    if set(TERM_COLUMNS) <= set(ranked.columns):
+        levels, weights = stored_terms(ranked)
+        logodds = own_logodds(ranked).tolist()
+    rows: list[StagedPair] = []
+    for i, row in enumerate(ranked.to_dict("records")):
         sought_id, sought_revision = sought_of[row["request_ref"]]
         if sought_id not in scope:
             continue
         child_id, child_revision = child_of[row["child_ref"]]
-        score = min(max(float(row["score"]), 0.0), 1.0)
-        proposed = score >= MIN_PROPOSAL_SCORE
         rows.append(
-            (
-                int(child_id),
-                int(sought_id),
-                score,
-                # the evidence is kept with a proposal only (see RankedCandidate)
-                json.dumps(evidence_of(row)) if proposed else None,
-                int(child_revision),
-                int(sought_revision),
-                int(row["rank"]),
-                proposed,
+            staged_pair(
+                row,
+                child_id,
+                sought_id,
+                row["score"],
+                child_revision,
+                sought_revision,
+                row["rank"],
+                logodds[i],
+                levels[i],
+                weights[i],
             )
         )
+    return write_staged(
+        session, rows, scope_sought_ids, engine_version, model_id=model_id, loaded_at=loaded_at
+    )
+
+
+class StagedPair(NamedTuple):
+    """A ranked pair as `write_staged` stores it (the staging table's columns)."""
+
+    child_id: int
+    sought_child_id: int
+    score: float
+    evidence: str | None  # JSON, for a proposal only
+    child_revision: int
+    sought_revision: int
+    rank: int
+    proposed: bool
+    logodds: float | None
+    levels: list[int] | None
+    weights: list[float] | None
+
+
+def staged_pair(
+    row: Mapping[Any, Any],
+    child_id: int,
+    sought_id: int,
+    score: float,
+    child_revision: int,
+    sought_revision: int,
+    rank: int,
+    logodds: float | None,
+    levels: list[int] | None,
+    weights: list[float] | None,
+) -> StagedPair:
+    """A ranked pair to stage; ``row`` its evidence as a scored frame's row carries it,
+    turned into words only when the pair is proposed."""
+    score = min(max(float(score), 0.0), 1.0)
+    proposed = score >= MIN_PROPOSAL_SCORE
+    return StagedPair(
+        int(child_id),
+        int(sought_id),
+        score,
+        # the evidence in words is kept with a proposal only (see RankedCandidate)
+        json.dumps(evidence_of(row)) if proposed else None,
+        int(child_revision),
+        int(sought_revision),
+        int(rank),
+        proposed,
+        None if logodds is None else float(logodds),
+        levels,
+        weights,
+    )
+
+
+def write_staged(
+    session: Session,
+    rows: Sequence[StagedPair],
+    scope_sought_ids: Sequence[int],
+    engine_version: str,
+    *,
+    model_id: int | None,
+    loaded_at: dt.datetime | None,
+) -> dict[str, int]:
+    """`write_proposals` of pairs staged already (`staged_pair`): a ranking ranked again
+    from its stored evidence has no frames to give."""
     driver = session.connection().connection.driver_connection
     if not isinstance(driver, psycopg.Connection):
         raise TypeError("FTR needs the psycopg 3 driver")
-    columns = [
-        "child_id",
-        "sought_child_id",
-        "score",
-        "evidence",
-        "child_revision",
-        "sought_revision",
-        "rank",
-        "proposed",
-    ]
+    columns = list(StagedPair._fields)
     with driver.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE proposal_staging (child_id int, sought_child_id int, score float8,"
             " evidence jsonb, child_revision int, sought_revision int, rank int,"
-            " proposed boolean) ON COMMIT DROP"
+            " proposed boolean, logodds float8, levels smallint[], weights float8[])"
+            " ON COMMIT DROP"
         )
         with cursor.copy(
             sql.SQL("COPY proposal_staging ({}) FROM STDIN").format(
                 sql.SQL(", ").join(map(sql.Identifier, columns))
             )
         ) as copy:
+            copy.set_types(_STAGED_TYPES)
             for record in rows:
                 copy.write_row(record)
         # Without statistics the planner guesses ~2,500 staged rows and hashes the whole
@@ -299,6 +379,7 @@ def write_proposals(
             "scope": list(scope_sought_ids),
             "loaded_at": loaded_at,
             "engine": engine_version,
+            "model": model_id,
             "top_k": TOP_K,
         }
         for statement in _RANKING_SQL:

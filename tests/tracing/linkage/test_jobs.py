@@ -295,7 +295,7 @@ def test_follow_ups_keep_a_proposal_from_being_withdrawn(
         children = store_frames.open_children(session)
         sought = store_frames.open_sought(session)
         proposal_writes.write_proposals(
-            session, empty, children, sought, [match.sought_child_id], "t"
+            session, empty, children, sought, [match.sought_child_id], "t", model_id=None
         )
         session.commit()
         assert session.get(PotentialMatch, match_id) is not None

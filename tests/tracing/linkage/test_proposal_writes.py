@@ -137,7 +137,7 @@ def write(
     **options: Any,
 ) -> dict[str, int]:
     counts = proposal_writes.write_proposals(
-        session, pairs, children, wanted, [s.id for s in scope], "test", **options
+        session, pairs, children, wanted, [s.id for s in scope], "test", model_id=None, **options
     )
     session.commit()
     return counts
@@ -512,10 +512,17 @@ def test_real_time_matching_withdraws_a_former_candidate(app: Flask, store: Stor
             wanted,
             [wanted_amina.id],
             "test",
+            model_id=None,
         )
         children, wanted = frames(session, [amina], [wanted_amina])
         counts = proposal_writes.write_proposals(
-            session, ranked((wanted_amina, amina, 0.8)), children, wanted, [wanted_amina.id], "t"
+            session,
+            ranked((wanted_amina, amina, 0.8)),
+            children,
+            wanted,
+            [wanted_amina.id],
+            "t",
+            model_id=None,
         )
         session.commit()
         assert counts == {"proposed": 1, "updated": 0, "withdrawn": 2}
