@@ -1,0 +1,145 @@
+"""A sought child's ranking ranked again from the evidence kept with it (`RankedCandidate`)
+gives what ranking it from the records gives, and is not trusted once a record, or the
+engine, has changed since."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from matching.linker import ENGINE_VERSION, stored_terms, terms_row
+from models import ChildRegistration, LinkageModel, RankedCandidate, SoughtChild
+from tracing.cli import cli
+from tracing.db import get_session
+from tracing.linkage import fitted_engines, jobs, proposal_writes, store_frames
+
+SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
+
+
+def invoke(runner: FlaskCliRunner, *args: str) -> str:
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def matched_samples(runner: FlaskCliRunner) -> None:
+    invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
+    invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
+    assert "new proposals" in invoke(runner, "match")
+
+
+def ranking(session: Session, sought_ids: list[int]) -> dict[tuple[int, int], tuple[int, float]]:
+    rows = session.execute(
+        select(
+            RankedCandidate.sought_child_id,
+            RankedCandidate.child_id,
+            RankedCandidate.rank,
+            RankedCandidate.score,
+        ).where(RankedCandidate.sought_child_id.in_(sought_ids))
+    ).all()
+    return {(s, c): (rank, score) for s, c, rank, score in rows}
+
+
+def ranked_sought(session: Session, limit: int) -> list[int]:
+    """Sought children with a full ranking, a few inquiries' worth."""
+    return list(
+        session.scalars(
+            select(RankedCandidate.sought_child_id)
+            .group_by(RankedCandidate.sought_child_id)
+            .order_by(RankedCandidate.sought_child_id)
+            .limit(limit)
+        )
+    )
+
+
+def test_stored_evidence_ranks_as_the_records_do(app: Flask, matched_samples: None) -> None:
+    with app.app_context():
+        session = get_session()
+        current = fitted_engines.current_linker(session)
+        assert current is not None
+        model_id, linker = current
+        sought_ids = ranked_sought(session, 40)
+        from_records = []
+        from_store = []
+        for ids in ([sid] for sid in sought_ids):
+            jobs._rerank(session, model_id, linker, ids)
+            from_records.append(ranking(session, ids))
+            session.rollback()
+            assert jobs._rerank_stored(session, model_id, ids) is not None
+            from_store.append(ranking(session, ids))
+            session.rollback()
+        compared = 0
+        for records, stored in zip(from_records, from_store, strict=True):
+            assert records.keys() == stored.keys()
+            for pair, (rank, score) in records.items():
+                assert stored[pair][1] == pytest.approx(score, abs=1e-4)
+                if score > 0.01:  # near-ties far below the floor may swap
+                    assert stored[pair][0] == rank
+                compared += 1
+        assert compared >= 300
+
+
+def test_a_record_changed_since_or_another_engine_is_ranked_from_the_records(
+    app: Flask, matched_samples: None
+) -> None:
+    with app.app_context():
+        session = get_session()
+        current = fitted_engines.current_linker(session)
+        assert current is not None
+        model_id, _linker = current
+        sought_id = ranked_sought(session, 1)[0]
+        assert jobs._rerank_stored(session, model_id, [sought_id]) is not None
+        session.rollback()
+        # another engine's numbers
+        assert jobs._rerank_stored(session, model_id + 1, [sought_id]) is None
+        # a candidate edited since it was ranked: its stored evidence is stale
+        child_id = session.scalar(
+            select(RankedCandidate.child_id).where(RankedCandidate.sought_child_id == sought_id)
+        )
+        session.execute(
+            update(ChildRegistration)
+            .where(ChildRegistration.id == child_id)
+            .values(revision=ChildRegistration.revision + 1)
+        )
+        assert jobs._rerank_stored(session, model_id, [sought_id]) is None
+        session.rollback()
+        # the sought child edited since
+        session.execute(
+            update(SoughtChild)
+            .where(SoughtChild.id == sought_id)
+            .values(revision=SoughtChild.revision + 1)
+        )
+        assert jobs._rerank_stored(session, model_id, [sought_id]) is None
+        session.rollback()
+        # a ranking stored before its evidence was kept
+        session.execute(
+            update(RankedCandidate)
+            .where(RankedCandidate.sought_child_id == sought_id)
+            .values(levels=None, weights=None, logodds=None)
+        )
+        assert jobs._rerank_stored(session, model_id, [sought_id]) is None
+        session.rollback()
+        assert session.scalar(select(LinkageModel.engine_version)) == ENGINE_VERSION
+
+
+def test_stored_terms_read_back_give_the_evidence_the_frame_gave(
+    app: Flask, matched_samples: None
+) -> None:
+    with app.app_context():
+        session = get_session()
+        current = fitted_engines.current_linker(session)
+        assert current is not None
+        _model_id, linker = current
+        children = store_frames.open_children(session)
+        sought = store_frames.open_sought(session)
+        scored = linker.rank(children, sought, top_k=3)
+        levels, weights = stored_terms(scored)
+        for i, row in enumerate(scored.head(200).to_dict("records")):
+            again = terms_row(levels[i], weights[i], row["competition_weight"])
+            assert proposal_writes.evidence_of(again) == proposal_writes.evidence_of(row)
