@@ -156,6 +156,9 @@ class RankedCandidate(Base):
     __table_args__ = (
         CheckConstraint("score BETWEEN 0 AND 1", name="score_is_probability"),
         CheckConstraint("rank >= 1", name="rank_from_one"),
+        # rows are updated at each real-time ranking: room on the page keeps the update in
+        # place (no index entry), and a small dead share starts the vacuum
+        {"postgresql_with": {"fillfactor": 70, "autovacuum_vacuum_scale_factor": 0.02}},
     )
 
     sought_child_id: Mapped[int] = mapped_column(

@@ -27,9 +27,17 @@ def upgrade() -> None:
     op.add_column('ranked_candidate', sa.Column('logodds', sa.Float(), nullable=True))
     op.add_column('ranked_candidate', sa.Column('levels', postgresql.ARRAY(sa.SmallInteger()), nullable=True))
     op.add_column('ranked_candidate', sa.Column('weights', postgresql.ARRAY(sa.Float()), nullable=True))
+    # updated in place at each real-time ranking (models/match.py)
+    op.execute(
+        "ALTER TABLE ranked_candidate"
+        " SET (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02)"
+    )
 
 
 def downgrade() -> None:
+    op.execute(
+        "ALTER TABLE ranked_candidate RESET (fillfactor, autovacuum_vacuum_scale_factor)"
+    )
     op.drop_column('ranked_candidate', 'weights')
     op.drop_column('ranked_candidate', 'levels')
     op.drop_column('ranked_candidate', 'logodds')

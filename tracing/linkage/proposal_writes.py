@@ -143,11 +143,16 @@ _WITHDRAW_SQL = """
 # The ranking of the sought children in scope: what this pass ranked replaces what an
 # earlier pass had; a row ranked after this pass's frames were loaded (a real-time match
 # during a bulk run) stays beside it, and the ranks are counted again by probability,
-# the TOP_K best kept.
+# the TOP_K best kept. A pair ranked again is updated in place, not deleted and inserted:
+# a sought child is ranked again at every registration that enters its ranking, and each
+# deleted row left a dead entry in the child_id index that every later look-up of the
+# child's claims read (30,000 for 1,000 live rows after a 1,500-record real-time run).
 _RANKING_SQL = (
     """
     DELETE FROM ranked_candidate r
     WHERE r.sought_child_id = ANY(%(scope)s) AND r.ranked_at < COALESCE(%(loaded_at)s, now())
+      AND NOT EXISTS (SELECT 1 FROM proposal_staging s
+                      WHERE s.sought_child_id = r.sought_child_id AND s.child_id = r.child_id)
 """,
     """
     INSERT INTO ranked_candidate AS r (sought_child_id, child_id, rank, score, engine_version,
