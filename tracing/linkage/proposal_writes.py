@@ -162,7 +162,7 @@ _RANKING_SQL = (
            %(model)s, s.child_revision, s.sought_revision, s.logodds, s.levels, s.weights
     FROM proposal_staging s
     ON CONFLICT (sought_child_id, child_id) DO UPDATE SET
-        score = EXCLUDED.score, engine_version = EXCLUDED.engine_version,
+        rank = EXCLUDED.rank, score = EXCLUDED.score, engine_version = EXCLUDED.engine_version,
         ranked_at = EXCLUDED.ranked_at, model_id = EXCLUDED.model_id,
         child_revision = EXCLUDED.child_revision, sought_revision = EXCLUDED.sought_revision,
         logodds = EXCLUDED.logodds, levels = EXCLUDED.levels, weights = EXCLUDED.weights
