@@ -110,32 +110,75 @@ def ensure_current_model(url: str) -> None:
         engine.dispose()
 
 
-def build_store(url: str, children: int, sought: int, seed: int) -> None:
-    import generate
+SHARED_GENERATOR = ROOT.parent / "shared" / "eval" / "ftrgen.py"
 
+
+def generated_files(folder: Path, children: int, sought: int, seed: int, source: str) -> None:
+    """children.csv and requests.csv (and the truth) of the store, in ``folder``: from
+    this repository's generator ("ours", every culture mixed) or from the shared
+    evaluation's (``shared:REGION``), which the engine was not shaped on."""
+    started = time.perf_counter()
+    if source == "ours":
+        import generate
+
+        generate.write(generate.generate("mixed", children, sought, seed=seed), folder)
+    else:
+        region = source.split(":", 1)[1]
+        subprocess.run(
+            [
+                sys.executable,
+                str(SHARED_GENERATOR),
+                str(folder),
+                "--region",
+                region,
+                "--children",
+                str(children),
+                "--requests",
+                str(sought),
+                "--seed",
+                str(seed),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    print(
+        f"generated {children:,} children and {sought:,} sought children ({source}) "
+        f"in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+
+
+def truth_pairs(folder: Path, source: str) -> list[tuple[str, str]]:
+    """(sought ref, registered child ref) of every sought child whose child is registered."""
+    import pandas as pd
+
+    if source == "ours":
+        children = pd.read_csv(folder / "truth_children.csv", dtype=str)
+        requests = pd.read_csv(folder / "truth_requests.csv", dtype=str)
+        child_of = dict(zip(children["person_id"], children["ref"], strict=True))
+        return [
+            (ref, child_of[person])
+            for ref, person in zip(requests["ref"], requests["person_id"], strict=True)
+            if person in child_of
+        ]
+    truth = pd.read_csv(folder / "truth.csv", dtype=str).dropna(subset=["child_ref"])
+    return list(zip(truth["request_ref"], truth["child_ref"], strict=True))
+
+
+def build_store(url: str, children: int, sought: int, seed: int, source: str) -> None:
     from models.db import make_engine, make_sessionmaker
     from tracing import contract
     from tracing.accounts.services import create_user
     from tracing.imports.services import import_records
 
-    started = time.perf_counter()
-    scenario = generate.generate("mixed", children, sought, seed=seed)
-    print(
-        f"generated {children:,} children and {sought:,} sought children "
-        f"in {time.perf_counter() - started:.0f} s",
-        flush=True,
-    )
     engine = make_engine(url)
     session = make_sessionmaker(engine)()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            kinds: tuple[tuple[contract.Kind, Any], ...] = (
-                ("children", scenario.children),
-                ("requests", scenario.requests),
-            )
-            for kind, frame in kinds:
+            generated_files(Path(tmp), children, sought, seed, source)
+            kinds: tuple[contract.Kind, ...] = ("children", "requests")
+            for kind in kinds:
                 path = Path(tmp) / f"{kind}.csv"
-                frame.to_csv(path, index=False)
                 t = time.perf_counter()
                 validated = contract.validate_file(kind, path)
                 report = import_records(
@@ -158,74 +201,87 @@ def build_store(url: str, children: int, sought: int, seed: int) -> None:
 # --------------------------------------------------------------------------- quality
 
 
-def store_quality(url: str, children: int, sought: int, seed: int, samples: int) -> None:
+# Sought children of the quality sample that are also matched and ranked (the rest are
+# checked for retrieval only: matching each in a 200,000-child store takes a second)
+RANKED_SAMPLE = 300
+
+
+def store_quality(
+    url: str, children: int, sought: int, seed: int, samples: int, source: str
+) -> None:
     """How well real-time matching finds the true child in the full store.
 
-    The generator is seeded, so generating the store's scenario again gives the truth.
-    For sampled sought children whose child is registered, matching runs as it does when
-    an inquiry is filed (`jobs.match_sought_children`: retrieval from the indexes,
-    then the engine), inside a transaction that is rolled back; the bench reports how
-    often the true child was retrieved, and proposed first or in the top 10.
+    The generators are seeded, so generating the store's files again gives the truth.
+    For ``samples`` sought children whose child is registered, the bench checks that the
+    store's retrieval (`block_index.family_candidates`, as an inquiry is filed) keeps the
+    true child among the candidates scored; for the first RANKED_SAMPLE of them,
+    matching runs as it does when an inquiry is filed (`jobs.match_sought_children`)
+    inside a transaction that is rolled back, and the bench reports how often the true
+    child was proposed first or in the top 10.
     """
-    import generate
     from sqlalchemy import select
 
     from models import ChildRegistration, PotentialMatch, SoughtChild
     from models.db import make_engine, make_sessionmaker
     from tracing.linkage import jobs
 
-    scenario = generate.generate("mixed", children, sought, seed=seed)
-    child_of = dict(
-        zip(scenario.truth_children["person_id"], scenario.truth_children["ref"], strict=True)
-    )
-    registered = [
-        (ref, child_of[person])
-        for ref, person in zip(
-            scenario.truth_requests["ref"], scenario.truth_requests["person_id"], strict=True
-        )
-        if person in child_of
-    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        generated_files(Path(tmp), children, sought, seed, source)
+        registered = truth_pairs(Path(tmp), source)
     chosen = random.Random(seed).sample(registered, min(samples, len(registered)))
     engine = make_engine(url)
     session = make_sessionmaker(engine)()
-    retrieved = first = top10 = 0
+    retrieved = first = top10 = ranked_n = 0
     pools: list[int] = []
+    t = time.perf_counter()
     try:
-        for sought_ref, child_ref in chosen:
+        for number, (sought_ref, child_ref) in enumerate(chosen):
             sought_id = session.scalar(select(SoughtChild.id).where(SoughtChild.ref == sought_ref))
             child_id = session.scalar(
                 select(ChildRegistration.id).where(ChildRegistration.ref == child_ref)
             )
             if sought_id is None or child_id is None:
                 continue
-            counts = jobs.match_sought_children(session, [sought_id])
-            pools.append(counts["candidates"])
-            ranked = list(
-                session.scalars(
-                    select(PotentialMatch.child_id)
-                    .where(PotentialMatch.sought_child_id == sought_id)
-                    .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
+            in_pool, pool = _in_pool(session, sought_id, child_id)
+            retrieved += in_pool
+            pools.append(pool)
+            if number < RANKED_SAMPLE:
+                jobs.match_sought_children(session, [sought_id])
+                ranked = list(
+                    session.scalars(
+                        select(PotentialMatch.child_id)
+                        .where(PotentialMatch.sought_child_id == sought_id)
+                        .order_by(PotentialMatch.score.desc(), PotentialMatch.id)
+                    )
                 )
-            )
+                session.rollback()
+                ranked_n += 1
+                first += bool(ranked) and ranked[0] == child_id
+                top10 += child_id in ranked[:10]
             session.rollback()
-            retrieved += child_id in ranked or _in_pool(session, sought_id, child_id)
-            first += bool(ranked) and ranked[0] == child_id
-            top10 += child_id in ranked[:10]
+            if (number + 1) % 250 == 0:
+                print(
+                    f"\r  quality: {number + 1:,} / {len(chosen):,} sought children, "
+                    f"{time.perf_counter() - t:.0f} s",
+                    end="",
+                    flush=True,
+                )
     finally:
         session.rollback()
         session.close()
         engine.dispose()
     n = len(pools)
-    print(f"\nReal-time matching in the full store, {n} sought children whose child is registered")
-    print(f"  true child among the retrieved candidates: {retrieved / n:.3f}")
-    print(f"  true child proposed first:                 {first / n:.3f}")
-    print(f"  true child among the top 10 proposals:     {top10 / n:.3f}")
+    print(f"\nReal-time matching in the full store ({source})")
+    print(f"  true child among the retrieved candidates: {retrieved / n:.3f} of {n:,} sought")
+    print(f"  true child proposed first:                 {first / ranked_n:.3f} of {ranked_n:,}")
+    print(f"  true child among the top 10 proposals:     {top10 / ranked_n:.3f} of {ranked_n:,}")
     print(f"  mean candidates retrieved:                 {statistics.mean(pools):,.0f}")
 
 
-def _in_pool(session: Any, sought_id: int, child_id: int) -> bool:
+def _in_pool(session: Any, sought_id: int, child_id: int) -> tuple[bool, int]:
     """Whether real-time matching's blocking (block_index) keeps the child among the
-    sought child's candidates, ranked with the rest of its inquiry."""
+    sought child's candidates, ranked with the rest of its inquiry; and how many
+    candidates the inquiry has."""
     from sqlalchemy import select
 
     from models import SoughtChild
@@ -233,13 +289,13 @@ def _in_pool(session: Any, sought_id: int, child_id: int) -> bool:
 
     current = fitted_engines.current_linker(session)
     if current is None:
-        return False
+        return False, 0
     inquiry = select(SoughtChild.inquiry_id).where(SoughtChild.id == sought_id)
     family = store_frames.load_frame(
         session, store_frames.sought_query().where(SoughtChild.inquiry_id.in_(inquiry))
     )
     _pairs, pool = block_index.family_candidates(session, current[1], family)
-    return child_id in pool
+    return child_id in pool, len(pool)
 
 
 # --------------------------------------------------------------------------- latency
@@ -636,6 +692,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the soak")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--generator",
+        default="ours",
+        help="the store's records: 'ours' (data/samples/generate.py, cultures mixed) or"
+        " 'shared:REGION' (../shared/eval/ftrgen.py: sudan, cambodia, ukraine)",
+    )
+    parser.add_argument(
+        "--no-soak", action="store_true", help="skip the latencies and the concurrent soak"
+    )
     parser.add_argument("--database", default="ftr_bench_service")
     parser.add_argument("--reuse", action="store_true", help="reuse the database if it exists")
     parser.add_argument(
@@ -656,7 +721,7 @@ def main() -> None:
         admin_sql(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
         admin_sql(f"CREATE DATABASE {args.database}")
         command.upgrade(alembic_config(url), "head")
-        build_store(url, args.children, args.sought, args.seed)
+        build_store(url, args.children, args.sought, args.seed, args.generator)
     else:
         ensure_current_model(url)
     counts = (
@@ -686,9 +751,10 @@ def main() -> None:
         f"in {int(counts[2]):,} inquiries, {int(counts[3]):,} potential matches"
     )
     if args.quality:
-        store_quality(url, args.children, args.sought, args.seed, args.quality)
-    latencies(url, args.samples, args.seed, args.warmup)
-    soak(url, args.clients, args.seconds, args.seed, args.workers)
+        store_quality(url, args.children, args.sought, args.seed, args.quality, args.generator)
+    if not args.no_soak:
+        latencies(url, args.samples, args.seed, args.warmup)
+        soak(url, args.clients, args.seconds, args.seed, args.workers)
 
 
 if __name__ == "__main__":
