@@ -98,33 +98,24 @@ def test_a_record_changed_since_or_another_engine_is_ranked_from_the_records(
         session.rollback()
         # another engine's numbers
         assert jobs._rerank_stored(session, model_id + 1, [sought_id]) is None
-        # a candidate edited since it was ranked: its stored evidence is stale
         child_id = session.scalar(
             select(RankedCandidate.child_id).where(RankedCandidate.sought_child_id == sought_id)
         )
-        session.execute(
-            update(ChildRegistration)
+        stale = {
+            "a candidate edited since it was ranked": update(ChildRegistration)
             .where(ChildRegistration.id == child_id)
-            .values(revision=ChildRegistration.revision + 1)
-        )
-        assert jobs._rerank_stored(session, model_id, [sought_id]) is None
-        session.rollback()
-        # the sought child edited since
-        session.execute(
-            update(SoughtChild)
+            .values(revision=ChildRegistration.revision + 1),
+            "the sought child edited since": update(SoughtChild)
             .where(SoughtChild.id == sought_id)
-            .values(revision=SoughtChild.revision + 1)
-        )
-        assert jobs._rerank_stored(session, model_id, [sought_id]) is None
-        session.rollback()
-        # a ranking stored before its evidence was kept
-        session.execute(
-            update(RankedCandidate)
+            .values(revision=SoughtChild.revision + 1),
+            "a ranking stored before its evidence was kept": update(RankedCandidate)
             .where(RankedCandidate.sought_child_id == sought_id)
-            .values(levels=None, weights=None, logodds=None)
-        )
-        assert jobs._rerank_stored(session, model_id, [sought_id]) is None
-        session.rollback()
+            .values(levels=None, weights=None, logodds=None),
+        }
+        for why, change in stale.items():
+            session.execute(change)
+            assert jobs._rerank_stored(session, model_id, [sought_id]) is None, why
+            session.rollback()
         assert session.scalar(select(LinkageModel.engine_version)) == ENGINE_VERSION
 
 
