@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from geoalchemy2 import Geography
 from psycopg import sql
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from models import ChildRegistration, Inquiry, SoughtChild
@@ -182,7 +182,7 @@ def _import_requests_batch(
             if values[key] is None:
                 values[key] = value
     inquiry_table, sought_table = table_of(Inquiry), table_of(SoughtChild)
-    _upsert(session, inquiry_table, list(inquiries.values()), keep=("agency_id",))
+    inquiry_outcome = _upsert(session, inquiry_table, list(inquiries.values()), keep=("agency_id",))
     found = session.execute(select(Inquiry.ref, Inquiry.id).where(Inquiry.ref.in_(list(inquiries))))
     ids = dict(found.all())
     rows = []
@@ -190,7 +190,28 @@ def _import_requests_batch(
         values = person_values(record)
         values["inquiry_id"] = ids[_inquiry_ref(record)]
         rows.append(values)
-    _account(report, records, _upsert(session, sought_table, rows))
+    outcome = _upsert(session, sought_table, rows)
+    # The matcher reads the inquirer's name and relationship (kin words) and the request
+    # date (an age's birth year) as the sought children's own: a corrected inquiry makes
+    # each of its sought children a new revision to match again, as if edited itself.
+    corrected = [row_id for row_id, inserted in inquiry_outcome.values() if not inserted]
+    if corrected:
+        bumped = session.execute(
+            update(SoughtChild)
+            .where(
+                SoughtChild.inquiry_id.in_(corrected),
+                SoughtChild.ref.not_in(list(outcome)),
+            )
+            .values(revision=SoughtChild.revision + 1, updated_at=func.now())
+            .returning(SoughtChild.ref, SoughtChild.id),
+            execution_options={"synchronize_session": False},
+        )
+        in_file = {record["ref"] for record in records}
+        for ref, row_id in bumped:
+            outcome[ref] = (row_id, False)
+            if ref not in in_file:  # a sibling filed earlier: matched again all the same
+                report.changed_ids.append(row_id)
+    _account(report, records, outcome)
 
 
 def import_records(

@@ -132,6 +132,45 @@ def test_inquiries_with_several_sought_children(db_session: Session) -> None:
     assert (count(db_session, Inquiry), count(db_session, SoughtChild)) == (2, 3)
 
 
+def test_a_corrected_inquirer_is_a_new_revision_of_every_sought_child(
+    db_session: Session,
+) -> None:
+    """The matcher reads the inquirer's name and the request date as the sought children's
+    own: correcting them in a re-import makes both siblings change (and match again),
+    the one filed in an earlier file too."""
+    header = (
+        "ref,inquiry_ref,inquirer_name,inquirer_relationship,given_name,family_name,sex,age,"
+        "request_date"
+    )
+    import_csv(
+        db_session,
+        "requests",
+        "\n".join([header, "SC-1,INQ-7,Halima Adam,mother,Idris,Adam,m,9,2026-04-03"]),
+    )
+    import_csv(
+        db_session,
+        "requests",
+        "\n".join([header, "SC-2,INQ-7,Halima Adam,mother,Amna,Adam,f,6,2026-04-03"]),
+    )
+    revisions = dict(db_session.execute(select(SoughtChild.ref, SoughtChild.revision)).all())
+    unchanged = import_csv(
+        db_session,
+        "requests",
+        "\n".join([header, "SC-2,INQ-7,Halima Adam,mother,Amna,Adam,f,6,2026-04-03"]),
+    )
+    assert (unchanged.unchanged, unchanged.changed_ids) == (1, [])
+    corrected = import_csv(
+        db_session,
+        "requests",
+        "\n".join([header, "SC-2,INQ-7,Halima Adamou,grandmother,Amna,Adam,f,6,2026-04-03"]),
+    )
+    after = dict(db_session.execute(select(SoughtChild.ref, SoughtChild.revision)).all())
+    assert after == {ref: revision + 1 for ref, revision in revisions.items()}
+    ids = dict(db_session.execute(select(SoughtChild.ref, SoughtChild.id)).all())
+    assert sorted(corrected.changed_ids) == sorted(ids.values())
+    assert corrected.updated == 1
+
+
 def test_names_in_any_script_are_stored_exactly(db_session: Session) -> None:
     names = ["محمد آدم", "Олександр", "ស្រីមុំ", "<b>Mimi</b> 👧", "=1+1", 'O\'Neil "Sasha"']
     rows = [
