@@ -551,6 +551,8 @@ def _rerank_stored(
                         arriving.weights[i],
                     )
                 )
+    # one row a pair, the newest: a pair ranked meanwhile by another match is in both
+    pairs = list({(p[0], p[1]): p for p in pairs}.values())
     if not pairs:
         return dict(_NOTHING)
     sought_of_pair = np.array([p[0] for p in pairs], dtype=np.int64)
@@ -671,8 +673,8 @@ def _rankings_entered(
     session: Session, linker: Linker, child: pd.DataFrame, sought_ids: list[int]
 ) -> tuple[list[int], PairTerms]:
     """Of these sought children, those whose ranking the registration (a one-row frame)
-    may enter, or is in already (a correction), and the evidence of its pairs with all
-    of them (`Linker.pair_terms`, by the store's refs). Re-ranking one it cannot
+    may enter, or is in already (a correction), and the evidence of its pairs with
+    those (`Linker.pair_terms`, by the store's refs). Re-ranking one it cannot
     enter would change only the others' probabilities, by a rounding."""
     sought = store_frames.load_frame(
         session, store_frames.sought_query().where(store_frames.id_in(SoughtChild.id, sought_ids))
@@ -707,7 +709,15 @@ def _rankings_entered(
         others = held / (1.0 - held)  # the ranked candidates' odds, summed
         if o / (1.0 + others + o) >= ENTER_MARGIN * min(p for _, p in rows):
             entered.append(sought_id)
-    return entered, terms
+    wanted = {ref for ref, sought_id in id_of.items() if sought_id in set(entered)}
+    keep = [i for i, ref in enumerate(terms.request_ref) if ref in wanted]
+    return entered, PairTerms(
+        request_ref=[terms.request_ref[i] for i in keep],
+        child_ref=[terms.child_ref[i] for i in keep],
+        logodds=terms.logodds[keep],
+        levels=[terms.levels[i] for i in keep],
+        weights=[terms.weights[i] for i in keep],
+    )
 
 
 def add_counts(stats: dict[str, int] | None, counts: dict[str, int]) -> None:

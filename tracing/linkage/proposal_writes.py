@@ -336,6 +336,13 @@ def write_staged(
         raise TypeError("FTR needs the psycopg 3 driver")
     columns = list(StagedPair._fields)
     with driver.cursor() as cursor:
+        # Two matches ranking one sought child at once (two registrations entering its
+        # ranking) take their turns: each rewrites the ranking's rows, in an order of its
+        # own, and without the sought children locked first, in one order, they deadlocked.
+        cursor.execute(
+            "SELECT id FROM sought_child WHERE id = ANY(%(ids)s) ORDER BY id FOR NO KEY UPDATE",
+            {"ids": list(scope_sought_ids)},
+        )
         cursor.execute(
             "CREATE TEMP TABLE proposal_staging (child_id int, sought_child_id int, score float8,"
             " evidence jsonb, child_revision int, sought_revision int, rank int,"

@@ -4,6 +4,7 @@ engine, has changed since."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,13 @@ from sqlalchemy.orm import Session
 
 from matching.linker import ENGINE_VERSION, stored_terms, terms_row
 from models import ChildRegistration, LinkageModel, RankedCandidate, SoughtChild
+from models.db import transaction
+from tracing.accounts import services as accounts
 from tracing.cli import cli
+from tracing.contract import PERSON_VALUE_COLUMNS
 from tracing.db import get_session
 from tracing.linkage import fitted_engines, jobs, proposal_writes, store_frames
+from tracing.registrations import services as registrations
 
 SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
 
@@ -83,6 +88,69 @@ def test_stored_evidence_ranks_as_the_records_do(app: Flask, matched_samples: No
                     assert stored[pair][0] == rank
                 compared += 1
         assert compared >= 300
+
+
+def test_a_registration_ranked_in_from_stored_evidence_ranks_as_from_the_records(
+    app: Flask, matched_samples: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new registration much like several sought children (it enters their rankings):
+    ranked beside their kept evidence, it gives the rankings that comparing every record
+    again gives."""
+    with app.app_context():
+        session = get_session()
+        actor = accounts.create_user(session, "rank@north.example", "registrar", "North", "x" * 12)
+        session.commit()
+        sought = session.scalars(
+            select(SoughtChild).order_by(SoughtChild.id).where(SoughtChild.age.is_not(None))
+        ).first()
+        assert sought is not None
+        cells = {c: str(getattr(sought, c, None) or "") for c in PERSON_VALUE_COLUMNS}
+        cells = {k: v for k, v in cells.items() if v}
+
+        class Undone(Exception):
+            """Raised to roll the registration back (the service's transaction is joined)."""
+
+        def register() -> dict[tuple[int, int | str], tuple[int, float]]:
+            seen: dict[tuple[int, int | str], tuple[int, float]] = {}
+            with contextlib.suppress(Undone), transaction(session):
+                child, _ = registrations.register_child(session, actor, cells, {})
+                touched = session.scalars(
+                    select(RankedCandidate.sought_child_id).where(
+                        RankedCandidate.child_id == child.id
+                    )
+                ).all()
+                assert touched, "the registration entered no ranking"
+                family = session.scalars(
+                    select(SoughtChild.id).where(
+                        SoughtChild.inquiry_id.in_(
+                            select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(touched))
+                        )
+                    )
+                ).all()
+                # the new child's id differs between the runs (sequences are not rolled back)
+                for (s, c), value in ranking(session, list(family)).items():
+                    seen[(s, "new" if c == child.id else c)] = value
+                raise Undone
+            return seen
+
+        used: list[bool] = []
+        stored = jobs._rerank_stored
+
+        def watched(*args: object, **kwargs: object) -> dict[str, int] | None:
+            result = stored(*args, **kwargs)  # type: ignore[arg-type]
+            used.append(result is not None)
+            return result
+
+        monkeypatch.setattr(jobs, "_rerank_stored", watched)
+        from_store = register()
+        assert used and all(used)
+        monkeypatch.setattr(jobs, "_rerank_stored", lambda *args, **kwargs: None)
+        from_records = register()
+        assert from_store.keys() == from_records.keys()
+        for pair, (rank, score) in from_records.items():
+            assert from_store[pair][1] == pytest.approx(score, abs=1e-4)
+            if score > 0.01:
+                assert from_store[pair][0] == rank
 
 
 def test_a_record_changed_since_or_another_engine_is_ranked_from_the_records(
