@@ -24,6 +24,7 @@ from models.db import transaction
 from tracing.access import check_may_decide, follow_up_visible_to
 from tracing.audit import record_audit
 from tracing.errors import ServiceError
+from tracing.linkage import block_index
 from tracing.review.decisions import check_version, optimistic
 
 
@@ -97,6 +98,7 @@ def record_reunification(
     match.status = (MatchStatus.REUNIFIED_ELSEWHERE if elsewhere else MatchStatus.REUNIFIED).value
     match.child.status = status.value
     match.sought_child.status = status.value
+    block_index.forget_children(session, [match.child_id])  # no candidate any more
     inquiry = match.sought_child.inquiry
     if all(
         s.status
@@ -128,6 +130,7 @@ def close_case(
         raise ServiceError("give a reason for closing the case")
     with transaction(session):
         child.status = CaseStatus.CLOSED.value
+        block_index.forget_children(session, [child.id])  # no candidate any more
         record_follow_up(session, actor, "closure", child=child, outcome=reason.strip(), ip=ip)
 
 

@@ -59,6 +59,30 @@ def _nan_to_none(values: npt.NDArray[np.float64]) -> list[float | None]:
     return [None if np.isnan(x) else float(x) for x in values]
 
 
+def forget_children(session: Session, child_ids: Sequence[int] | None = None) -> int:
+    """Drop the kept keys and numbers of these registered children (None: of every child
+    whose case is closed): a closed case is no candidate, and `ftr link`'s blocks count
+    the open children only, so the store's block sizes must not count it either. Returns
+    how many children's numbers were dropped. Runs in the caller's transaction."""
+    if child_ids is not None and not child_ids:
+        return 0
+    if child_ids is None:
+        which = sql.SQL("SELECT id FROM child_registration WHERE status = ANY(%(closed)s)")
+        params: dict[str, Any] = {"closed": list(CLOSED_STATUSES)}
+    else:
+        which = sql.SQL("SELECT unnest(%(ids)s::int[])")
+        params = {"ids": [int(i) for i in child_ids]}
+    with _driver(session).cursor() as cursor:
+        for table in ("child_block_key", "child_block_profile"):
+            cursor.execute(
+                sql.SQL("DELETE FROM {} WHERE child_id IN ({})").format(
+                    sql.Identifier(table), which
+                ),
+                params,
+            )
+        return cursor.rowcount
+
+
 def write_child_keys(
     session: Session, linker: Linker, children: pd.DataFrame, view: BlockingView | None = None
 ) -> int:
@@ -473,6 +497,8 @@ def refresh_child_keys(
     from models.db import transaction
     from tracing.linkage import store_frames
 
+    with transaction(session):
+        forget_children(session)  # cases closed since they were keyed
     if children is None:
         children = store_frames.open_children(session, batch_size=store_frames.LOAD_BATCH_SIZE)
     if children.empty:

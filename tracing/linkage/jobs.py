@@ -54,6 +54,9 @@ BULK_WITHDRAW_MARGIN = dt.timedelta(minutes=1)
 # Registered children per statement when marking them 'match proposed'.
 _MARK_BATCH = 10_000
 
+# The counts of a real-time matching pass that had nothing to do
+_NOTHING = {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+
 
 @dataclass
 class MatchSummary:
@@ -281,7 +284,7 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
     """
     current = fitted_engines.current_linker(session)
     if current is None or not sought_ids:
-        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+        return dict(_NOTHING)
     model_id, linker = current
     sought_ids = list(
         session.scalars(
@@ -291,7 +294,7 @@ def match_sought_children(session: Session, sought_ids: Sequence[int]) -> dict[s
         )
     )
     if not sought_ids:
-        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+        return dict(_NOTHING)
     inquiry_ids = select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(list(sought_ids)))
     family = session.scalars(
         select(SoughtChild).where(
@@ -335,8 +338,11 @@ def match_child(session: Session, child: ChildRegistration) -> dict[str, int]:
     """
     current = fitted_engines.current_linker(session)
     if current is None:
-        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+        return dict(_NOTHING)
     model_id, linker = current
+    if child.status in CLOSED_STATUSES:  # a closed case is nobody's candidate
+        block_index.forget_children(session, [child.id])
+        return dict(_NOTHING)
     frame = store_frames.load_frame(
         session, store_frames.children_query().where(ChildRegistration.id == child.id)
     )
@@ -381,7 +387,7 @@ def _rerank(
     (and ``new_child``, a registration that may enter their rankings), the one-to-one
     rule counting the claims of every other inquiry's stored ranking."""
     if not sought_ids:
-        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+        return dict(_NOTHING)
     entered = list(sought_ids)
     # their whole inquiries: siblings are ranked together, each claiming its candidates
     inquiry_ids = select(SoughtChild.inquiry_id).where(SoughtChild.id.in_(entered))
@@ -426,7 +432,7 @@ def _rerank(
         if s in ref_of_sought and c in ref_of_child
     }
     if not pairs:
-        return {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
+        return dict(_NOTHING)
     scored = linker.score_pairs(
         children,
         sought,
@@ -441,8 +447,6 @@ def _rerank(
     mark_proposed(session, sought_ids, list(child_ids))
     return {**counts, "candidates": len(pairs)}
 
-
-_NOTHING = {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
 
 
 def _rerank_stored(

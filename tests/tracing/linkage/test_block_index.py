@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 from matching import Linker
 from matching import candidates as cand
 from matching.linker import _make_session
-from models import ChildBlockKey, RankedCandidate, User
+from models import (
+    CLOSED_STATUSES,
+    ChildBlockKey,
+    ChildBlockProfile,
+    ChildRegistration,
+    RankedCandidate,
+    User,
+)
+from tracing.casework import services as casework
 from tracing.cli import cli
 from tracing.db import get_session
 from tracing.inquiries import services as inquiry_services
@@ -162,6 +170,51 @@ def test_closed_children_are_no_candidates(app: Flask, matched_samples: None) ->
         _after, pool_after = block_index.family_candidates(session, linker, family)
         assert closed not in pool_after and len(pool_after) >= len(pool) - 1
         session.rollback()
+
+
+def test_a_closed_case_leaves_the_blocks_and_ftr_match_forgets_those_closed_meanwhile(
+    app: Flask, matched_samples: None, runner: FlaskCliRunner
+) -> None:
+    """`ftr link` counts the open children only in its blocks (and its N): a closed case's
+    keys go when it is closed, and `ftr match` drops any closed another way since."""
+    with app.app_context():
+        session = get_session()
+        actor = session.scalars(select(User)).first()
+        if actor is None:
+            from tracing.accounts import services as accounts
+
+            actor = accounts.create_user(
+                session, "close@north.example", "supervisor", "North", "x" * 12
+            )
+        kept = session.scalars(select(ChildBlockKey.child_id).distinct().limit(2)).all()
+        closed_by_casework, closed_by_hand = kept
+        casework.close_case(
+            session,
+            actor,
+            session.get_one(ChildRegistration, closed_by_casework),
+            "the family was found",
+            ip=None,
+        )
+        held = set(session.scalars(select(ChildBlockKey.child_id).distinct()))
+        assert closed_by_casework not in held and closed_by_hand in held
+        session.execute(
+            text("UPDATE child_registration SET status = 'closed' WHERE id = :id"),
+            {"id": closed_by_hand},
+        )
+        session.commit()
+    invoke(runner, "match")
+    with app.app_context():
+        session = get_session()
+        held = set(session.scalars(select(ChildBlockKey.child_id).distinct()))
+        profiles = session.scalar(select(func.count()).select_from(ChildBlockProfile))
+        open_children = session.scalar(
+            select(func.count())
+            .select_from(ChildRegistration)
+            .where(ChildRegistration.status.not_in(CLOSED_STATUSES))
+        )
+        assert closed_by_hand not in held and closed_by_casework not in held
+        assert profiles == open_children
+        assert block_index.keyed_children(session) == open_children
 
 
 def test_the_keys_signature_follows_the_caseloads_spellings(
