@@ -83,7 +83,9 @@ def fit_and_match(session: Any) -> None:
     summary = jobs.match_all(session, refit=True)
     print(
         f"ftr match --refit: {summary.sought:,} sought × {summary.children:,} registered "
-        f"children, {summary.proposed:,} proposals, in {time.perf_counter() - t:.0f} s",
+        f"children, {summary.proposed:,} proposals, in {time.perf_counter() - t:.0f} s ("
+        + ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in summary.seconds.items())
+        + ")",
         flush=True,
     )
 
