@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, text, union, update
+from sqlalchemy import func, select, union, update
 from sqlalchemy.orm import Session
 
 import matching.linker
@@ -39,7 +39,7 @@ from tracing.linkage import (
     proposal_writes,
     store_frames,
 )
-from tracing.linkage.store_upkeep import refresh_keys, refresh_statistics
+from tracing.linkage.store_upkeep import refresh_keys, refresh_statistics, vacuum_tables
 
 # `ftr match` ranks this many sought children (whole inquiries) at a time. Measured with
 # 200,000 registered children on a 2-core machine: 35 s and 1.0 GB of working memory a
@@ -53,6 +53,16 @@ BULK_WITHDRAW_MARGIN = dt.timedelta(minutes=1)
 
 # Registered children per statement when marking them 'match proposed'.
 _MARK_BATCH = 10_000
+
+# Tables a bulk pass rewrites, analysed after it
+_MATCHING_TABLES = (
+    "potential_match",
+    "ranked_candidate",
+    "child_block_key",
+    "child_block_profile",
+    "sought_block_key",
+    "sought_block_profile",
+)
 
 # The counts of a real-time matching pass that had nothing to do
 _NOTHING = {"proposed": 0, "updated": 0, "withdrawn": 0, "candidates": 0}
@@ -216,8 +226,9 @@ def match_all(
     t = clock()
     refresh_statistics(session, "children")
     refresh_statistics(session, "requests")
-    with transaction(session):
-        session.execute(text("ANALYZE potential_match"))
+    # the pass rewrote these by the hundred thousand: a new store has no statistics at all
+    session.commit()
+    vacuum_tables(session, _MATCHING_TABLES)
     summary.seconds["statistics"] = clock() - t
     with transaction(session):
         details = command_details(
@@ -446,7 +457,6 @@ def _rerank(
     )
     mark_proposed(session, sought_ids, list(child_ids))
     return {**counts, "candidates": len(pairs)}
-
 
 
 def _rerank_stored(

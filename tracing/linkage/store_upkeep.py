@@ -5,12 +5,12 @@ upgrade (`ftr rekey`), planner statistics and GIN lists refreshed after bulk wri
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast as cast_type
 
 import psycopg
-from sqlalchemy import Table, bindparam, func, select, text
+from sqlalchemy import Engine, Table, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -175,3 +175,21 @@ def refresh_statistics(session: Session, kind: Kind) -> None:
             if not isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
                 raise
             log.warning("statistics of %s left to autovacuum: %s", table.name, exc.orig)
+
+
+def vacuum_tables(session: Session, tables: Sequence[str]) -> None:
+    """VACUUM (ANALYZE) tables a bulk pass rewrote, each on its own, outside any
+    transaction (VACUUM refuses one), on a connection of its own.
+
+    The statistics keep the planner on the indexes for a real-time match's few hundred
+    rows; the vacuum marks the pages all-visible, so that counting a block's members
+    (`block_index`) reads the index alone instead of the table too: at 200,000 children
+    a new inquiry's matching took 1.9 s with neither, 0.9 s with statistics and 0.8 s
+    with both (on a busy 2-core machine). A role that does not own the tables gets a
+    warning from PostgreSQL and autovacuum does the work.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in tables:
+            connection.execute(text(f'VACUUM (ANALYZE) "{table}"'))
