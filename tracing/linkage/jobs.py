@@ -227,7 +227,7 @@ def match_all(
     refresh_statistics(session, "children")
     refresh_statistics(session, "requests")
     # the pass rewrote these by the hundred thousand: a new store has no statistics at all
-    session.commit()
+    # (its writes are committed: refresh_statistics commits what the session holds)
     vacuum_tables(session, _MATCHING_TABLES)
     summary.seconds["statistics"] = clock() - t
     with transaction(session):
