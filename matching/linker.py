@@ -92,22 +92,34 @@ TERM_COLUMNS = [
 ]
 
 
-def _term_columns(
-    levels: npt.NDArray[np.integer[Any]],
+def _rounded_weights(
     field_w: npt.NDArray[np.float64],
-    prior: float | npt.NDArray[np.float64],
+    prior: float,
     sibling: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """Pairs' weights as a scored frame shows them and a store keeps them (`stored_terms`'
+    order: the fields', the prior, the sibling term), rounded to 6 decimals, once, so
+    that both sum to the same log-odds."""
+    n = len(sibling)
+    return np.column_stack(
+        [np.round(field_w, 6), np.full(n, round(prior, 6)), np.round(sibling, 6)]
+    ).reshape(n, len(FIELDS) + 2)
+
+
+def _term_columns(
+    levels: npt.NDArray[np.integer[Any]], weights: npt.NDArray[np.float64]
 ) -> dict[str, Any]:
     """A pair's own evidence as columns: ``levels`` are each field's level index (-1:
-    not compared), ``field_w`` the weights, one column per field."""
+    not compared), ``weights`` as `_rounded_weights` gives them."""
     out: dict[str, Any] = {}
+    n = len(FIELDS)
     for f, spec in enumerate(FIELDS):
         names = np.array([*spec.levels, ""], dtype=object)
         lv = levels[:, f].astype(np.int64)
         out[f"{spec.name}_level"] = names[np.where(lv >= 0, lv, len(spec.levels))]
-        out[f"{spec.name}_weight"] = np.round(field_w[:, f], 6)
-    out["prior_weight"] = np.round(np.broadcast_to(prior, len(sibling)), 6).astype(np.float64)
-    out["sibling_weight"] = np.round(sibling, 6)
+        out[f"{spec.name}_weight"] = weights[:, f]
+    out["prior_weight"] = weights[:, n]
+    out["sibling_weight"] = weights[:, n + 1]
     return out
 
 
@@ -628,7 +640,7 @@ class Linker:
             "request_ref": sess.s.ref[si].astype(str),
             "child_ref": sess.c.ref[ci].astype(str),
             "score": rk.prob,
-            **_term_columns(comp.levels, ps.field_w, rk.prior, rk.sibling),
+            **_term_columns(comp.levels, _rounded_weights(ps.field_w, rk.prior, rk.sibling)),
         }
         frame = pd.DataFrame(out)
         # the last term absorbs rounding so that the weights sum to logit(score)
@@ -702,10 +714,7 @@ class Linker:
         llr_m, llr_s = pair_llr(self.model, comp)
         prior, sibling, _ = pair_logodds(self.model, llr_m, llr_s)
         ps = pair_scores(self.model, comp)
-        # rounded as a scored frame rounds them (_term_columns)
-        weights = np.column_stack(
-            [np.round(ps.field_w, 6), np.full(len(si), round(prior, 6)), np.round(sibling, 6)]
-        ).reshape(len(si), len(FIELDS) + 2)
+        weights = _rounded_weights(ps.field_w, prior, sibling)
         return PairTerms(
             request_ref=[str(r) for r in sess.s.ref[si]],
             child_ref=[str(r) for r in sess.c.ref[ci]],
