@@ -13,6 +13,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from matching import Linker
 from matching.linker import ENGINE_VERSION, stored_terms, terms_row
 from models import ChildRegistration, LinkageModel, RankedCandidate, SoughtChild
 from models.db import transaction
@@ -37,6 +38,13 @@ def matched_samples(runner: FlaskCliRunner) -> None:
     invoke(runner, "import", "children", str(SAMPLES / "children.csv"), "--no-match")
     invoke(runner, "import", "requests", str(SAMPLES / "requests.csv"), "--no-match")
     assert "new proposals" in invoke(runner, "match")
+
+
+def stored_engine(session: Session) -> tuple[int, Linker]:
+    """The engine `ftr match` fitted and stored: (its model id, the engine)."""
+    current = fitted_engines.current_linker(session)
+    assert current is not None
+    return current
 
 
 def ranking(session: Session, sought_ids: list[int]) -> dict[tuple[int, int], tuple[int, float]]:
@@ -66,9 +74,7 @@ def ranked_sought(session: Session, limit: int) -> list[int]:
 def test_stored_evidence_ranks_as_the_records_do(app: Flask, matched_samples: None) -> None:
     with app.app_context():
         session = get_session()
-        current = fitted_engines.current_linker(session)
-        assert current is not None
-        model_id, linker = current
+        model_id, linker = stored_engine(session)
         sought_ids = ranked_sought(session, 40)
         from_records = []
         from_store = []
@@ -158,9 +164,7 @@ def test_a_record_changed_since_or_another_engine_is_ranked_from_the_records(
 ) -> None:
     with app.app_context():
         session = get_session()
-        current = fitted_engines.current_linker(session)
-        assert current is not None
-        model_id, _linker = current
+        model_id, _linker = stored_engine(session)
         sought_id = ranked_sought(session, 1)[0]
         assert jobs._rerank_stored(session, model_id, [sought_id]) is not None
         session.rollback()
@@ -192,9 +196,7 @@ def test_stored_terms_read_back_give_the_evidence_the_frame_gave(
 ) -> None:
     with app.app_context():
         session = get_session()
-        current = fitted_engines.current_linker(session)
-        assert current is not None
-        _model_id, linker = current
+        _model_id, linker = stored_engine(session)
         children = store_frames.open_children(session)
         sought = store_frames.open_sought(session)
         scored = linker.rank(children, sought, top_k=3)
