@@ -184,10 +184,16 @@ _BANDED_MEMBERS_SQL = """
     FROM unnest(%(keys)s::bigint[], %(bands)s::smallint[], %(idx)s::int[]) AS q(k, band, i)
     JOIN child_block_key b ON b.key = q.k AND b.{band} = q.band
 """
-_PROFILES_SQL = """
-    SELECT p.child_id, c.ref, p.birth, p.sex, p.sep, p.sep_month, p.day, p.lat, p.lon
-    FROM child_block_profile p JOIN child_registration c ON c.id = p.child_id
-    WHERE p.child_id = ANY(%(ids)s) AND c.status <> ALL(%(closed)s)
+# Their pre-score numbers: thousands of children an inquiry, so the profile table alone
+# (a join for each child's ref and status doubled the time of this, the costliest query)
+_NUMBERS_SQL = """
+    SELECT p.child_id, p.birth, p.sex, p.sep, p.sep_month, p.day, p.lat, p.lon
+    FROM child_block_profile p WHERE p.child_id = ANY(%(ids)s)
+"""
+# The refs of the few that can be kept (the tie-break among equal pre-scores), open ones
+_OPEN_REFS_SQL = """
+    SELECT c.id, c.ref FROM child_registration c
+    WHERE c.id = ANY(%(ids)s) AND c.status <> ALL(%(closed)s)
 """
 
 
@@ -268,36 +274,76 @@ def family_candidates(
     codes = _store_codes(session, linker, s, view.keys)
     if "id" in sought:
         write_sought_keys(session, linker, sought, view)
-    with _driver(session).cursor() as cursor:
+    # binary results: thousands of rows, read without parsing text
+    with _driver(session).cursor(binary=True) as cursor:
         members = _per_code(cursor, _PLAIN_MEMBERS_SQL, _BANDED_MEMBERS_SQL, codes.code, None)
         if not members:
             return empty, []
         code_row = np.array([m[0] for m in members], dtype=np.int64)
         child_id = np.array([m[1] for m in members], dtype=np.int64)
-        cursor.execute(
-            _PROFILES_SQL,
-            {"ids": np.unique(child_id).tolist(), "closed": list(CLOSED_STATUSES)},
-        )
-        profiles = cursor.fetchall()
-    if not profiles:
-        return empty, []
-    c = _profile(profiles, np.array([p[1] for p in profiles], dtype=object), at=2)
-    ids = np.array([p[0] for p in profiles], dtype=np.int64)
-    order = np.argsort(ids)
-    local = np.searchsorted(ids[order], child_id).clip(0, len(ids) - 1)
-    known = ids[order][local] == child_id  # a closed child has no profile row here
-    code_row, ci = code_row[known], order[local[known]]
-    by_row = np.argsort(code_row, kind="stable")
-    code_row, ci = code_row[by_row], ci[by_row]
-    lens = np.bincount(code_row, minlength=len(codes.code)).astype(np.int64)
-    si = codes.rec[code_row]
-    if not len(si):
-        return empty, []
-    ps, pc, score = key_scores(si, ci, lens, codes, slice(0, len(codes.code)), 0, len(c))
-    score += prescore(s, c, ps, pc, linker.separation)
-    best = best_per_group(ps, score, ref_ranks(c.ref)[pc], keep)
-    pairs = pd.DataFrame({"request_ref": s.ref[ps[best]].astype(str), "child_id": ids[pc[best]]})
+        cursor.execute(_NUMBERS_SQL, {"ids": np.unique(child_id).tolist()})
+        numbers = cursor.fetchall()
+        if not numbers:
+            return empty, []
+        ids = np.array([p[0] for p in numbers], dtype=np.int64)
+        c = _profile(numbers, ids.astype(object), at=1)
+        order = np.argsort(ids)
+        local = np.searchsorted(ids[order], child_id).clip(0, len(ids) - 1)
+        known = ids[order][local] == child_id  # a child keyed since has no numbers here
+        code_row, ci = code_row[known], order[local[known]]
+        by_row = np.argsort(code_row, kind="stable")
+        code_row, ci = code_row[by_row], ci[by_row]
+        lens = np.bincount(code_row, minlength=len(codes.code)).astype(np.int64)
+        si = codes.rec[code_row]
+        if not len(si):
+            return empty, []
+        ps, pc, score = key_scores(si, ci, lens, codes, slice(0, len(codes.code)), 0, len(c))
+        score += prescore(s, c, ps, pc, linker.separation)
+        ps, pc = _best_open(cursor, ps, pc, score, ids, keep)
+    pairs = pd.DataFrame({"request_ref": s.ref[ps].astype(str), "child_id": ids[pc]})
     return pairs, sorted(set(pairs["child_id"].tolist()))
+
+
+def _best_open(
+    cursor: psycopg.Cursor[Any],
+    ps: I64,
+    pc: I64,
+    score: npt.NDArray[np.float64],
+    ids: I64,
+    keep: int,
+) -> tuple[I64, I64]:
+    """The best ``keep`` open children of each sought child (``ps``, ``pc``: pairs of
+    positions, ``pc`` into ``ids``), as `ftr link` keeps them: by score, ties by ref.
+
+    Refs and case statuses are read for the pairs that can be kept only: those scoring
+    at least their sought child's keep-th best. A child closed since it was keyed (its
+    keys are dropped when its case closes, so seldom) leaves, and the rest are kept
+    again without it."""
+    while True:
+        provisional = best_per_group(ps, score, pc, keep)
+        counts = np.bincount(ps[provisional], minlength=int(ps.max()) + 1)
+        floor = np.full(len(counts), -np.inf)
+        full = counts >= keep
+        # best_per_group orders each group best first: its last kept row is its floor
+        last = np.flatnonzero(np.r_[ps[provisional][1:] != ps[provisional][:-1], True])
+        groups = ps[provisional][last]
+        floor[groups[full[groups]]] = score[provisional][last][full[groups]]
+        near = np.flatnonzero(score >= floor[ps])
+        wanted = np.unique(pc[near])
+        cursor.execute(
+            _OPEN_REFS_SQL, {"ids": ids[wanted].tolist(), "closed": list(CLOSED_STATUSES)}
+        )
+        ref_of = dict(cursor.fetchall())
+        open_ = np.array([int(i) in ref_of for i in ids[wanted]], dtype=bool)
+        if open_.all():
+            break
+        stay = ~np.isin(pc, wanted[~open_])
+        ps, pc, score = ps[stay], pc[stay], score[stay]
+        if not len(ps):
+            return ps, pc
+    refs = np.array([ref_of[int(i)] for i in ids[pc[near]]], dtype=object)
+    best = best_per_group(ps[near], score[near], ref_ranks(refs), keep)
+    return ps[near][best], pc[near][best]
 
 
 def write_sought_keys(
@@ -374,28 +420,29 @@ def _store_codes(
 TOUCHED_MAX = 60
 
 
-# The still-sought children holding a registration's keys: a small block's key alone, a
-# large block's (and a pet name's) within the registration's age bands, as the sought
-# side looks them up (matching.candidates.sought_codes)
-_TOUCHED_SQL = """
-    WITH held AS (
-        SELECT k.sought_child_id, k.key, k.slot, k.discount
-        FROM sought_block_key k WHERE k.key = ANY(%(small)s)
-        UNION ALL
-        SELECT k.sought_child_id, k.key, k.slot, k.discount
-        FROM sought_block_key k WHERE k.key = ANY(%(large)s) AND k.band_a = %(band_a)s
-        UNION ALL
-        SELECT k.sought_child_id, k.key, k.slot, k.discount
-        FROM sought_block_key k WHERE k.key = ANY(%(large)s) AND k.band_b = %(band_b)s
-    )
-    SELECT h.sought_child_id, h.key, h.slot, h.discount, p.birth, p.sex, p.sep, p.sep_month,
-           p.day, p.lat, p.lon
-    FROM held h
-    JOIN sought_block_profile p ON p.sought_child_id = h.sought_child_id
-    JOIN sought_child sc ON sc.id = h.sought_child_id
-    WHERE p.signature = %(signature)s AND sc.status <> ALL(%(closed)s)
+# The sought children holding a registration's keys: a small block's key alone, a large
+# block's (and a pet name's) within the registration's age bands, as the sought side
+# looks them up (matching.candidates.sought_codes). From the covering indexes alone.
+_HELD_SQL = """
+    SELECT k.sought_child_id, k.key, k.slot, k.discount
+    FROM sought_block_key k WHERE k.key = ANY(%(small)s)
+    UNION ALL
+    SELECT k.sought_child_id, k.key, k.slot, k.discount
+    FROM sought_block_key k WHERE k.key = ANY(%(large)s) AND k.band_a = %(band_a)s
+    UNION ALL
+    SELECT k.sought_child_id, k.key, k.slot, k.discount
+    FROM sought_block_key k WHERE k.key = ANY(%(large)s) AND k.band_b = %(band_b)s
+"""
+# Of those, the ones still sought (keyed under this engine, not closed, not matched), with
+# their pre-score numbers: asked for by id in both tables, apart from the keys, so that
+# the planner looks these few thousand up rather than read every sought child
+_STILL_SOUGHT_SQL = """
+    SELECT p.sought_child_id, p.birth, p.sex, p.sep, p.sep_month, p.day, p.lat, p.lon
+    FROM sought_block_profile p JOIN sought_child sc ON sc.id = p.sought_child_id
+    WHERE p.sought_child_id = ANY(%(ids)s) AND sc.id = ANY(%(ids)s)
+      AND p.signature = %(signature)s AND sc.status <> ALL(%(closed)s)
       AND NOT EXISTS (SELECT 1 FROM potential_match m
-                      WHERE m.sought_child_id = h.sought_child_id
+                      WHERE m.sought_child_id = p.sought_child_id
                         AND m.status = ANY(%(matched)s))
 """
 
@@ -413,36 +460,49 @@ def touched_sought(
     plain, band_a, band_b = band_codes(c_key, view.records.birth[c_rec])
     held = set(plain.tolist()) | set(band_a.tolist()) | set(band_b.tolist())
     c_keys = np.unique(c_key)
-    with _driver(session).cursor() as cursor:
+    with _driver(session).cursor(binary=True) as cursor:
         # a key's block among the registered children decides how sought children look it
         # up: alone while small, by age band when large (a pet name's always by band)
         sizes = _sizes(cursor, c_keys * 4096 + PLAIN, PLAIN_CAP + 1)
         large = (sizes > PLAIN_CAP) | np.isin(c_keys, pet_keys())
         bands = age_bands(view.records.birth[:1])
         cursor.execute(
-            _TOUCHED_SQL,
+            _HELD_SQL,
             {
                 "small": c_keys[~large].tolist(),
                 "large": c_keys[large].tolist(),
                 "band_a": int(bands[0][0]),
                 "band_b": int(bands[1][0]),
+            },
+        )
+        held_rows = cursor.fetchall()
+        if not held_rows:
+            return []
+        cursor.execute(
+            _STILL_SOUGHT_SQL,
+            {
+                "ids": sorted({r[0] for r in held_rows}),
                 "signature": linker.key_signature,
                 "closed": list(CLOSED_STATUSES),
                 "matched": list(MATCHED_STATUSES),
             },
+            prepare=False,  # a generic plan reads every sought child; planned per list
         )
-        rows = cursor.fetchall()
-    if not rows:
+        numbers = cursor.fetchall()
+    if not numbers:
         return []
-    sought_id = np.array([r[0] for r in rows], dtype=np.int64)
-    ids, local = np.unique(sought_id, return_inverse=True)
-    first = np.unique(local, return_index=True)[1]
-    s = _profile([rows[i] for i in first], ids.astype(object), at=4)
+    ids = np.array([r[0] for r in numbers], dtype=np.int64)
+    order = np.argsort(ids)
+    ids, numbers = ids[order], [numbers[i] for i in order]
+    s = _profile(numbers, ids.astype(object), at=1)
+    held_id = np.array([r[0] for r in held_rows], dtype=np.int64)
+    local = np.searchsorted(ids, held_id).clip(0, len(ids) - 1)
+    still = np.flatnonzero(ids[local] == held_id)
     keys = (
-        local.astype(np.int64),
-        np.array([r[1] for r in rows], dtype=np.int64),
-        np.array([r[2] for r in rows], dtype=np.int64),
-        np.array([r[3] for r in rows], dtype=np.float64),
+        local[still].astype(np.int64),
+        np.array([held_rows[i][1] for i in still], dtype=np.int64),
+        np.array([held_rows[i][2] for i in still], dtype=np.int64),
+        np.array([held_rows[i][3] for i in still], dtype=np.float64),
     )
     codes = _store_codes(session, linker, s, keys)
     met = np.flatnonzero(np.isin(codes.code, list(held)))

@@ -156,19 +156,28 @@ def test_a_registration_is_keyed_and_an_inquiry_filed_later_finds_it(
 
 
 def test_closed_children_are_no_candidates(app: Flask, matched_samples: None) -> None:
+    """A child closed while it still holds keys (a case closed by hand) is dropped from
+    the pairs that can be kept, and the next best take its place, as if it never was."""
+    keep = 2  # so that each sought child has more candidates than are kept
     with app.app_context():
         session = get_session()
         linker = fitted(session)
         sought = store_frames.open_sought(session)
         family = sought[sought["inquiry_id"] == sought["inquiry_id"].iloc[0]].reset_index(drop=True)
-        _pairs, pool = block_index.family_candidates(session, linker, family)
-        assert pool
-        closed = pool[0]
+        before, _pool = block_index.family_candidates(
+            session, linker, family, max_per_sought=keep + 1
+        )
+        assert before.groupby("request_ref").size().max() == keep + 1
+        closed = int(before["child_id"].iloc[0])  # the first sought child's best
         session.execute(
             text("UPDATE child_registration SET status = 'closed' WHERE id = :id"), {"id": closed}
         )
-        _after, pool_after = block_index.family_candidates(session, linker, family)
-        assert closed not in pool_after and len(pool_after) >= len(pool) - 1
+        after, pool_after = block_index.family_candidates(
+            session, linker, family, max_per_sought=keep
+        )
+        expected = before[before["child_id"] != closed].groupby("request_ref").head(keep)
+        assert closed not in pool_after
+        assert after.values.tolist() == expected.values.tolist()
         session.rollback()
 
 
