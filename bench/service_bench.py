@@ -24,6 +24,7 @@ import argparse
 import http.cookiejar
 import json
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "data" / "samples"))
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+# a traceback's last line, as the server logs it ("psycopg.errors.DeadlockDetected: ...")
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception|Detected|Failure)\b.*")
 PASSWORD = "bench password 123"
 EMAIL = "bench@bench.example"
 
@@ -665,6 +668,14 @@ def soak(url: str, clients: int, seconds: int, seed: int, workers: int) -> None:
         f"({total / elapsed:.1f}/s): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
     print(f"errors: {len(errors)}" + (f" (first: {errors[:3]})" if errors else ""))
+    if errors:  # the server's own account of them: each exception's last line, and the log
+        raised = sorted({line for line in server_log.splitlines() if _EXCEPTION_LINE.match(line)})
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="ftr-soak-", suffix=".log", delete=False
+        ) as log_file:
+            log_file.write(server_log)
+        print("server exceptions: " + ("; ".join(raised[:5]) or "(none logged)"))
+        print(f"server log: {log_file.name}")
     preload = [line for line in server_log.splitlines() if line.startswith("FTR on ")]
     print(f"server: {preload[0] if preload else '(no start line)'}")
     first_429 = probe.index(429) + 1 if 429 in probe else None

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from psycopg import errors as pg_errors
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ftr"
@@ -57,15 +60,52 @@ def transaction(session: Session, *, own: bool = False) -> Iterator[Session]:
 _DEPTH = "ftr.transaction_depth"
 
 
+# How often a use case PostgreSQL aborted to break a deadlock runs again. Two use cases
+# can lock the same rows in opposite orders and neither can know it beforehand: a
+# decision locks its sought child, then its child; real-time matching marks a child
+# proposed, then ranks again another inquiry that claims it, which locks that sought
+# child. PostgreSQL then aborts one of them; rolled back whole, it can simply run again.
+DEADLOCK_RETRIES = 3
+_RETRY_PAUSE = 0.02  # seconds, times the attempt: the survivor is let through first
+
+T = TypeVar("T")
+
+
+def aborted_by_a_conflict(exc: BaseException) -> bool:
+    """PostgreSQL ended the transaction to break a deadlock or a serialization conflict:
+    nothing of it was stored, and the same work may succeed when run again."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    return isinstance(cause, (pg_errors.DeadlockDetected, pg_errors.SerializationFailure))
+
+
+def run_in_transaction(session: Session, work: Callable[[], T]) -> T:
+    """`work()` in `transaction(session)`; when that is the outermost transaction and
+    PostgreSQL aborts it to break a deadlock, run again (up to DEADLOCK_RETRIES times)
+    from a fresh start (the rollback expired what the session had loaded). Inside another
+    transaction it runs once: the outermost one decides."""
+    if session.info.get(_DEPTH, 0):
+        with transaction(session):
+            return work()
+    retries = 0
+    while True:
+        try:
+            with transaction(session):
+                return work()
+        except DBAPIError as exc:
+            if retries == DEADLOCK_RETRIES or not aborted_by_a_conflict(exc):
+                raise
+            retries += 1
+            time.sleep(_RETRY_PAUSE * retries)
+
+
 Service = TypeVar("Service", bound=Callable[..., Any])
 
 
 def transactional(service: Service) -> Service:
-    """Run a use case whose first argument is the session in `transaction(session)`."""
+    """Run a use case whose first argument is the session in `run_in_transaction`."""
 
     @functools.wraps(service)
     def run(session: Session, *args: Any, **kwargs: Any) -> Any:
-        with transaction(session):
-            return service(session, *args, **kwargs)
+        return run_in_transaction(session, lambda: service(session, *args, **kwargs))
 
     return run  # type: ignore[return-value]

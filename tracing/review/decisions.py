@@ -27,7 +27,7 @@ from models import (
     SoughtChild,
     User,
 )
-from models.db import transaction
+from models.db import run_in_transaction
 from tracing.access import check_may_decide
 from tracing.audit import record_audit
 from tracing.errors import ServiceError, StaleDecision
@@ -46,7 +46,8 @@ ALREADY_CONFIRMED = "this sought child has a confirmed match already; reject tha
 
 
 def optimistic(func: Decision) -> Decision:
-    """Run a decision on a match in one transaction (`func` takes the session first).
+    """Run a decision on a match in one transaction (`func` takes the session first),
+    again if PostgreSQL aborted it to break a deadlock (`run_in_transaction`).
 
     A concurrent decision on the same match surfaces as StaleDecision, nothing stored:
     the version column makes the second UPDATE match no row, wherever the session
@@ -57,8 +58,7 @@ def optimistic(func: Decision) -> Decision:
     @functools.wraps(func)
     def wrapper(session: Session, *args: Any, **kwargs: Any) -> Any:
         try:
-            with transaction(session):
-                return func(session, *args, **kwargs)
+            return run_in_transaction(session, lambda: func(session, *args, **kwargs))
         except StaleDataError:
             raise StaleDecision(
                 "Another caseworker decided this match at the same moment; "
