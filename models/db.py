@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import psycopg
 from psycopg import errors as pg_errors
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import DBAPIError
@@ -71,9 +73,14 @@ _RETRY_PAUSE = 0.02  # seconds, times the attempt: the survivor is let through f
 T = TypeVar("T")
 
 
+_log = logging.getLogger(__name__)
+
+
 def aborted_by_a_conflict(exc: BaseException) -> bool:
     """PostgreSQL ended the transaction to break a deadlock or a serialization conflict:
-    nothing of it was stored, and the same work may succeed when run again."""
+    nothing of it was stored, and the same work may succeed when run again. The error
+    comes wrapped by SQLAlchemy, or as psycopg raised it from the driver's own cursor
+    (the block index writes and reads through it)."""
     cause = exc.orig if isinstance(exc, DBAPIError) else exc
     return isinstance(cause, (pg_errors.DeadlockDetected, pg_errors.SerializationFailure))
 
@@ -91,10 +98,14 @@ def run_in_transaction(session: Session, work: Callable[[], T]) -> T:
         try:
             with transaction(session):
                 return work()
-        except DBAPIError as exc:
+        except (DBAPIError, psycopg.Error) as exc:
             if retries == DEADLOCK_RETRIES or not aborted_by_a_conflict(exc):
                 raise
             retries += 1
+            # said, so that an operator sees how often use cases collide
+            _log.warning(
+                "%s; running the use case again (%d of %d)", exc, retries, DEADLOCK_RETRIES
+            )
             time.sleep(_RETRY_PAUSE * retries)
 
 

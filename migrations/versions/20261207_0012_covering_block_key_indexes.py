@@ -21,17 +21,23 @@ _INCLUDED = {
 
 
 def _recreate(include: bool) -> None:
-    for table, columns in _INCLUDED.items():
-        for band in ('band_a', 'band_b'):
-            name = f'ix_{table}_key_{band}'
-            op.drop_index(name, table_name=table)
-            op.create_index(
-                name,
-                table,
-                ['key', band],
-                unique=False,
-                postgresql_include=columns if include else [],
-            )
+    """Build each index anew beside the old one, CONCURRENTLY (real-time matching goes on
+    reading and writing the keys meanwhile), then drop the old one and take its name."""
+    with op.get_context().autocommit_block():
+        for table, columns in _INCLUDED.items():
+            for band in ('band_a', 'band_b'):
+                name = f'ix_{table}_key_{band}'
+                op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {name}_next')  # a failed run's
+                op.create_index(
+                    f'{name}_next',
+                    table,
+                    ['key', band],
+                    unique=False,
+                    postgresql_include=columns if include else [],
+                    postgresql_concurrently=True,
+                )
+                op.drop_index(name, table_name=table, postgresql_concurrently=True)
+                op.execute(f'ALTER INDEX {name}_next RENAME TO {name}')
 
 
 def upgrade() -> None:

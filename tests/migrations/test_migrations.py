@@ -65,3 +65,29 @@ def test_models_and_migrations_agree(fresh_database_url: str) -> None:
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_covering_indexes_hold_their_included_columns(fresh_database_url: str) -> None:
+    """alembic's comparison leaves INCLUDE columns out: an index the models declare
+    covering must be covering in the migrated store (real-time matching reads the block
+    keys from the index alone)."""
+    declared = {
+        index.name: list(index.dialect_options["postgresql"]["include"])
+        for table in Base.metadata.tables.values()
+        for index in table.indexes
+        if index.dialect_options["postgresql"]["include"]
+    }
+    assert declared  # the block keys' indexes, at least
+    engine = create_engine(fresh_database_url)
+    try:
+        with engine.connect() as connection:
+            definitions = dict(
+                connection.execute(
+                    text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(:n)"),
+                    {"n": list(declared)},
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    for name, columns in declared.items():
+        assert definitions.get(name, "").endswith(f"INCLUDE ({', '.join(columns)})"), name

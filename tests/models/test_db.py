@@ -22,11 +22,14 @@ def sessions(fresh_database_url: str) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
+@pytest.mark.parametrize("second_lock", ["orm", "driver"])
 def test_a_use_case_aborted_to_break_a_deadlock_runs_again(
-    sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session], second_lock: str
 ) -> None:
     """Two use cases lock two rows in opposite orders: PostgreSQL aborts one of them,
-    which runs again once the other has committed; both are stored."""
+    which runs again once the other has committed; both are stored. The second lock is
+    taken through SQLAlchemy or through the driver's own cursor, as the block index
+    does (psycopg's error then comes unwrapped)."""
     with sessions() as session:
         first, second = Agency(name="Agency A"), Agency(name="Agency B")
         session.add_all([first, second])
@@ -47,7 +50,13 @@ def test_a_use_case_aborted_to_break_a_deadlock_runs_again(
                 ).one()
                 if attempts[who] == 1:
                     both_hold_one.wait(timeout=30)
-                session.execute(select(Agency.id).where(Agency.id == theirs).with_for_update())
+                if second_lock == "orm":
+                    session.execute(select(Agency.id).where(Agency.id == theirs).with_for_update())
+                else:
+                    driver = session.connection().connection.driver_connection
+                    assert driver is not None
+                    with driver.cursor() as cursor:
+                        cursor.execute("SELECT id FROM agency WHERE id = %s FOR UPDATE", (theirs,))
                 agency.name += f" ({who})"
 
             try:

@@ -319,6 +319,8 @@ def _best_open(
     at least their sought child's keep-th best. A child closed since it was keyed (its
     keys are dropped when its case closes, so seldom) leaves, and the rest are kept
     again without it."""
+    if keep < 1 or not len(ps):
+        return ps[:0], pc[:0]
     while True:
         provisional = best_per_group(ps, score, pc, keep)
         counts = np.bincount(ps[provisional], minlength=int(ps.max()) + 1)
@@ -328,7 +330,7 @@ def _best_open(
         last = np.flatnonzero(np.r_[ps[provisional][1:] != ps[provisional][:-1], True])
         groups = ps[provisional][last]
         floor[groups[full[groups]]] = score[provisional][last][full[groups]]
-        near = np.flatnonzero(score >= floor[ps])
+        near = np.flatnonzero(~(score < floor[ps]))  # NaN scores too, as best_per_group
         wanted = np.unique(pc[near])
         cursor.execute(
             _OPEN_REFS_SQL, {"ids": ids[wanted].tolist(), "closed": list(CLOSED_STATUSES)}
