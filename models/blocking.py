@@ -21,7 +21,7 @@ class ChildBlockKey(Base):
 
     __tablename__ = "child_block_key"
     # covering: an inquiry reads tens of thousands of block members, from the index alone
-    # (with the child's id only in the table, each was a heap fetch: 55 -> 7 ms an inquiry
+    # (with the child's id only in the table, each was a heap fetch: 60 -> 7 ms an inquiry
     # in a store of 200,000 children)
     __table_args__ = (
         Index("ix_child_block_key_key_band_a", "key", "band_a", postgresql_include=["child_id"]),

@@ -289,7 +289,7 @@ def family_candidates(
         c = _profile(numbers, ids.astype(object), at=1)
         order = np.argsort(ids)
         local = np.searchsorted(ids[order], child_id).clip(0, len(ids) - 1)
-        known = ids[order][local] == child_id  # a child keyed since has no numbers here
+        known = ids[order][local] == child_id  # none: its case closed since the members were read
         code_row, ci = code_row[known], order[local[known]]
         by_row = np.argsort(code_row, kind="stable")
         code_row, ci = code_row[by_row], ci[by_row]
