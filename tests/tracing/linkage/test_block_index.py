@@ -20,6 +20,7 @@ from models import (
     ChildBlockProfile,
     ChildRegistration,
     RankedCandidate,
+    SoughtChild,
     User,
 )
 from tracing.casework import services as casework
@@ -258,4 +259,86 @@ def test_a_registration_does_not_touch_a_sought_child_found_already(
             {"id": int(target["id"][0])},
         )
         assert int(target["id"][0]) not in block_index.touched_sought(session, linker, view)
+        session.rollback()
+
+
+# Each hard case: how the child was registered, and how its family asked for it
+HARD_CASES = {
+    "patronymic": (
+        {
+            "given_name": "Oleksandr",
+            "family_name": "Kovalenko",
+            "other_names": "Ivanovych",
+            "sex": "male",
+            "age": "9",
+            "separation_place": "Kharkiv",
+        },
+        {
+            "given_name": "Aleksandr",
+            "family_name": "Kovalenko",
+            "sex": "male",
+            "age": "8",
+            "father_name": "Ivan Kovalenko",
+            "separation_place": "Kharkiv",
+        },
+    ),
+    "pet name": (
+        {"given_name": "Pov", "sex": "female", "age": "3", "separation_place": "Poipet"},
+        {
+            "given_name": "Sreyneang",
+            "family_name": "Chan",
+            "sex": "female",
+            "age": "3",
+            "separation_place": "Poipet",
+        },
+    ),
+    "compound name": (
+        {"given_name": "Sreypov", "family_name": "Chea", "sex": "female", "age": "7"},
+        {"given_name": "Srey Pov", "family_name": "Chea", "sex": "female", "age": "7"},
+    ),
+    "cross-script": (
+        {
+            "given_name": "محمد",
+            "family_name": "إسماعيل",
+            "sex": "male",
+            "age": "6",
+            "father_name": "إسماعيل عثمان",
+        },
+        {
+            "given_name": "Mohamed",
+            "family_name": "Ismail",
+            "sex": "male",
+            "age": "6",
+            "father_name": "Ismail Osman",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HARD_CASES))
+def test_each_hard_case_is_retrieved_through_the_store(
+    app: Flask, matched_samples: None, users: dict[str, int], case: str
+) -> None:
+    """A child registered one way and sought another (issue 18's hard cases) is among the
+    candidates real-time matching retrieves for the new inquiry, and in its ranking."""
+    registered, sought_cells = HARD_CASES[case]
+    with app.app_context():
+        session = get_session()
+        registrar = session.get(User, users["registrar"])
+        helpdesk = session.get(User, users["helpdesk"])
+        assert registrar and helpdesk
+        child, _ = registrations.register_child(session, registrar, registered, {})
+        inquiry, _ = inquiry_services.file_inquiry(
+            session, helpdesk, {"inquirer_name": "A relative"}, [(sought_cells, {})]
+        )
+        sought_id = inquiry.sought_children[0].id
+        family = store_frames.load_frame(
+            session, store_frames.sought_query().where(SoughtChild.id == sought_id)
+        ).drop(columns=["id"])  # looked up, not keyed again
+        _pairs, pool = block_index.family_candidates(session, fitted(session), family)
+        assert child.id in pool
+        ranked = session.scalars(
+            select(RankedCandidate.child_id).where(RankedCandidate.sought_child_id == sought_id)
+        ).all()
+        assert child.id in ranked
         session.rollback()
