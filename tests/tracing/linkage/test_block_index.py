@@ -46,6 +46,11 @@ def fitted(session: Session) -> Linker:
     return current[1]
 
 
+def registrar_and_helpdesk(session: Session, users: dict[str, int]) -> tuple[User, User]:
+    """The field registrar who registers a child and the help desk that files for it."""
+    return session.get_one(User, users["registrar"]), session.get_one(User, users["helpdesk"])
+
+
 @pytest.fixture
 def matched_samples(runner: FlaskCliRunner) -> None:
     """The samples imported, then `ftr match`: the engine fitted, every record keyed."""
@@ -122,9 +127,7 @@ def test_a_registration_is_keyed_and_an_inquiry_filed_later_finds_it(
     }
     with app.app_context():
         session = get_session()
-        registrar = session.get(User, users["registrar"])
-        helpdesk = session.get(User, users["helpdesk"])
-        assert registrar and helpdesk
+        registrar, helpdesk = registrar_and_helpdesk(session, users)
         child, _ = registrations.register_child(session, registrar, cells, {})
         keys = session.scalar(
             select(func.count())
@@ -324,9 +327,7 @@ def test_each_hard_case_is_retrieved_through_the_store(
     registered, sought_cells = HARD_CASES[case]
     with app.app_context():
         session = get_session()
-        registrar = session.get(User, users["registrar"])
-        helpdesk = session.get(User, users["helpdesk"])
-        assert registrar and helpdesk
+        registrar, helpdesk = registrar_and_helpdesk(session, users)
         child, _ = registrations.register_child(session, registrar, registered, {})
         inquiry, _ = inquiry_services.file_inquiry(
             session, helpdesk, {"inquirer_name": "A relative"}, [(sought_cells, {})]
@@ -341,4 +342,3 @@ def test_each_hard_case_is_retrieved_through_the_store(
             select(RankedCandidate.child_id).where(RankedCandidate.sought_child_id == sought_id)
         ).all()
         assert child.id in ranked
-        session.rollback()
